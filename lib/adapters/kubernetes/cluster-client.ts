@@ -1,0 +1,90 @@
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import type { TokenCredential } from '@azure/identity';
+import { withRetries, type RetryOptions, defaultRetry } from '../retry';
+import { describeFailure } from '../errors';
+import type { ClusterEndpoint } from './cluster-access';
+
+/** The one field manager egress-pilot applies with, so ownership of every field it writes is clear. */
+export const fieldManager = 'egress-pilot';
+
+export interface GatewayPod {
+  name: string;
+  node?: string;
+  ip?: string;
+  ready: boolean;
+}
+
+/** The Kubernetes operations egress-pilot needs on one cluster. */
+export interface ClusterClient {
+  /** Server-side apply, forced: egress-pilot is the owner of what it renders. */
+  apply(objects: readonly KubernetesObject[]): Promise<void>;
+  /** Deletes; an object that is already gone counts as deleted. */
+  remove(objects: readonly KubernetesObject[]): Promise<void>;
+  /** JSON merge patch of a namespace's annotations (null removes one). */
+  annotateNamespace(namespace: string, annotations: Record<string, string | null>): Promise<void>;
+  listPods(namespace: string, labelSelector: string): Promise<GatewayPod[]>;
+  /** InternalIPs of the nodes labelled `route-reflector=true`: the nodes that peer with Route Server. */
+  routeReflectorNodeIps(): Promise<string[]>;
+}
+
+/**
+ * Builds a client for one cluster from its AKS endpoint and a fresh Microsoft Entra token for the
+ * AKS server audience. No kubeconfig file is involved; a new token is asked for per client, and
+ * DefaultAzureCredential caches it until shortly before expiry.
+ */
+export async function connectCluster(endpoint: ClusterEndpoint, credential: TokenCredential, tokenAudience: string, retry: RetryOptions = defaultRetry): Promise<ClusterClient> {
+  const scope = tokenAudience.endsWith('/.default') ? tokenAudience : `${tokenAudience}/.default`;
+  const token = await credential.getToken(scope);
+  if (!token) throw new Error(`no Microsoft Entra token for ${scope}`);
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: endpoint.cluster, server: endpoint.server, caData: endpoint.certificateAuthorityData, skipTLSVerify: false }],
+    users: [{ name: 'egress-pilot', token: token.token }],
+    contexts: [{ name: endpoint.cluster, cluster: endpoint.cluster, user: 'egress-pilot' }],
+    currentContext: endpoint.cluster,
+  });
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const label = (verb: string, o: KubernetesObject): string => `${verb} ${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name} on ${endpoint.cluster}`;
+
+  return {
+    async apply(list) {
+      for (const o of list) {
+        await withRetries(label('apply', o), () => objects.patch(o, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply), retry);
+      }
+    },
+    async remove(list) {
+      for (const o of list) {
+        await withRetries(label('delete', o), async () => {
+          try {
+            await objects.delete(o);
+          } catch (error) {
+            if (describeFailure(error).reason.startsWith('rejected (404')) return;
+            throw error;
+          }
+        }, retry);
+      }
+    },
+    async annotateNamespace(namespace, annotations) {
+      const patch = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, annotations } };
+      await withRetries(`annotate namespace ${namespace} on ${endpoint.cluster}`,
+        () => objects.patch(patch as KubernetesObject, undefined, undefined, fieldManager, undefined, PatchStrategy.MergePatch), retry);
+    },
+    async listPods(namespace, labelSelector) {
+      const pods = await withRetries(`list pods ${namespace} on ${endpoint.cluster}`, () => core.listNamespacedPod({ namespace, labelSelector }), retry);
+      return pods.items.map(toGatewayPod);
+    },
+    async routeReflectorNodeIps() {
+      const nodes = await withRetries(`list route reflectors on ${endpoint.cluster}`, () => core.listNode({ labelSelector: 'route-reflector=true' }), retry);
+      return nodes.items
+        .map((n) => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address)
+        .filter((ip): ip is string => typeof ip === 'string')
+        .sort();
+    },
+  };
+}
+
+function toGatewayPod(pod: V1Pod): GatewayPod {
+  const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  return { name: pod.metadata?.name ?? '', node: pod.spec?.nodeName, ip: pod.status?.podIP, ready };
+}
