@@ -1,0 +1,42 @@
+import type { Operation } from '../lib/domain/lifecycle/progress';
+
+/**
+ * Everything an orchestration needs that is not in the registry. Settings travel in the input
+ * because an orchestrator must not read the environment (replays must see the same values).
+ */
+export interface LifecycleInput {
+  cluster: string;
+  name: string;
+  operation: Operation;
+  /** For updates: which parts changed, so only those are re-converged. */
+  changes?: { gateway: boolean; firewall: boolean };
+  timing: {
+    routeDeadlineSeconds: number;
+    pollInitialSeconds: number;
+    pollMaxSeconds: number;
+  };
+  onRouteFailure: 'rollback' | 'keep';
+}
+
+export interface TenantRef {
+  cluster: string;
+  name: string;
+}
+
+/** Result of comparing learned routes with what the tenant's gateways should advertise. */
+export interface RouteProgress {
+  expected: string[];
+  /** Per Route Server instance, how many of the expected prefixes it learned. */
+  learned: Record<string, number>;
+  /** Per instance, the expected prefixes it has not learned. */
+  missing: Record<string, string[]>;
+  complete: boolean;
+  /** Why not complete yet, in words (gateway pods not ready, routes missing, ...). */
+  detail: string;
+}
+
+export interface WithdrawalProgress {
+  /** Per instance, routes inside the tenant CIDR still learned. */
+  remaining: Record<string, string[]>;
+  complete: boolean;
+}
