@@ -1,0 +1,62 @@
+import type { Operation, Phase } from './progress';
+
+/**
+ * Decides what an API request does to a tenant, from what the registry holds and whether its
+ * lifecycle orchestration is running. Pure, so every rule below is a unit test, not an HTTP test.
+ */
+export interface TenantState {
+  phase: Phase;
+  /** Fingerprint of the desired spec stored for the tenant. */
+  fingerprint: string;
+  /** True while the tenant's orchestration instance is Pending or Running. */
+  lifecycleRunning: boolean;
+  /** Set when the stored spec's pool prefix differs from the request's. */
+  prefixLength: number;
+}
+
+export type Admission =
+  | { kind: 'start'; operation: Operation; status: 202; storeSpec: boolean; terminateRunning?: boolean }
+  | { kind: 'existing'; status: 202 | 200; reason: string }
+  | { kind: 'reject'; status: 404 | 409 | 422; code: string; reason: string; retryAfterSeconds?: number };
+
+const settled = (phase: Phase): boolean => phase === 'Ready' || phase === 'Failed' || phase === 'Deleted';
+
+export function admitCreate(existing: TenantState | undefined, request: { fingerprint: string }): Admission {
+  if (!existing || existing.phase === 'Deleted') return { kind: 'start', operation: 'onboard', status: 202, storeSpec: true };
+  if (existing.phase === 'Deleting') {
+    return { kind: 'reject', status: 409, code: 'TenantBeingDeleted', reason: 'the tenant is being offboarded; create it again once GET shows phase Deleted', retryAfterSeconds: 30 };
+  }
+  if (existing.phase === 'Failed' && !existing.lifecycleRunning) {
+    // A failed onboarding left nothing that conflicts: try again, with the spec given now.
+    return { kind: 'start', operation: 'onboard', status: 202, storeSpec: true };
+  }
+  if (existing.fingerprint === request.fingerprint) return { kind: 'existing', status: 202, reason: 'the same spec is already onboarding or onboarded' };
+  return { kind: 'reject', status: 409, code: 'TenantExists', reason: 'a tenant with this name exists on this cluster with a different spec; change it with PUT /api/tenants/{cluster}/{name}' };
+}
+
+export function admitUpdate(
+  existing: TenantState | undefined,
+  request: { fingerprint: string; prefixLength: number; changes: { gateway: boolean; firewall: boolean } },
+): Admission {
+  if (!existing || existing.phase === 'Deleted') return { kind: 'reject', status: 404, code: 'TenantNotFound', reason: 'no such tenant; create it with POST /api/tenants' };
+  if (existing.phase === 'Deleting') return { kind: 'reject', status: 409, code: 'TenantBeingDeleted', reason: 'the tenant is being offboarded' };
+  if (existing.lifecycleRunning || !settled(existing.phase)) {
+    return { kind: 'reject', status: 409, code: 'TenantBusy', reason: `the tenant's lifecycle is running (phase ${existing.phase}); retry when it is Ready or Failed`, retryAfterSeconds: 15 };
+  }
+  if (existing.phase === 'Failed') return { kind: 'start', operation: 'onboard', status: 202, storeSpec: true };
+  if (existing.prefixLength !== request.prefixLength) {
+    return { kind: 'reject', status: 422, code: 'PoolSizeImmutable', reason: `gateway.prefixLength cannot change in place (${existing.prefixLength} → ${request.prefixLength}): the CIDR is the tenant's identity in the firewall; delete and recreate the tenant` };
+  }
+  if (existing.fingerprint === request.fingerprint || (!request.changes.gateway && !request.changes.firewall)) {
+    return { kind: 'existing', status: 200, reason: 'nothing changed' };
+  }
+  return { kind: 'start', operation: 'update', status: 202, storeSpec: true };
+}
+
+export function admitDelete(existing: TenantState | undefined): Admission {
+  if (!existing) return { kind: 'reject', status: 404, code: 'TenantNotFound', reason: 'no such tenant' };
+  if (existing.phase === 'Deleted') return { kind: 'existing', status: 200, reason: 'already deleted' };
+  if (existing.phase === 'Deleting' && existing.lifecycleRunning) return { kind: 'existing', status: 202, reason: 'already being offboarded' };
+  // Offboarding undoes whatever a running onboarding or update has done so far, so it may interrupt one.
+  return { kind: 'start', operation: 'offboard', status: 202, storeSpec: false, terminateRunning: existing.lifecycleRunning };
+}

@@ -1,0 +1,56 @@
+import { admitCreate, admitDelete, admitUpdate, type TenantState } from '../../../lib/domain/lifecycle/admission';
+
+const state = (over: Partial<TenantState> = {}): TenantState => ({ phase: 'Ready', fingerprint: 'f1', lifecycleRunning: false, prefixLength: 29, ...over });
+const noChange = { gateway: false, firewall: false };
+
+describe('admitCreate', () => {
+  it('starts onboarding for a new tenant, and again after it was deleted', () => {
+    expect(admitCreate(undefined, { fingerprint: 'f1' })).toMatchObject({ kind: 'start', operation: 'onboard', storeSpec: true });
+    expect(admitCreate(state({ phase: 'Deleted' }), { fingerprint: 'f2' })).toMatchObject({ kind: 'start', operation: 'onboard' });
+  });
+  it('returns the same tenant for the same spec while onboarding or Ready, never a second lifecycle', () => {
+    for (const phase of ['Pending', 'Allocating', 'WaitingForRoutes', 'Ready'] as const) {
+      expect(admitCreate(state({ phase, lifecycleRunning: phase !== 'Ready' }), { fingerprint: 'f1' })).toMatchObject({ kind: 'existing', status: 202 });
+    }
+  });
+  it('rejects a different spec with 409 pointing at PUT', () => {
+    const a = admitCreate(state(), { fingerprint: 'other' });
+    expect(a).toMatchObject({ kind: 'reject', status: 409, code: 'TenantExists' });
+    expect(a.kind === 'reject' && a.reason).toContain('PUT');
+  });
+  it('retries a failed onboarding, but not while it is being deleted', () => {
+    expect(admitCreate(state({ phase: 'Failed' }), { fingerprint: 'x' })).toMatchObject({ kind: 'start', operation: 'onboard' });
+    expect(admitCreate(state({ phase: 'Deleting', lifecycleRunning: true }), { fingerprint: 'f1' })).toMatchObject({ kind: 'reject', status: 409 });
+  });
+});
+
+describe('admitUpdate', () => {
+  const req = (over: Partial<{ fingerprint: string; prefixLength: number; changes: { gateway: boolean; firewall: boolean } }> = {}) =>
+    ({ fingerprint: 'f2', prefixLength: 29, changes: { gateway: false, firewall: true }, ...over });
+  it('404s an unknown tenant', () => {
+    expect(admitUpdate(undefined, req())).toMatchObject({ kind: 'reject', status: 404 });
+  });
+  it('refuses while a lifecycle runs, with Retry-After', () => {
+    expect(admitUpdate(state({ phase: 'WaitingForRoutes', lifecycleRunning: true }), req())).toMatchObject({ kind: 'reject', status: 409, code: 'TenantBusy', retryAfterSeconds: 15 });
+  });
+  it('refuses to change the pool size in place', () => {
+    expect(admitUpdate(state(), req({ prefixLength: 28 }))).toMatchObject({ kind: 'reject', status: 422, code: 'PoolSizeImmutable' });
+  });
+  it('starts an update only when something changed', () => {
+    expect(admitUpdate(state(), req())).toMatchObject({ kind: 'start', operation: 'update' });
+    expect(admitUpdate(state(), req({ fingerprint: 'f1' }))).toMatchObject({ kind: 'existing', status: 200 });
+    expect(admitUpdate(state(), req({ changes: noChange }))).toMatchObject({ kind: 'existing' });
+  });
+});
+
+describe('admitDelete', () => {
+  it('offboards a Ready tenant and interrupts a running onboarding', () => {
+    expect(admitDelete(state())).toMatchObject({ kind: 'start', operation: 'offboard', terminateRunning: false });
+    expect(admitDelete(state({ phase: 'WaitingForRoutes', lifecycleRunning: true }))).toMatchObject({ kind: 'start', terminateRunning: true });
+  });
+  it('is idempotent while deleting or deleted, 404 for unknown', () => {
+    expect(admitDelete(state({ phase: 'Deleting', lifecycleRunning: true }))).toMatchObject({ kind: 'existing', status: 202 });
+    expect(admitDelete(state({ phase: 'Deleted' }))).toMatchObject({ kind: 'existing', status: 200 });
+    expect(admitDelete(undefined)).toMatchObject({ kind: 'reject', status: 404 });
+  });
+});
