@@ -1,0 +1,152 @@
+import { phases } from '../lib/domain/lifecycle/progress';
+
+/** The tenant API as OpenAPI 3.0, served at GET /api/openapi.json. Kept next to the handlers it describes. */
+const tenantSpec = {
+  type: 'object',
+  required: ['name', 'cluster'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', description: 'DNS-1123 label; derives the namespace <name>-egw, IPPool <name>-pool, …', example: 'tenant0' },
+    cluster: { type: 'string', description: 'AKS cluster name in the configured resource group', example: 'spoke1-aks' },
+    namespaces: { type: 'array', items: { type: 'string' }, description: 'Application namespaces whose egress goes through the tenant gateway', example: ['default'] },
+    gateway: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        replicas: { type: 'integer', minimum: 1, default: 2 },
+        prefixLength: { type: 'integer', description: 'Tenant pool size; must hold replicas + 1 /31 blocks', default: 29 },
+      },
+    },
+    allow: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        applications: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['name', 'fqdns', 'protocols'], additionalProperties: false,
+            properties: {
+              name: { type: 'string' },
+              fqdns: { type: 'array', items: { type: 'string' }, example: ['www.tigera.io'] },
+              protocols: { type: 'array', items: { type: 'string', pattern: '^(Http|Https|Mssql):[0-9]+$' }, example: ['Http:80', 'Https:443'] },
+            },
+          },
+        },
+        networks: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['name', 'destinations', 'ports', 'protocols'], additionalProperties: false,
+            properties: {
+              name: { type: 'string' },
+              destinations: { type: 'array', items: { type: 'string' }, description: 'IPv4 CIDRs, addresses or FQDNs', example: ['1.1.1.1/32'] },
+              ports: { type: 'array', items: { type: 'string' }, example: ['53'] },
+              protocols: { type: 'array', items: { type: 'string', enum: ['TCP', 'UDP', 'ICMP', 'Any'] } },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+const step = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' }, state: { type: 'string', enum: ['Pending', 'Running', 'Succeeded', 'Failed', 'Skipped'] },
+    startedAt: { type: 'string', format: 'date-time' }, endedAt: { type: 'string', format: 'date-time' }, detail: { type: 'string' },
+  },
+};
+
+const tenantStatus = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    cluster: { type: 'string' },
+    cidr: { type: 'string', nullable: true, example: '10.99.0.0/29' },
+    phase: { type: 'string', enum: [...phases] },
+    steps: { type: 'array', items: step },
+    routes: {
+      type: 'object',
+      properties: {
+        expected: { type: 'array', items: { type: 'string' } },
+        learned: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Route Server instance → expected /31s learned' },
+      },
+    },
+    firewall: { type: 'object', nullable: true, properties: { ruleCollectionGroup: { type: 'string' }, ruleCollection: { type: 'string' }, ruleCollections: { type: 'array', items: { type: 'string' } } } },
+    error: { type: 'string' },
+    spec: { $ref: '#/components/schemas/TenantSpec' },
+  },
+};
+
+const problem = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string' }, message: { type: 'string' },
+        details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } } },
+      },
+    },
+  },
+};
+
+const json = (schema: object) => ({ 'application/json': { schema } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errors = {
+  400: { description: 'Invalid spec: every bad field named', content: json(ref('Problem')) },
+  401: { description: 'Missing or wrong function key' },
+};
+const tenantPath = [
+  { name: 'cluster', in: 'path', required: true, schema: { type: 'string' } },
+  { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+];
+const accepted = { description: 'Accepted; follow Location / statusUrl', content: json(ref('Accepted')), headers: { Location: { schema: { type: 'string' } } } };
+
+export const openApiDocument = {
+  openapi: '3.0.3',
+  info: {
+    title: 'egress-pilot',
+    version: '0.1.0',
+    description: 'Tenants on Calico egress gateways behind Azure Firewall and Azure Route Server. Every call needs a function key (x-functions-key header or code query).',
+  },
+  servers: [{ url: '/api' }],
+  security: [{ functionKey: [] }],
+  paths: {
+    '/tenants': {
+      post: {
+        summary: 'Onboard a tenant', operationId: 'createTenant',
+        requestBody: { required: true, content: json(ref('TenantSpec')) },
+        responses: { 202: accepted, ...errors, 409: { description: 'Exists with another spec (use PUT) or is being deleted', content: json(ref('Problem')) } },
+      },
+      get: {
+        summary: 'List tenants', operationId: 'listTenants',
+        parameters: [
+          { name: 'cluster', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+          { name: 'continuationToken', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { 200: { description: 'A page of tenants', content: json({ type: 'object', properties: { items: { type: 'array', items: ref('TenantStatus') }, continuationToken: { type: 'string' } } }) }, 401: errors[401] },
+      },
+    },
+    '/tenants/{cluster}/{name}': {
+      parameters: tenantPath,
+      get: { summary: 'Tenant status', operationId: 'getTenant', responses: { 200: { description: 'Status', content: json(ref('TenantStatus')) }, 404: { description: 'Unknown tenant', content: json(ref('Problem')) }, 401: errors[401] } },
+      put: {
+        summary: 'Change a tenant (re-converges only the changed parts)', operationId: 'updateTenant',
+        requestBody: { required: true, content: json(ref('TenantSpec')) },
+        responses: { 202: accepted, 200: { description: 'Nothing changed' }, ...errors, 404: { description: 'Unknown tenant' }, 409: { description: 'Lifecycle running; retry after Retry-After' }, 422: { description: 'Pool size cannot change in place' } },
+      },
+      delete: { summary: 'Offboard a tenant', operationId: 'deleteTenant', responses: { 202: accepted, 200: { description: 'Already deleted' }, 404: { description: 'Unknown tenant' }, 401: errors[401] } },
+    },
+  },
+  components: {
+    securitySchemes: { functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' } },
+    schemas: {
+      TenantSpec: tenantSpec,
+      TenantStatus: tenantStatus,
+      Accepted: { type: 'object', properties: { id: { type: 'string' }, phase: { type: 'string', enum: [...phases] }, statusUrl: { type: 'string' } } },
+      Problem: problem,
+    },
+  },
+} as const;
