@@ -127,7 +127,7 @@ describe('CIDR claims against Azurite', () => {
     const table = TableClient.fromConnectionString(azurite.connectionString, `t${prefixSeq}CidrClaims`, { allowInsecureConnection: true });
     const rows = table.listEntities<Record<string, unknown>>();
     for await (const row of rows) {
-      if (row.rowKey === 'index') await table.updateEntity({ partitionKey: row.partitionKey, rowKey: row.rowKey, bits0: 'AAAA' }, 'Merge');
+      if (row.rowKey === 'index') await table.updateEntity({ partitionKey: row.partitionKey!, rowKey: 'index', bits0: 'AAAA' }, 'Merge');
     }
     await expect(claims.allocate(t('b'), 29)).rejects.toThrow(/pool index of 10\.99\.0\.0\/24: stored record is invalid: occupancy bitmap .* must be 16 bytes, got 3/);
   });
