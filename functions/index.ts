@@ -2,3 +2,4 @@
 // module registers its functions with the Functions host, in Azure and in local/host alike.
 import './health';
 import './openapi';
+import './tenants';

@@ -16,6 +16,8 @@ export interface LifecycleInput {
     pollMaxSeconds: number;
   };
   onRouteFailure: 'rollback' | 'keep';
+  /** Application namespaces whose gateway annotations must be removed (dropped by an update, or all on offboarding). */
+  removedNamespaces?: string[];
 }
 
 export interface TenantRef {

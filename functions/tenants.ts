@@ -1,0 +1,185 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
+import { appServices, type AppServices } from '../lib/adapters/app-services';
+import { admitCreate, admitDelete, admitUpdate, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
+import { lifecycleInstanceId, type Operation } from '../lib/domain/lifecycle/progress';
+import { diffTenantSpecs, specFingerprint } from '../lib/domain/spec-fingerprint';
+import type { TenantSpec } from '../lib/domain/tenant-spec';
+import { ConcurrencyError, type TenantRecord } from '../lib/adapters/registry';
+import type { LifecycleInput } from '../orchestrations/lifecycle-input';
+import { problem } from './http-problems';
+import { listQuery, queryObject, readSpec } from './tenant-requests';
+import { tenantView } from './tenant-view';
+
+const running = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+
+async function lifecycleRunning(client: DurableClient, instanceId: string): Promise<boolean> {
+  try {
+    const status = await client.getStatus(instanceId, { showHistory: false, showInput: false });
+    return running.has(String(status.runtimeStatus));
+  } catch {
+    return false; // no such instance
+  }
+}
+
+async function stateOf(client: DurableClient, record: TenantRecord<TenantSpec> | undefined): Promise<TenantState | undefined> {
+  if (!record) return undefined;
+  const instanceId = lifecycleInstanceId(record.key.cluster, record.key.name);
+  return { phase: record.phase, fingerprint: record.specFingerprint, prefixLength: record.spec.gateway.prefixLength, lifecycleRunning: await lifecycleRunning(client, instanceId) };
+}
+
+function lifecycleInput(services: AppServices, spec: { cluster: string; name: string }, operation: Operation, changes?: LifecycleInput['changes']): LifecycleInput {
+  const c = services.config;
+  return {
+    cluster: spec.cluster, name: spec.name, operation, changes,
+    timing: { routeDeadlineSeconds: c.routeWaitDeadlineSeconds, pollInitialSeconds: c.routePollInitialSeconds, pollMaxSeconds: c.routePollMaxSeconds },
+    onRouteFailure: c.onRouteFailure,
+  };
+}
+
+/** Starts the tenant's lifecycle; an instance already running under the deterministic id is kept. */
+async function startLifecycle(client: DurableClient, input: LifecycleInput, terminateRunning: boolean): Promise<void> {
+  const instanceId = lifecycleInstanceId(input.cluster, input.name);
+  if (terminateRunning) {
+    await client.terminate(instanceId, `superseded by ${input.operation}`);
+    for (let i = 0; i < 50 && (await lifecycleRunning(client, instanceId)); i++) await new Promise((r) => setTimeout(r, 200));
+  }
+  try {
+    await client.startNew('tenantLifecycle', { instanceId, input });
+  } catch (error) {
+    if (!(await lifecycleRunning(client, instanceId))) throw error;
+  }
+}
+
+function accepted(request: HttpRequest, cluster: string, name: string, phase: string, status: 202 | 200 = 202): HttpResponseInit {
+  const location = `/api/tenants/${encodeURIComponent(cluster)}/${encodeURIComponent(name)}`;
+  const statusUrl = new URL(location, request.url).toString();
+  return { status, headers: { Location: location, 'Retry-After': '5' }, jsonBody: { id: `${cluster}/${name}`, phase, statusUrl } };
+}
+
+function rejected(a: Extract<Admission, { kind: 'reject' }>): HttpResponseInit {
+  return problem(a.status, a.code, a.reason, undefined, a.retryAfterSeconds ? { 'Retry-After': String(a.retryAfterSeconds) } : undefined);
+}
+
+/** Retries a read-decide-write round when another request changed the tenant in between. */
+async function withFreshRecord<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function createTenant(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const services = await appServices();
+  const parsed = await readSpec(request, services.config);
+  if (!parsed.ok) return problem(400, parsed.code, `tenant spec rejected: ${parsed.errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`, parsed.errors);
+  const spec = parsed.spec;
+  const key = { cluster: spec.cluster, name: spec.name };
+  const fingerprint = specFingerprint(spec);
+  const client = df.getClient(context);
+  return withFreshRecord(async () => {
+    let record = await services.registry.tenants.get(key);
+    let admission = admitCreate(await stateOf(client, record), { fingerprint });
+    if (admission.kind === 'reject') return rejected(admission);
+    if (admission.kind === 'start') {
+      if (!record) {
+        const created = await services.registry.tenants.createIfAbsent(key, { spec, specFingerprint: fingerprint, phase: 'Pending' });
+        record = created.record;
+        if (!created.created) {
+          // Someone else created it first: decide again against what they stored.
+          admission = admitCreate(await stateOf(client, record), { fingerprint });
+          if (admission.kind === 'reject') return rejected(admission);
+        }
+      } else {
+        record = await services.registry.tenants.update(record, { spec: { value: spec, fingerprint }, phase: 'Pending', lastError: null });
+      }
+    }
+    if (!record) throw new ConcurrencyError(`tenant ${key.cluster}/${key.name} vanished while being created`);
+    // Also start when the record says Pending but no lifecycle exists (a previous request died in between).
+    const needsStart = admission.kind === 'start' || (record.phase === 'Pending' && !(await lifecycleRunning(client, lifecycleInstanceId(key.cluster, key.name))));
+    if (needsStart) await startLifecycle(client, lifecycleInput(services, key, 'onboard'), false);
+    context.info(`tenant ${key.cluster}/${key.name}: ${admission.kind === 'start' ? 'onboarding started' : admission.reason}`);
+    return accepted(request, key.cluster, key.name, record.phase);
+  });
+}
+
+async function updateTenant(request: HttpRequest, context: InvocationContext, key: { cluster: string; name: string }): Promise<HttpResponseInit> {
+  const services = await appServices();
+  const parsed = await readSpec(request, services.config);
+  if (!parsed.ok) return problem(400, parsed.code, `tenant spec rejected: ${parsed.errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`, parsed.errors);
+  const spec = parsed.spec;
+  if (spec.cluster !== key.cluster || spec.name !== key.name) {
+    return problem(400, 'IdentityMismatch', `the body names ${spec.cluster}/${spec.name} but the URL names ${key.cluster}/${key.name}`, [{ field: spec.cluster !== key.cluster ? 'cluster' : 'name', reason: 'must match the URL' }]);
+  }
+  const fingerprint = specFingerprint(spec);
+  const client = df.getClient(context);
+  return withFreshRecord(async () => {
+    const record = await services.registry.tenants.get(key);
+    const diff = record ? diffTenantSpecs(record.spec, spec) : undefined;
+    const changes = { gateway: !!diff && (diff.replicas || diff.namespaces), firewall: !!diff && diff.allowlist };
+    const admission = admitUpdate(await stateOf(client, record), { fingerprint, prefixLength: spec.gateway.prefixLength, changes });
+    if (admission.kind === 'reject') return rejected(admission);
+    if (admission.kind === 'existing' || !record) return accepted(request, key.cluster, key.name, record?.phase ?? 'Pending', 200);
+    const operation = admission.operation;
+    const updated = await services.registry.tenants.update(record, { spec: { value: spec, fingerprint }, phase: operation === 'update' ? 'Updating' : 'Pending', lastError: null });
+    await startLifecycle(client, { ...lifecycleInput(services, key, operation, operation === 'update' ? changes : undefined), removedNamespaces: record.spec.namespaces.filter((n) => !spec.namespaces.includes(n)) }, false);
+    context.info(`tenant ${key.cluster}/${key.name}: ${operation} started (${JSON.stringify(changes)})`);
+    return accepted(request, key.cluster, key.name, updated.phase);
+  });
+}
+
+async function deleteTenant(request: HttpRequest, context: InvocationContext, key: { cluster: string; name: string }): Promise<HttpResponseInit> {
+  const services = await appServices();
+  const client = df.getClient(context);
+  return withFreshRecord(async () => {
+    const record = await services.registry.tenants.get(key);
+    const admission = admitDelete(await stateOf(client, record));
+    if (admission.kind === 'reject') return rejected(admission);
+    if (admission.kind === 'existing' || !record) return accepted(request, key.cluster, key.name, record?.phase ?? 'Deleted', admission.status === 200 ? 200 : 202);
+    const updated = await services.registry.tenants.update(record, { phase: 'Deleting' });
+    await startLifecycle(client, { ...lifecycleInput(services, key, 'offboard'), removedNamespaces: record.spec.namespaces }, admission.terminateRunning ?? false);
+    context.info(`tenant ${key.cluster}/${key.name}: offboarding started`);
+    return accepted(request, key.cluster, key.name, updated.phase);
+  });
+}
+
+async function getTenant(key: { cluster: string; name: string }): Promise<HttpResponseInit> {
+  const services = await appServices();
+  const record = await services.registry.tenants.get(key);
+  if (!record) return problem(404, 'TenantNotFound', `no tenant ${key.name} on cluster ${key.cluster}`);
+  const progress = await services.progress.get(key.cluster, key.name);
+  return { status: 200, jsonBody: tenantView(record, progress) };
+}
+
+async function listTenants(request: HttpRequest): Promise<HttpResponseInit> {
+  const services = await appServices();
+  const query = listQuery.safeParse(queryObject(request));
+  if (!query.success) return problem(400, 'InvalidQuery', 'bad query parameters', query.error.issues.map((i) => ({ field: i.path.join('.'), reason: i.message })));
+  const { cluster, limit, continuationToken } = query.data;
+  const page = cluster
+    ? await services.registry.tenants.listByCluster(cluster, { pageSize: limit, continuationToken })
+    : await services.registry.tenants.listAll({ pageSize: limit, continuationToken });
+  const items = await Promise.all(page.items.map(async (r) => tenantView(r, await services.progress.get(r.key.cluster, r.key.name))));
+  return { status: 200, jsonBody: { items, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) } };
+}
+
+const tenantKeyOf = (request: HttpRequest) => ({ cluster: request.params.cluster ?? '', name: request.params.name ?? '' });
+
+app.http('tenants', {
+  route: 'tenants', methods: ['POST', 'GET'], authLevel: 'function', extraInputs: [df.input.durableClient()],
+  handler: (request, context) => (request.method === 'POST' ? createTenant(request, context) : listTenants(request)),
+});
+
+app.http('tenant', {
+  route: 'tenants/{cluster}/{name}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'function', extraInputs: [df.input.durableClient()],
+  handler: (request, context) => {
+    const key = tenantKeyOf(request);
+    if (request.method === 'PUT') return updateTenant(request, context, key);
+    if (request.method === 'DELETE') return deleteTenant(request, context, key);
+    return getTenant(key);
+  },
+});

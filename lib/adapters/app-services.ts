@@ -1,0 +1,81 @@
+import { TableClient } from '@azure/data-tables';
+import type { Config } from '../domain/config';
+import type { TenantSpec } from '../domain/tenant-spec';
+import { loadConfig } from './config';
+import { azureCredential, containerServiceClient, networkClient, type ArmTarget } from './azure/clients';
+import { createRegistry, type Registry } from './registry';
+import { TenantProgressStore } from './status/tenant-progress-store';
+import { FirewallIntentStore } from './status/firewall-intents';
+import { RouteServer } from './network/route-server';
+import { FirewallPolicy } from './network/firewall-policy';
+import { resolveClusterEndpoint } from './kubernetes/cluster-access';
+import { connectCluster, type ClusterClient } from './kubernetes/cluster-client';
+import { eventGridPublisher, noTopicPublisher, type EventPublisher } from './event-publisher';
+
+/**
+ * The composition root: every adapter built once per process from the validated configuration.
+ * Functions and activities ask here; nothing else reads the environment or builds clients.
+ */
+export interface AppServices {
+  config: Config;
+  registry: Registry<TenantSpec>;
+  progress: TenantProgressStore;
+  intents: FirewallIntentStore;
+  /** The table that holds leases (one writer per firewall policy). */
+  leases: TableClient;
+  routeServer: RouteServer;
+  firewallPolicy: FirewallPolicy;
+  cluster(name: string): Promise<ClusterClient>;
+  events: EventPublisher;
+}
+
+let services: Promise<AppServices> | undefined;
+
+export function appServices(): Promise<AppServices> {
+  services ??= build(loadConfig()).catch((error: unknown) => {
+    services = undefined; // let the next call try again (e.g. storage was not up yet)
+    throw error;
+  });
+  return services;
+}
+
+function table(config: Config, name: string): TableClient {
+  if (config.registry.kind === 'connectionString') {
+    const insecure = /DefaultEndpointsProtocol=http(;|$)|TableEndpoint=http:\/\//i.test(config.registry.connectionString);
+    return TableClient.fromConnectionString(config.registry.connectionString, name, { allowInsecureConnection: insecure });
+  }
+  return new TableClient(config.registry.endpoint, name, azureCredential());
+}
+
+async function build(config: Config): Promise<AppServices> {
+  const credential = azureCredential();
+  const connection = config.registry.kind === 'connectionString'
+    ? { connectionString: config.registry.connectionString }
+    : { endpoint: config.registry.endpoint, credential };
+  const registry = await createRegistry<TenantSpec>(connection, {
+    tablePrefix: config.registryTablePrefix,
+    pool: { supernet: config.egressSupernet, reserved: config.egressReservedCidrs },
+  });
+  const progressTable = table(config, `${config.registryTablePrefix}Progress`);
+  const intentTable = table(config, `${config.registryTablePrefix}FirewallIntents`);
+  const leaseTable = table(config, `${config.registryTablePrefix}Leases`);
+  await Promise.all([progressTable.createTable(), intentTable.createTable(), leaseTable.createTable()]);
+
+  const arm: ArmTarget = { subscriptionId: config.azureSubscriptionId, endpoint: config.armEndpoint, audience: config.armScope };
+  const network = networkClient(arm, credential);
+  const aks = containerServiceClient(arm, credential);
+  return {
+    config,
+    registry,
+    progress: new TenantProgressStore(progressTable),
+    intents: new FirewallIntentStore(intentTable),
+    leases: leaseTable,
+    routeServer: new RouteServer(network, { resourceGroup: config.routeServerResourceGroup, name: config.routeServerName }),
+    firewallPolicy: new FirewallPolicy(network, { resourceGroup: config.firewallPolicyResourceGroup, name: config.firewallPolicyName }),
+    async cluster(name) {
+      const endpoint = await resolveClusterEndpoint(aks, config.aksResourceGroup, name);
+      return connectCluster(endpoint, credential, config.kubeTokenScope);
+    },
+    events: config.eventGridTopicEndpoint ? eventGridPublisher(config.eventGridTopicEndpoint, credential) : noTopicPublisher,
+  };
+}
