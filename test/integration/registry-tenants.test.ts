@@ -1,0 +1,134 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { createRegistry, ConcurrencyError, CorruptRecordError, tableNames, type TenantRegistry } from '../../lib/adapters/registry';
+import { TableClient } from '@azure/data-tables';
+import { startAzurite, type Azurite } from '../support/azurite';
+
+interface Spec { namespaces: string[]; replicas: number; note?: string }
+const spec: Spec = { namespaces: ['shop'], replicas: 2 };
+const key = { cluster: 'aks-a', name: 'acme' };
+
+describe('tenant registry against Azurite', () => {
+  let azurite: Azurite;
+  let tenants: TenantRegistry<Spec>;
+  let clockMs = Date.parse('2026-11-25T10:00:00Z');
+  const clock = (): Date => new Date((clockMs += 1000));
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    const registry = await createRegistry<Spec>({ connectionString: azurite.connectionString }, { tablePrefix: 'tenantsTest', pool: { supernet: '10.99.0.0/16' }, clock });
+    expect(registry.tables).toEqual({ tenants: 'tenantsTestTenants', claims: 'tenantsTestCidrClaims' });
+    tenants = registry.tenants;
+  });
+  afterAll(async () => { await azurite.stop(); });
+
+  it('creates if absent and returns the stored record on conflict', async () => {
+    const first = await tenants.createIfAbsent(key, { spec, specFingerprint: 'fp1' });
+    expect(first.created).toBe(true);
+    expect(first.record).toMatchObject({ key, spec, specFingerprint: 'fp1', generation: 1, phase: 'Pending', cidr: undefined, lastError: undefined });
+    expect(first.record.createdAt).toBe(first.record.updatedAt);
+    expect(first.record.etag).not.toBe('');
+    const second = await tenants.createIfAbsent(key, { spec: { namespaces: ['other'], replicas: 9 }, specFingerprint: 'fp2' });
+    expect(second.created).toBe(false);
+    expect(second.record.spec).toEqual(spec);
+    expect(second.record.etag).toBe(first.record.etag);
+    expect(await tenants.get(key)).toEqual(first.record);
+    expect(await tenants.get({ cluster: 'aks-a', name: 'missing' })).toBeUndefined();
+  });
+
+  it('updates with the ETag it read, and refuses a stale one', async () => {
+    const current = (await tenants.get(key))!;
+    const next = await tenants.update(current, { phase: 'Allocating', cidr: '10.99.0.0/29', lastError: { message: 'boom', step: 'Allocating', at: '2026-11-25T10:00:00Z' } });
+    expect(next).toMatchObject({ phase: 'Allocating', cidr: '10.99.0.0/29', generation: 1, lastError: { message: 'boom', step: 'Allocating' } });
+    expect(next.updatedAt > current.updatedAt).toBe(true);
+    expect(next.createdAt).toBe(current.createdAt);
+    await expect(tenants.update(current, { phase: 'Ready' })).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(tenants.update(current, { phase: 'Ready' })).rejects.toThrow(/tenant aks-a\/acme was changed by someone else/);
+    const cleared = await tenants.update(next, { lastError: null, spec: { value: { ...spec, replicas: 3 }, fingerprint: 'fp3' } });
+    expect(cleared).toMatchObject({ lastError: undefined, cidr: '10.99.0.0/29', generation: 2, specFingerprint: 'fp3', spec: { replicas: 3 } });
+    const same = await tenants.update(cleared, { spec: { value: cleared.spec, fingerprint: 'fp3' } });
+    expect(same.generation).toBe(2); // an unchanged fingerprint is not a new generation
+    expect(await tenants.get(key)).toEqual(same);
+  });
+
+  it('lets exactly one of two concurrent writers win', async () => {
+    const current = (await tenants.get(key))!;
+    const outcomes = await Promise.allSettled([tenants.update(current, { phase: 'Ready' }), tenants.update(current, { phase: 'Failed' })]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const rejected = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(ConcurrencyError);
+  });
+
+  it('stores large specs and unusual names intact', async () => {
+    const big: Spec = { namespaces: Array.from({ length: 4000 }, (_, i) => `namespace-number-${i}`), replicas: 2, note: 'é/#?\\' };
+    const odd = { cluster: 'rg_1/aks#2?', name: 'weird_name' };
+    const created = await tenants.createIfAbsent(odd, { spec: big, specFingerprint: 'big' });
+    expect(JSON.stringify(big).length).toBeGreaterThan(60_000);
+    expect((await tenants.get(odd))!.spec).toEqual(big);
+    expect(created.record.key).toEqual(odd);
+    expect(await tenants.get({ cluster: 'rg_1/aks#2?', name: 'weird-name' })).toBeUndefined();
+  });
+
+  it('lists a cluster page by page with continuation tokens', async () => {
+    for (let i = 0; i < 7; i++) await tenants.createIfAbsent({ cluster: 'aks-paged', name: `t${i}` }, { spec, specFingerprint: 'x' });
+    await tenants.createIfAbsent({ cluster: 'aks-other', name: 't0' }, { spec, specFingerprint: 'x' });
+    const names: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await tenants.listByCluster('aks-paged', { pageSize: 3, ...(token ? { continuationToken: token } : {}) });
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      names.push(...page.items.map((r) => r.key.name));
+      token = page.continuationToken;
+      pages += 1;
+    } while (token);
+    expect(names).toEqual(['t0', 't1', 't2', 't3', 't4', 't5', 't6']);
+    expect(pages).toBe(3);
+    expect((await tenants.listByCluster('aks-none')).items).toEqual([]);
+    const all = await tenants.listAll({ pageSize: 1000 });
+    expect(all.items.map((r) => `${r.key.cluster}/${r.key.name}`)).toEqual(expect.arrayContaining(['aks-other/t0', 'aks-paged/t6', 'aks-a/acme']));
+    await expect(tenants.listByCluster('aks-paged', { pageSize: 0 })).rejects.toThrow(/pageSize: must be 1\.\.1000/);
+  });
+
+  it('deletes, guarded by ETag when given', async () => {
+    const k = { cluster: 'aks-del', name: 'gone' };
+    const { record } = await tenants.createIfAbsent(k, { spec, specFingerprint: 'x' });
+    const moved = await tenants.update(record, { phase: 'Deleting' });
+    await expect(tenants.delete(k, record.etag)).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await tenants.delete(k, moved.etag)).toBe(true);
+    expect(await tenants.delete(k)).toBe(false);
+    expect(await tenants.get(k)).toBeUndefined();
+  });
+
+  it('refuses a stored row with an unknown phase, naming the field', async () => {
+    const table = TableClient.fromConnectionString(azurite.connectionString, tableNames('tenantsTest').tenants, { allowInsecureConnection: true });
+    await tenants.createIfAbsent({ cluster: 'aks-bad', name: 'row' }, { spec, specFingerprint: 'x' });
+    await table.updateEntity({ partitionKey: 'aks-bad', rowKey: 'row', phase: 'Sideways' }, 'Merge');
+    await expect(tenants.get({ cluster: 'aks-bad', name: 'row' })).rejects.toBeInstanceOf(CorruptRecordError);
+    await expect(tenants.get({ cluster: 'aks-bad', name: 'row' })).rejects.toThrow(/^tenant row aks-bad\/row: stored record is invalid: phase:/);
+  });
+});
+
+describe('createRegistry with a token credential', () => {
+  it('uses the endpoint + token credential path (bearer token for the storage scope)', async () => {
+    // A stand-in credential (DefaultAzureCredential would probe the instance metadata service, which
+    // is not on this machine); the endpoint is a closed local port, so nothing leaves 127.0.0.1.
+    const scopes: string[] = [];
+    const credential: TokenCredential = {
+      getToken: async (scope) => {
+        scopes.push(...(Array.isArray(scope) ? scope : [scope]));
+        return { token: 'fake', expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    const attempt = createRegistry(
+      { endpoint: 'https://127.0.0.1:9/', credential },
+      { tablePrefix: 'x', pool: { supernet: '10.99.0.0/16' }, clientOptions: { retryOptions: { maxRetries: 0 } } },
+    );
+    await expect(attempt).rejects.toThrow(/ECONNREFUSED|connect/);
+    expect(scopes).toContain('https://storage.azure.com/.default');
+  });
+
+  it('rejects a bad table prefix', async () => {
+    await expect(createRegistry({ connectionString: 'UseDevelopmentStorage=true' }, { tablePrefix: '1bad', pool: { supernet: '10.99.0.0/16' } }))
+      .rejects.toThrow(/tablePrefix: must be 1\.\.40 letters\/digits/);
+  });
+});
