@@ -94,7 +94,7 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
     firewall = undefined;
     done('closeFirewall');
     yield* begin('removeGateway');
-    yield* call<void>('removeTenantGateway', tenant);
+    yield* call<void>('removeTenantGateway', { ...tenant, namespaces: input.removedNamespaces });
     done('removeGateway');
     yield* waitForWithdrawal();
     yield* begin('releaseCidr');
@@ -107,7 +107,10 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
   /** After routes never arrived: undo the gateway and the claim, or keep them, as configured. */
   function* afterRouteFailure(reason: string): Gen<string> {
     if (input.onRouteFailure === 'keep') return `${reason}; Calico resources and CIDR kept (ON_ROUTE_FAILURE=keep)`;
-    yield* call<void>('removeTenantGateway', tenant);
+    yield* call<void>('removeTenantGateway', { ...tenant, namespaces: input.removedNamespaces });
+    // Some /31s may have been learned: the CIDR is freed only once none is left on Route Server.
+    const withdrawal = yield* pollUntil<WithdrawalProgress>('waitForRoutes', 'readTenantWithdrawal', describeWithdrawal, () => undefined);
+    if (!withdrawal.complete) return `${reason}; Calico resources removed, CIDR kept in quarantine (${describeWithdrawal(withdrawal)})`;
     yield* call<void>('releaseTenantCidr', tenant);
     return `${reason}; Calico resources removed and CIDR released (ON_ROUTE_FAILURE=rollback)`;
   }
