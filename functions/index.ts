@@ -3,3 +3,4 @@
 import './health';
 import './openapi';
 import './tenants';
+import '../orchestrations';

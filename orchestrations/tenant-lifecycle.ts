@@ -134,7 +134,7 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
     }
     if (!skipped.has('applyGateway')) {
       yield* begin('applyGateway');
-      const applied = yield* call<{ objects: number }>('applyTenantGateway', tenant);
+      const applied = yield* call<{ objects: number }>('applyTenantGateway', { ...tenant, removedNamespaces: input.removedNamespaces });
       done('applyGateway', `${applied.objects} objects applied by server-side apply`);
       yield* waitForRoutes();
     }

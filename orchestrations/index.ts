@@ -1,0 +1,4 @@
+// Registers the orchestrators and activities with the Functions host (imported by functions/index.ts).
+import './tenant-lifecycle';
+import './activities/registry-steps';
+import './activities/gateway-steps';
