@@ -129,9 +129,12 @@ export class TableCidrClaims implements CidrClaims {
     if (!Number.isInteger(prefixLength) || prefixLength < this.pool.prefixLength || prefixLength > UNIT_PREFIX_LENGTH) {
       throw new RangeError(`prefixLength: must be an integer ${this.pool.prefixLength}..${UNIT_PREFIX_LENGTH} for pool ${this.supernet}, got ${prefixLength}`);
     }
+    let checkTenant = true;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const held = await this.readTenantClaim(tenant); // 1 point read
-      if (held) return { cidr: held.cidr, existing: true };
+      if (checkTenant) {
+        const held = await this.readTenantClaim(tenant); // 1 point read
+        if (held) return { cidr: held.cidr, existing: true };
+      }
       const index = await this.readIndex(); // 1 point read (plus 1 insert, once per pool's lifetime)
       const [block] = bestFitCandidates({ supernet: this.pool, used: index.bitmap.takenBlocks(), reserved: this.reserved, prefixLength }, 1);
       if (!block) {
@@ -144,7 +147,10 @@ export class TableCidrClaims implements CidrClaims {
         ['create', { partitionKey: this.pk, rowKey: blockRowKey(block), cidr, cluster: tenant.cluster, name: tenant.name, state: 'allocated', allocatedAt: now }],
         ['create', { partitionKey: this.pk, rowKey: tenantClaimRowKey(tenant), cidr, allocatedAt: now }],
       ];
-      if (await this.commit(actions)) return { cidr, existing: false }; // 1 transaction
+      const outcome = await this.commit(actions); // 1 transaction
+      if (outcome === 'committed') return { cidr, existing: false };
+      // Only a row conflict can mean the tenant got a block meanwhile; a stale index just needs re-reading.
+      checkTenant = outcome === 'conflict';
       await this.backoff(attempt);
     }
     throw new AllocationContentionError(this.maxAttempts, describeTenant(tenant));
@@ -170,7 +176,7 @@ export class TableCidrClaims implements CidrClaims {
         ['delete', { partitionKey: this.pk, rowKey: tenantClaimRowKey(tenant) }],
         ['update', { partitionKey: this.pk, rowKey: blockRowKey(block), state: 'quarantined', releasedAt: this.clock().toISOString() }, 'Merge', { etag: '*' }],
       ];
-      if (await this.commit(actions)) return held.cidr;
+      if ((await this.commit(actions)) === 'committed') return held.cidr;
       await this.backoff(attempt);
     }
     throw new ConcurrencyError(`claim of ${describeTenant(tenant)}`);
@@ -192,7 +198,7 @@ export class TableCidrClaims implements CidrClaims {
         // index ETag above catches; quarantined never goes back to allocated. So this delete is safe unconditional.
         ['delete', { partitionKey: this.pk, rowKey: blockRowKey(block) }],
       ];
-      if (await this.commit(actions)) return true;
+      if ((await this.commit(actions)) === 'committed') return true;
       await this.backoff(attempt);
     }
     throw new ConcurrencyError(`pool index of ${this.supernet}`);
@@ -228,13 +234,18 @@ export class TableCidrClaims implements CidrClaims {
     };
   }
 
-  /** Runs the transaction; false when it lost a race (409 row exists / 412 index changed), so nothing was written. */
-  private async commit(actions: TransactionAction[]): Promise<boolean> {
+  /**
+   * Runs the transaction. A lost race writes nothing and says why: `conflict` (a row to insert
+   * exists, or one to change is gone) or `stale` (the index changed since it was read).
+   */
+  private async commit(actions: TransactionAction[]): Promise<'committed' | 'conflict' | 'stale'> {
     try {
       const response: TableTransactionResponse = await this.table.submitTransaction(actions);
-      return response.status >= 200 && response.status < 300;
+      if (response.status >= 200 && response.status < 300) return 'committed';
+      throw new Error(`transaction on pool ${this.supernet} answered ${response.status}`);
     } catch (error) {
-      if (isConflict(error) || isPreconditionFailed(error) || isNotFound(error)) return false;
+      if (isPreconditionFailed(error)) return 'stale';
+      if (isConflict(error) || isNotFound(error)) return 'conflict';
       throw error;
     }
   }
