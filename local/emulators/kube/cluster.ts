@@ -1,0 +1,164 @@
+/**
+ * One emulated cluster: store + API + Calico twin + HTTP server, and the objects a fresh AKS cluster
+ * with Calico starts with (system namespaces, nodes, the default pod IPPool).
+ */
+import { ClusterApi } from './api';
+import { CalicoTwin, DEFAULT_TIMINGS, type TwinTimings } from './calico-twin';
+import { FaultBook, type FaultRule } from './faults';
+import { isObject, type JsonObject } from './json';
+import type { ResourceRegistry } from './resources';
+import { ClusterServer, type Authenticate } from './server';
+import { ObjectStore } from './store';
+import { kubeErrors } from './errors';
+import type { ApiResponse } from './api';
+
+export interface NodeOptions {
+  name?: string;
+  ip: string;
+  zone?: string;
+  labels?: Record<string, string>;
+  /** Adds the label route-reflector=true (the bootstrap normally sets it; clients may also label nodes). */
+  routeReflector?: boolean;
+}
+
+export interface ClusterOptions {
+  name: string;
+  nodes?: NodeOptions[];
+  /** Used when `nodes` is absent: nodes 10.1.0.4, 10.1.0.5, … (reference AKS subnet 10.1.0.0/24). Default 3. */
+  nodeCount?: number;
+  /** Zones assigned round-robin to nodes without one. Default ['1', '2', '3']. */
+  zones?: string[];
+  /** The default pod pool; false = none. Default default-ipv4-ippool 10.244.0.0/16, blockSize 26. */
+  defaultPool?: { name?: string; cidr?: string; blockSize?: number } | false;
+}
+
+export const CLUSTER_DEFAULTS = {
+  nodeCount: 3,
+  firstNodeIp: '10.1.0.4',
+  zones: ['1', '2', '3'],
+  defaultPool: { name: 'default-ipv4-ippool', cidr: '10.244.0.0/16', blockSize: 26 },
+  namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'calico-system', 'tigera-operator'],
+  kubeletVersion: 'v1.32.4',
+} as const;
+
+export function defaultNodes(count: number, zones: readonly string[]): NodeOptions[] {
+  const [a, b, c, d] = CLUSTER_DEFAULTS.firstNodeIp.split('.').map(Number) as [number, number, number, number];
+  return Array.from({ length: count }, (_, i) => ({
+    name: `aks-nodepool1-12345678-vmss${String(i).padStart(6, '0')}`,
+    ip: `${a}.${b}.${c + Math.floor((d + i) / 256)}.${(d + i) % 256}`,
+    zone: zones[i % zones.length] ?? '1',
+  }));
+}
+
+export function nodeObject(n: NodeOptions, index: number, zones: readonly string[]): JsonObject {
+  const name = n.name ?? `aks-nodepool1-12345678-vmss${String(index).padStart(6, '0')}`;
+  const zone = n.zone ?? zones[index % zones.length] ?? '1';
+  return {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: {
+      name,
+      labels: {
+        'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': name,
+        'topology.kubernetes.io/zone': zone, 'node.kubernetes.io/instance-type': 'Standard_D4s_v5', 'kubernetes.azure.com/agentpool': 'nodepool1',
+        ...(n.routeReflector ? { 'route-reflector': 'true' } : {}),
+        ...(n.labels ?? {}),
+      },
+    },
+    spec: { providerID: `azure:///subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/mc/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1/virtualMachines/${index}` },
+    status: {
+      addresses: [{ type: 'InternalIP', address: n.ip }, { type: 'Hostname', address: name }],
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
+      nodeInfo: { kubeletVersion: CLUSTER_DEFAULTS.kubeletVersion, operatingSystem: 'linux', architecture: 'amd64', osImage: 'Ubuntu 22.04.5 LTS', containerRuntimeVersion: 'containerd://1.7.27' },
+    },
+  };
+}
+
+export interface ClusterRuntimeOptions {
+  registry: ResourceRegistry;
+  timings?: Partial<TwinTimings>;
+  authenticate?: Authenticate;
+  controlToken?: string;
+  tls?: { certPem: string; keyPem: string };
+  defaultFieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  now?: () => Date;
+}
+
+export class EmulatedCluster {
+  readonly store: ObjectStore;
+  readonly api: ClusterApi;
+  readonly faults = new FaultBook();
+  readonly twin: CalicoTwin;
+  readonly server: ClusterServer;
+
+  constructor(readonly options: ClusterOptions, runtime: ClusterRuntimeOptions) {
+    const now = runtime.now ?? (() => new Date());
+    this.store = new ObjectStore(now);
+    this.api = new ClusterApi(runtime.registry, this.store, now, runtime.defaultFieldValidation ?? 'Strict');
+    const zones = options.zones ?? CLUSTER_DEFAULTS.zones;
+    const pool = options.defaultPool === false ? undefined : { ...CLUSTER_DEFAULTS.defaultPool, ...(options.defaultPool ?? {}) };
+    this.seed(options, zones, pool);
+    this.twin = new CalicoTwin(options.name, this.store, runtime.registry, { ...DEFAULT_TIMINGS, ...(runtime.timings ?? {}) }, pool?.name ?? CLUSTER_DEFAULTS.defaultPool.name, now);
+    this.server = new ClusterServer({
+      api: this.api, faults: this.faults, control: (m, p, q, b) => this.control(m, p, q, b),
+      ...(runtime.authenticate ? { authenticate: runtime.authenticate } : {}),
+      ...(runtime.controlToken ? { controlToken: runtime.controlToken } : {}),
+      ...(runtime.tls ? { tls: runtime.tls } : {}),
+    });
+  }
+
+  /** Creates the starting objects through the API itself, so they carry managedFields and defaults. */
+  private seed(options: ClusterOptions, zones: readonly string[], pool: { name: string; cidr: string; blockSize: number } | undefined): void {
+    const post = (apiVersion: string, kind: string, obj: JsonObject, manager: string): void => {
+      const resource = this.api.registry.byKind(apiVersion, kind);
+      if (!resource) throw new Error(`cannot seed ${kind}: not served`);
+      const md = isObject(obj.metadata) ? obj.metadata : {};
+      this.api.handle({
+        method: 'POST', resource, ...(typeof md.namespace === 'string' ? { namespace: md.namespace } : {}),
+        query: new URLSearchParams({ fieldManager: manager }), contentType: 'application/json', body: JSON.stringify(obj),
+      });
+    };
+    const nsRes = this.api.registry.byKind('v1', 'Namespace');
+    for (const ns of CLUSTER_DEFAULTS.namespaces) {
+      post('v1', 'Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } }, 'kube-apiserver');
+    }
+    if (nsRes) for (const o of this.store.list(nsRes)) this.store.update(nsRes, { ...o, status: { phase: 'Active' } });
+    const nodes = options.nodes ?? defaultNodes(options.nodeCount ?? CLUSTER_DEFAULTS.nodeCount, zones);
+    const nodeRes = this.api.registry.byKind('v1', 'Node');
+    nodes.forEach((n, i) => {
+      const obj = nodeObject(n, i, zones);
+      post('v1', 'Node', obj, 'kubelet');
+      // Node status belongs to the kubelet's status writes, not to the create.
+      const md = obj.metadata as JsonObject;
+      const stored = nodeRes ? this.store.get(nodeRes, '', String(md.name)) : undefined;
+      if (nodeRes && stored) this.store.update(nodeRes, { ...stored, status: obj.status });
+    });
+    if (pool) {
+      post('projectcalico.org/v3', 'IPPool', {
+        apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: pool.name },
+        spec: { cidr: pool.cidr, blockSize: pool.blockSize, ipipMode: 'Never', vxlanMode: 'Never', natOutgoing: true, nodeSelector: 'all()' },
+      }, 'tigera-operator');
+    }
+  }
+
+  async control(method: string, path: string, _query: URLSearchParams, body: string): Promise<ApiResponse> {
+    const json = (): unknown => {
+      try { return body.trim() === '' ? {} : JSON.parse(body); } catch (e) { throw kubeErrors.badRequest(`control body is not JSON: ${(e as Error).message}`); }
+    };
+    const route = `${method} ${path}`;
+    switch (route) {
+      case 'GET /_emulator/bgp/sessions': return { status: 200, body: this.twin.bgpReport() };
+      case 'GET /_emulator/ipam/blocks': return { status: 200, body: { cluster: this.options.name, blocks: this.twin.blocks() } };
+      case 'POST /_emulator/faults': return { status: 201, body: this.faults.add(json() as FaultRule) };
+      case 'GET /_emulator/faults': return { status: 200, body: { faults: this.faults.list() } };
+      case 'POST /_emulator/reset-faults': this.faults.reset(); return { status: 200, body: { ok: true } };
+      case 'GET /_emulator/counters': return { status: 200, body: this.faults.snapshot() };
+      case 'POST /_emulator/reset-counters': this.faults.resetCounters(); return { status: 200, body: { ok: true } };
+      default: throw kubeErrors.notImplemented(`control path ${route}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.twin.stop();
+    await this.server.close();
+  }
+}
