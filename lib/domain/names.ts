@@ -56,6 +56,15 @@ export function tenantNames({ cluster, name }: TenantRef): TenantNames {
   };
 }
 
+/** Inverse of the firewall collection names: which tenant (and rule kind) a collection belongs to. */
+export function parseFirewallCollectionName(name: string): (TenantRef & { kind: 'app' | 'net' }) | undefined {
+  const match = /^tenant-([A-Za-z0-9_-]+)\.([a-z0-9-]+)-(app|net)$/.exec(name);
+  if (!match) return undefined;
+  const [, cluster = '', tenant = '', kind] = match;
+  if (!AKS_CLUSTER_NAME.test(cluster) || !DNS1123_LABEL.test(tenant)) return undefined;
+  return { cluster, name: tenant, kind: kind === 'app' ? 'app' : 'net' };
+}
+
 /** A stable string key for a tenant (registry, maps, packing): `<cluster>/<name>`. "/" occurs in neither part. */
 export const tenantKey = ({ cluster, name }: TenantRef): string => `${cluster}/${name}`;
 
