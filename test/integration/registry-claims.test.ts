@@ -78,6 +78,16 @@ describe('CIDR claims against Azurite', () => {
     expect(await small.usage(30)).toEqual({ supernet: '10.99.1.0/28', capacityAddresses: 16, takenAddresses: 16, freeAddresses: 0, largestFree: undefined, remainingBlocks: 0 });
   });
 
+  it('handles the largest supported pool (/12, a multi-chunk bitmap) and refuses a larger one', async () => {
+    const claims = await claimsFor('10.96.0.0/12', ['10.96.0.0/13', '10.104.0.0/14', '10.108.0.0/15', '10.110.0.0/16']);
+    expect((await claims.allocate(t('a'), 29)).cidr).toBe('10.111.0.0/29');
+    expect((await claims.allocate(t('b'), 25)).cidr).toBe('10.111.0.128/25');
+    expect((await claims.allocate(t('c'), 31)).cidr).toBe('10.111.0.8/31');
+    expect((await claims.usage(16)).remainingBlocks).toBe(0);
+    expect((await claims.usage()).freeAddresses).toBe(65536 - 8 - 128 - 2);
+    await expect(claimsFor('10.0.0.0/11')).rejects.toThrow(/prefix length must be 12\.\.31/);
+  });
+
   it('refuses prefix lengths the pool cannot serve, naming the field', async () => {
     const claims = await claimsFor('10.99.0.0/24');
     await expect(claims.allocate(t('a'), 23)).rejects.toThrow(/^prefixLength: must be an integer 24\.\.31/);
