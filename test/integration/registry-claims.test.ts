@@ -113,6 +113,17 @@ describe('CIDR claims against Azurite', () => {
     expect(await claims.allocate(t('c'), 29)).toEqual({ cidr: '10.99.0.0/29', existing: false });
   });
 
+  it('reports a tenant claim whose block row vanished instead of retrying forever', async () => {
+    const claims = await claimsFor('10.99.0.0/24');
+    await claims.allocate(t('a'), 29);
+    const table = TableClient.fromConnectionString(azurite.connectionString, `t${prefixSeq}CidrClaims`, { allowInsecureConnection: true });
+    for await (const row of table.listEntities<Record<string, unknown>>()) {
+      if (row.rowKey?.startsWith('b:')) await table.deleteEntity(row.partitionKey!, row.rowKey);
+    }
+    await expect(claims.release(t('a'))).rejects.toThrow(/claim of aks-a\/a: stored record is invalid: it names 10\.99\.0\.0\/29, which has no block row/);
+    await expect(claims.allocate({ cluster: 'aks-a', name: '' }, 29)).rejects.toThrow(/^tenant\.name: must be a non-empty string/);
+  });
+
   it('lists claims in address order with paging', async () => {
     const claims = await claimsFor('10.99.0.0/24');
     for (let i = 0; i < 7; i++) await claims.allocate(t(`p${i}`), 30);

@@ -1,6 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { createRegistry, ConcurrencyError, CorruptRecordError, tableNames, type TenantRegistry } from '../../lib/adapters/registry';
 import { TableClient } from '@azure/data-tables';
+import fc from 'fast-check';
+import { escapeKeyPart } from '../../lib/adapters/registry/keys';
 import { startAzurite, type Azurite } from '../support/azurite';
 
 interface Spec { namespaces: string[]; replicas: number; note?: string }
@@ -89,6 +91,10 @@ describe('tenant registry against Azurite', () => {
     await expect(tenants.listByCluster('aks-paged', { pageSize: 0 })).rejects.toThrow(/pageSize: must be 1\.\.1000/);
   });
 
+  it('refuses empty key parts, naming the field', async () => {
+    await expect(tenants.createIfAbsent({ cluster: '', name: 'x' }, { spec, specFingerprint: 'x' })).rejects.toThrow(/^tenant\.cluster: must be a non-empty string/);
+  });
+
   it('deletes, guarded by ETag when given', async () => {
     const k = { cluster: 'aks-del', name: 'gone' };
     const { record } = await tenants.createIfAbsent(k, { spec, specFingerprint: 'x' });
@@ -130,5 +136,16 @@ describe('createRegistry with a token credential', () => {
   it('rejects a bad table prefix', async () => {
     await expect(createRegistry({ connectionString: 'UseDevelopmentStorage=true' }, { tablePrefix: '1bad', pool: { supernet: '10.99.0.0/16' } }))
       .rejects.toThrow(/tablePrefix: must be 1\.\.40 letters\/digits/);
+  });
+});
+
+describe('row keys', () => {
+  it('escapes every character Table Storage forbids, injectively', () => {
+    expect(escapeKeyPart('aks-1.prod')).toBe('aks-1.prod');
+    expect(escapeKeyPart('a/b#c?d\\e_f é')).toBe('a_2Fb_23c_3Fd_5Ce_5Ff_20_C3_A9');
+    fc.assert(fc.property(fc.string(), fc.string(), (a, b) => {
+      expect(escapeKeyPart(a)).toMatch(/^[A-Za-z0-9._-]*$/);
+      if (a !== b) expect(escapeKeyPart(a)).not.toBe(escapeKeyPart(b));
+    }));
   });
 });

@@ -14,7 +14,7 @@ import { blockSize, formatCidr, parseCidr, type Cidr } from '../../domain/cidr';
 import { bestFitCandidates, PoolExhaustedError, poolUsage, remainingCapacity } from '../../domain/cidr-allocation';
 import { OccupancyBitmap, UNIT_PREFIX_LENGTH } from '../../domain/cidr-bitmap';
 import { AllocationContentionError, ClaimStateError, ConcurrencyError, CorruptRecordError, isConflict, isNotFound, isPreconditionFailed } from './errors';
-import { BLOCK_ROW_RANGE, blockRowKey, describeTenant, INDEX_ROW_KEY, poolPartitionKey, tenantClaimRowKey, type TenantKey } from './keys';
+import { assertTenantKey, BLOCK_ROW_RANGE, blockRowKey, describeTenant, INDEX_ROW_KEY, poolPartitionKey, tenantClaimRowKey, type TenantKey } from './keys';
 import type { Page, PageOptions } from './tenant-registry';
 
 export type ClaimState = 'allocated' | 'quarantined';
@@ -93,7 +93,6 @@ interface IndexState {
 
 interface TenantClaimRow {
   readonly cidr: string;
-  readonly etag: string;
 }
 
 export class TableCidrClaims implements CidrClaims {
@@ -126,6 +125,7 @@ export class TableCidrClaims implements CidrClaims {
   }
 
   async allocate(tenant: TenantKey, prefixLength: number): Promise<{ cidr: string; existing: boolean }> {
+    assertTenantKey(tenant);
     if (!Number.isInteger(prefixLength) || prefixLength < this.pool.prefixLength || prefixLength > UNIT_PREFIX_LENGTH) {
       throw new RangeError(`prefixLength: must be an integer ${this.pool.prefixLength}..${UNIT_PREFIX_LENGTH} for pool ${this.supernet}, got ${prefixLength}`);
     }
@@ -176,7 +176,12 @@ export class TableCidrClaims implements CidrClaims {
         ['delete', { partitionKey: this.pk, rowKey: tenantClaimRowKey(tenant) }],
         ['update', { partitionKey: this.pk, rowKey: blockRowKey(block), state: 'quarantined', releasedAt: this.clock().toISOString() }, 'Merge', { etag: '*' }],
       ];
-      if ((await this.commit(actions)) === 'committed') return held.cidr;
+      const outcome = await this.commit(actions);
+      if (outcome === 'committed') return held.cidr;
+      // A conflict is a concurrent release (the next read sees no tenant row) or a block row that is gone.
+      if (outcome === 'conflict' && (await this.readTenantClaim(tenant)) && !(await this.readBlockRow(block))) {
+        throw new CorruptRecordError(`claim of ${describeTenant(tenant)}`, `it names ${held.cidr}, which has no block row`);
+      }
       await this.backoff(attempt);
     }
     throw new ConcurrencyError(`claim of ${describeTenant(tenant)}`);
@@ -259,17 +264,17 @@ export class TableCidrClaims implements CidrClaims {
     try {
       const e = await this.table.getEntity<Record<string, unknown>>(this.pk, tenantClaimRowKey(tenant));
       if (typeof e.cidr !== 'string') throw new CorruptRecordError(`claim of ${describeTenant(tenant)}`, 'cidr: missing');
-      return { cidr: e.cidr, etag: e.etag };
+      return { cidr: e.cidr };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
     }
   }
 
-  private async readBlockRow(block: Cidr): Promise<{ claim: BlockClaim; etag: string } | undefined> {
+  private async readBlockRow(block: Cidr): Promise<{ claim: BlockClaim } | undefined> {
     try {
       const e = await this.table.getEntity<Record<string, unknown>>(this.pk, blockRowKey(block));
-      return { claim: toBlockClaim(e), etag: e.etag };
+      return { claim: toBlockClaim(e) };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;

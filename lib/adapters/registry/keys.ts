@@ -35,6 +35,16 @@ export function escapeKeyPart(text: string): string {
   return out;
 }
 
+/** Refuses empty or absurdly long key parts before they reach storage (keys are at most 1 KiB). */
+export function assertTenantKey(key: TenantKey): void {
+  for (const field of ['cluster', 'name'] as const) {
+    const value: unknown = key[field];
+    if (typeof value !== 'string' || value.length === 0 || value.length > 253) {
+      throw new RangeError(`tenant.${field}: must be a non-empty string of at most 253 characters, got ${JSON.stringify(value)}`);
+    }
+  }
+}
+
 export function describeTenant(key: TenantKey): string {
   return `${key.cluster}/${key.name}`;
 }

@@ -6,7 +6,7 @@
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { z } from 'zod';
 import { ConcurrencyError, CorruptRecordError, isConflict, isNotFound, isPreconditionFailed } from './errors';
-import { describeTenant, escapeKeyPart, type TenantKey } from './keys';
+import { assertTenantKey, describeTenant, escapeKeyPart, type TenantKey } from './keys';
 
 export const TENANT_PHASES = [
   'Pending', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes', 'OpeningFirewall', 'Ready', 'Updating', 'Deleting', 'Deleted', 'Failed',
@@ -103,6 +103,7 @@ export class TableTenantRegistry<Spec = unknown> implements TenantRegistry<Spec>
   constructor(private readonly table: TableClient, private readonly clock: () => Date = () => new Date()) {}
 
   async createIfAbsent(key: TenantKey, init: NewTenant<Spec>): Promise<{ record: TenantRecord<Spec>; created: boolean }> {
+    assertTenantKey(key);
     const now = this.clock().toISOString();
     const entity = this.toEntity(key, {
       spec: init.spec, specFingerprint: init.specFingerprint, generation: 1, phase: init.phase ?? 'Pending',
