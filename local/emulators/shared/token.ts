@@ -48,7 +48,8 @@ export interface VerifyOptions {
 export interface TokenIssuer {
   publicKeyPem: string;
   keyId: string;
-  issue(audience: string, identity: ManagedIdentity): { token: string; claims: TokenClaims };
+  /** `lifetimeSeconds` overrides the issuer's default (negative gives an already expired token, for tests). */
+  issue(audience: string, identity: ManagedIdentity, options?: { lifetimeSeconds?: number }): { token: string; claims: TokenClaims };
   verify(token: string, options: { audiences: readonly string[] }): TokenVerification;
 }
 
@@ -139,14 +140,15 @@ export function createTokenIssuer(options: TokenIssuerOptions = {}): TokenIssuer
   return {
     publicKeyPem,
     keyId,
-    issue(audience, identity) {
+    issue(audience, identity, issueOptions) {
       const iat = Math.floor(now() / 1000);
+      const tokenLifetime = issueOptions?.lifetimeSeconds ?? lifetime;
       const claims: TokenClaims = {
         aud: audience,
         iss: `https://sts.windows.net/${identity.tenantId}/`,
         iat,
-        nbf: iat,
-        exp: iat + lifetime,
+        nbf: Math.min(iat, iat + tokenLifetime),
+        exp: iat + tokenLifetime,
         oid: identity.principalId,
         sub: identity.principalId,
         appid: identity.clientId,

@@ -1,0 +1,75 @@
+/**
+ * Simulated behaviour as data (kwok-style): every delay and limit of the emulator lives here, with
+ * named defaults. Change them at start (`startArmEmulator({ timings, limits })`) or at run time
+ * (`control.setTimings`, `PUT /_emulator/timings`).
+ */
+export interface ArmTimings {
+  /** A firewall policy / rule collection group write stays `Updating` this long (Azure: 3-5 min). */
+  firewallUpdateMs: number;
+  /** Other network PUT/DELETE (virtual hub, ipConfiguration, bgpConnection) take this long. */
+  networkProvisionMs: number;
+  /** Time a learnedRoutes/advertisedRoutes query runs before its result is ready. */
+  routeQueryMs: number;
+  /** A route advertised (or withdrawn) by a BGP speaker shows up in (or leaves) learnedRoutes after this delay. */
+  routePropagationMs: number;
+  /** A BGP session that appears in the route feed counts as established after this delay. */
+  sessionEstablishMs: number;
+  /** How often the route feed is sampled in the background (it is also sampled on every BGP read). */
+  routeFeedPollMs: number;
+  /** `Retry-After` (seconds) on long-running operation responses; 0 lets the client's own interval rule. */
+  lroRetryAfterSeconds: number;
+  /** How a write to a firewall policy that is already being updated fails. */
+  busyPolicyResponse: 'conflict409' | 'retryable429';
+  /** `Retry-After` (seconds) on the 429 `RetryableErrorDueToAnotherOperation`. */
+  busyRetryAfterSeconds: number;
+}
+
+export interface ArmLimits {
+  /** Rule collection groups per firewall policy (docs say 50, 60, 90 or 100 depending on age). */
+  ruleCollectionGroupsPerPolicy: number;
+  /** Serialized size of one rule collection group's properties, in bytes (2 MB). */
+  ruleCollectionGroupMaxBytes: number;
+  /** Sum over network rules of sources x destinations, per policy (an IP Group counts as 1). */
+  networkRuleSourceDestinationPairs: number;
+  /** Routes one BGP peer may advertise to Route Server; more resets the session. */
+  routesPerBgpPeer: number;
+  /** BGP connections (peers) per Route Server. */
+  bgpPeersPerRouteServer: number;
+  /** Priority range of rule collection groups and rule collections. */
+  minPriority: number;
+  maxPriority: number;
+}
+
+export const DEFAULT_TIMINGS: ArmTimings = {
+  firewallUpdateMs: 2000,
+  networkProvisionMs: 0,
+  routeQueryMs: 0,
+  routePropagationMs: 1000,
+  sessionEstablishMs: 0,
+  routeFeedPollMs: 500,
+  lroRetryAfterSeconds: 1,
+  busyPolicyResponse: 'conflict409',
+  busyRetryAfterSeconds: 1,
+};
+
+export const DEFAULT_LIMITS: ArmLimits = {
+  ruleCollectionGroupsPerPolicy: 50,
+  ruleCollectionGroupMaxBytes: 2 * 1024 * 1024,
+  networkRuleSourceDestinationPairs: 20_000,
+  routesPerBgpPeer: 1000,
+  bgpPeersPerRouteServer: 8,
+  minPriority: 100,
+  maxPriority: 65_000,
+};
+
+/** api-versions the installed SDKs send; others are accepted unless `strictApiVersions` is on. */
+export const KNOWN_API_VERSIONS = {
+  network: ['2025-05-01'],
+  containerService: ['2026-04-01'],
+  resources: ['2021-04-01', '2022-09-01', '2024-03-01'],
+} as const;
+
+/** The Microsoft Entra server application of AKS: the audience of tokens for AKS-managed Entra clusters. */
+export const AKS_ENTRA_SERVER_APP_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
+/** The public client (kubectl/kubelogin) AKS puts into user kubeconfigs. */
+export const AKS_ENTRA_CLIENT_APP_ID = '80faf920-1908-4b52-b5ef-a8e7bedfc67a';

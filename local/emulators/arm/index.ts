@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { type CertificateAuthority, createCertificateAuthority } from '../shared/tls';
+import { createTokenIssuer, type ManagedIdentity, type TokenVerification, verifyToken as verifyWithKey } from '../shared/token';
+import { type ArmLimits, type ArmTimings, DEFAULT_LIMITS, DEFAULT_TIMINGS } from './config';
+import type { EmulatorContext } from './context';
+import { type ArmControl, controlHttp, createControl } from './control';
+import { startIdentityEndpoint } from './identity';
+import { Knobs } from './knobs';
+import { Operations } from './operations';
+import { createRequestListener } from './pipeline';
+import { AksProvider } from './providers/aks';
+import { BgpService } from './providers/bgpService';
+import { FirewallProvider } from './providers/firewall';
+import { ResourcesProvider } from './providers/resources';
+import { RouteServerProvider } from './providers/routeServer';
+import { createHttpRouteFeed, type RouteFeed } from './routeFeed';
+import { Router } from './router';
+import { type ArmSeed, type KubeEndpoint, parseSeed, referenceSeed } from './seed';
+import { ResourceStore } from './store';
+
+export type { ArmTimings, ArmLimits } from './config';
+export { DEFAULT_TIMINGS, DEFAULT_LIMITS, AKS_ENTRA_SERVER_APP_ID, KNOWN_API_VERSIONS } from './config';
+export type { ArmControl } from './control';
+export type { Counters, FaultSpec, FaultSpecInput } from './knobs';
+export type { AdvertisedRoute, BgpSession, RouteFeed, MemoryRouteFeed, HttpRouteFeedOptions } from './routeFeed';
+export { createMemoryRouteFeed, createHttpRouteFeed, parseSessionsResponse } from './routeFeed';
+export type { ArmSeed, ArmSeedInput, KubeEndpoint } from './seed';
+export { parseSeed, loadSeedFile, referenceSeed, REFERENCE_SEED_FILE } from './seed';
+export type { SessionView } from './providers/bgpTwin';
+
+export interface StartArmEmulatorOptions {
+  /** Seed object (validated); default: the reference hub (seed/reference-hub.json). */
+  seed?: unknown;
+  /** HTTPS port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
+  /** Port of the plain-HTTP managed-identity endpoint; default 0. */
+  identityPort?: number;
+  /** Where BGP sessions come from; default: HTTP polling of every cluster's `<kubeUrl>/_emulator/bgp/sessions`. */
+  routeFeed?: RouteFeed;
+  timings?: Partial<ArmTimings>;
+  limits?: Partial<ArmLimits>;
+  /** Token audiences ARM accepts; default [emulator url, https://management.azure.com, https://management.core.windows.net]. */
+  acceptedAudiences?: string[];
+  /** Kubernetes emulator endpoint per managed cluster, keyed by `name` or `resourceGroup/name`. */
+  clusters?: Record<string, KubeEndpoint>;
+  /** Share one CA between emulators; default: a new throwaway CA. */
+  ca?: CertificateAuthority;
+  /** The IDENTITY_HEADER secret; default random. */
+  identityHeader?: string;
+  /** Refuse api-versions other than the installed SDKs' (400 NoRegisteredProviderFound); default false (lenient). */
+  strictApiVersions?: boolean;
+  /** Lifetime of issued tokens; default 3600 s. */
+  tokenLifetimeSeconds?: number;
+  /** Clock in ms; default Date.now. */
+  now?: () => number;
+}
+
+export interface ArmEmulator {
+  /** `https://127.0.0.1:<port>`: the ARM endpoint (SDK option `endpoint`). */
+  url: string;
+  /** CA of the HTTPS certificate (SDK option `tlsOptions: { ca }`, or a file for NODE_EXTRA_CA_CERTS). */
+  caCertPem: string;
+  ca: CertificateAuthority;
+  /** `http://127.0.0.1:<port>/msi/token` → IDENTITY_ENDPOINT. */
+  identityEndpoint: string;
+  /** → IDENTITY_HEADER. */
+  identityHeader: string;
+  /** IDENTITY_ENDPOINT / IDENTITY_HEADER, ready to merge into an environment. */
+  env: { IDENTITY_ENDPOINT: string; IDENTITY_HEADER: string };
+  subscriptionId: string;
+  tenantId: string;
+  identity: ManagedIdentity;
+  /** Audiences ARM accepts. */
+  acceptedAudiences: string[];
+  /** Public key (SPKI PEM) that verifies every token the identity endpoint issues. */
+  tokenPublicKeyPem: string;
+  /** Verify a token issued by this emulator's identity endpoint (for the Kubernetes emulator's `authenticate`). */
+  verifyToken(token: string, options: { audiences: readonly string[] }): TokenVerification;
+  control: ArmControl;
+  stop(): Promise<void>;
+}
+
+function seedInto(seed: ArmSeed, providers: { resources: ResourcesProvider; routeServer: RouteServerProvider; firewall: FirewallProvider; aks: AksProvider }): void {
+  for (const group of seed.resourceGroups) {
+    const location = group.location ?? seed.location;
+    providers.resources.putGroup(group.name, location);
+    for (const rs of group.routeServers) {
+      const { resource: hub } = providers.routeServer.putHub(group.name, rs.name, {
+        location, ...(rs.tags ? { tags: rs.tags } : {}),
+        properties: { virtualRouterIps: rs.virtualRouterIps, virtualRouterAsn: rs.virtualRouterAsn, sku: 'Standard', hubRoutingPreference: 'ExpressRoute', allowBranchToBranchTraffic: false },
+      }, { advertisedPrefixes: rs.advertisedPrefixes }, 'Succeeded');
+      if (rs.subnetId !== undefined) providers.routeServer.putIpConfiguration(hub, 'ipconfig1', { subnet: { id: rs.subnetId } }, 'Succeeded');
+      for (const c of rs.bgpConnections) providers.routeServer.putBgpConnection(hub, c.name, { peerIp: c.peerIp, peerAsn: c.peerAsn }, 'Succeeded');
+    }
+    for (const p of group.firewallPolicies) {
+      const { resource: policy } = providers.firewall.putPolicy(group.name, p.name, { location, properties: { ...p.properties, sku: { tier: p.tier } } }, 'Succeeded');
+      for (const g of p.ruleCollectionGroups) providers.firewall.putGroup(policy, g.name, g.properties, 'Succeeded');
+    }
+    for (const f of group.firewalls) providers.firewall.putFirewall(group.name, f.name, location, f);
+    for (const c of group.managedClusters) {
+      providers.aks.putCluster(group.name, c);
+      if (c.kube !== undefined) providers.aks.setCluster(group.name, c.name, { kube: c.kube });
+    }
+  }
+}
+
+/** Start the ARM emulator (HTTPS) and its managed-identity endpoint (HTTP), seeded. */
+export async function startArmEmulator(options: StartArmEmulatorOptions = {}): Promise<ArmEmulator> {
+  const seed = options.seed === undefined ? referenceSeed() : parseSeed(options.seed);
+  const now = options.now ?? Date.now;
+  const ca = options.ca ?? createCertificateAuthority();
+  const issuer = createTokenIssuer({ now, ...(options.tokenLifetimeSeconds !== undefined ? { lifetimeSeconds: options.tokenLifetimeSeconds } : {}) });
+  const identity: ManagedIdentity = { tenantId: seed.tenantId, principalId: seed.identity.principalId, clientId: seed.identity.clientId };
+  const initialTimings: ArmTimings = { ...DEFAULT_TIMINGS, ...options.timings };
+  const initialLimits: ArmLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const timings = { ...initialTimings };
+  const limits = { ...initialLimits };
+  const knobs = new Knobs();
+
+  // The HTTP feed polls the clusters the AKS provider knows; that provider is created below.
+  let kubeUrls: () => string[] = () => [];
+  const feed = options.routeFeed ?? createHttpRouteFeed({ clusterUrls: () => kubeUrls(), caCertPem: ca.caCertPem });
+  const bgp = new BgpService(feed, now, () => timings, () => limits);
+  const ctx: EmulatorContext = {
+    subscriptionId: seed.subscriptionId, tenantId: seed.tenantId, location: seed.location,
+    store: new ResourceStore(), operations: new Operations(now), knobs, timings, limits, now, ca, bgp,
+  };
+  const resources = new ResourcesProvider(ctx);
+  const routeServer = new RouteServerProvider(ctx);
+  const firewall = new FirewallProvider(ctx);
+  const aks = new AksProvider(ctx);
+  kubeUrls = () => aks.kubeUrls();
+  const providers = { resources, routeServer, firewall, aks };
+  const router = new Router();
+  router.add(...resources.routes(), ...routeServer.routes(), ...firewall.routes(), ...aks.routes());
+
+  const applyClusterOptions = (): void => {
+    for (const [key, endpoint] of Object.entries(options.clusters ?? {})) {
+      const [rgOrName, maybeName] = key.split('/');
+      const name = maybeName ?? rgOrName ?? '';
+      const owner = seed.resourceGroups.find((g) => (maybeName === undefined || g.name === rgOrName) && g.managedClusters.some((c) => c.name === name));
+      if (owner === undefined) throw new Error(`startArmEmulator: clusters.${key}: no managed cluster ${key} in the seed`);
+      aks.setCluster(owner.name, name, { kube: endpoint });
+    }
+  };
+  const reseed = (): void => { seedInto(seed, providers); applyClusterOptions(); };
+  reseed();
+
+  const tls = ca.issue(['localhost'], ['127.0.0.1']);
+  let url = '';
+  let acceptedAudiences: string[] = [];
+  const control = createControl({
+    ctx, aks, issuer, identity: () => identity, initialTimings, initialLimits, reseed,
+    onTimingsChanged: () => { bgp.startPolling(); },
+  });
+  const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, createRequestListener({
+    router, ctx,
+    verify: (token) => issuer.verify(token, { audiences: acceptedAudiences }),
+    baseUrl: () => url,
+    strictApiVersions: options.strictApiVersions ?? false,
+    control: (method, path, query, body) => controlHttp(control, () => ({ url, subscriptionId: seed.subscriptionId, operations: router.operations() }), issuer.publicKeyPem)(method, path, query, body),
+  }));
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  acceptedAudiences = options.acceptedAudiences ?? [url, 'https://management.azure.com', 'https://management.core.windows.net'];
+
+  const identityHeader = options.identityHeader ?? randomBytes(16).toString('hex');
+  let identityEndpoint;
+  try {
+    identityEndpoint = await startIdentityEndpoint({ issuer, identity: () => identity, header: identityHeader, knobs, ...(options.identityPort !== undefined ? { port: options.identityPort } : {}) });
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+  bgp.startPolling();
+
+  return {
+    url,
+    caCertPem: ca.caCertPem,
+    ca,
+    identityEndpoint: identityEndpoint.url,
+    identityHeader,
+    env: { IDENTITY_ENDPOINT: identityEndpoint.url, IDENTITY_HEADER: identityHeader },
+    subscriptionId: seed.subscriptionId,
+    tenantId: seed.tenantId,
+    identity,
+    acceptedAudiences,
+    tokenPublicKeyPem: issuer.publicKeyPem,
+    verifyToken: (token, verifyOptions) => verifyWithKey(token, { audiences: verifyOptions.audiences, publicKeyPem: issuer.publicKeyPem, now: now() }),
+    control,
+    async stop() {
+      bgp.stopPolling();
+      await identityEndpoint.stop();
+      await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+    },
+  };
+}

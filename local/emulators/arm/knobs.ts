@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * Test and benchmark knobs that are not Azure behaviour: per-operation latency, injected faults
+ * (consumed one by one, with counts), and request counters.
+ */
+export const faultSpecSchema = z.object({
+  /** Operation name (`firewallPolicyRuleCollectionGroups.createOrUpdate`), a group wildcard (`firewallPolicyRuleCollectionGroups.*`) or `*`. */
+  operation: z.string().min(1),
+  /**
+   * throttle: 429 TooManyRequests + Retry-After; conflict: 409 AnotherOperationInProgress;
+   * serverError: 500; drop: the connection is destroyed without a response;
+   * lroFailure: the long-running operation started by the request ends `Failed`.
+   */
+  kind: z.enum(['throttle', 'conflict', 'serverError', 'drop', 'lroFailure']),
+  count: z.number().int().positive().default(1),
+  retryAfterSeconds: z.number().int().nonnegative().default(1),
+});
+export type FaultSpec = z.infer<typeof faultSpecSchema>;
+export type FaultSpecInput = z.input<typeof faultSpecSchema>;
+
+export interface Counters {
+  /** Requests per operation (after routing, including rejected ones). */
+  requests: Record<string, number>;
+  /** Responses per `<operation> <status>`. */
+  responses: Record<string, number>;
+  /** Accepted writes (PUT/DELETE of the policy or any of its rule collection groups) per firewall policy id. */
+  policyWrites: Record<string, number>;
+  /** Writes refused because the policy was busy (409 or 429), per firewall policy id. */
+  policyBusyRejections: Record<string, number>;
+  /** Faults injected, per kind. */
+  faultsInjected: Record<string, number>;
+  /** Tokens issued by the identity endpoint, per audience. */
+  tokensIssued: Record<string, number>;
+  /** Requests refused with 401. */
+  unauthorized: number;
+}
+
+export const emptyCounters = (): Counters => ({
+  requests: {}, responses: {}, policyWrites: {}, policyBusyRejections: {}, faultsInjected: {}, tokensIssued: {}, unauthorized: 0,
+});
+
+export const bump = (record: Record<string, number>, key: string, by = 1): void => {
+  record[key] = (record[key] ?? 0) + by;
+};
+
+function operationMatches(pattern: string, operation: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return operation.startsWith(pattern.slice(0, -1));
+  return pattern === operation;
+}
+
+export class Knobs {
+  latencyMs: Record<string, number> = {};
+  private faults: FaultSpec[] = [];
+  counters: Counters = emptyCounters();
+
+  latencyFor(operation: string): number {
+    return this.latencyMs[operation] ?? this.latencyMs[`${operation.split('.')[0] ?? ''}.*`] ?? this.latencyMs['*'] ?? 0;
+  }
+
+  addFault(spec: FaultSpecInput): FaultSpec {
+    const parsed = faultSpecSchema.parse(spec);
+    this.faults.push(parsed);
+    return parsed;
+  }
+
+  /** Take one fault matching the operation (request-level kinds, or lroFailure when `lro`). */
+  takeFault(operation: string, kinds: readonly FaultSpec['kind'][]): FaultSpec | undefined {
+    const fault = this.faults.find((f) => kinds.includes(f.kind) && operationMatches(f.operation, operation));
+    if (fault === undefined) return undefined;
+    fault.count -= 1;
+    if (fault.count <= 0) this.faults = this.faults.filter((f) => f !== fault);
+    bump(this.counters.faultsInjected, fault.kind);
+    return { ...fault };
+  }
+
+  pendingFaults(): FaultSpec[] {
+    return this.faults.map((f) => ({ ...f }));
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  resetCounters(): void {
+    this.counters = emptyCounters();
+  }
+}
