@@ -1,0 +1,167 @@
+# The egress-pilot Function App: Node 22, system-assigned identity, identity-based storage (no keys
+# anywhere: the account refuses shared keys), VNet integration, workspace-based Application Insights.
+#
+# Flex Consumption is created with azapi, not azurerm_function_app_flex_consumption: in azurerm 4.x that
+# resource always injects an AzureWebJobsStorage connection string with an EMPTY AccountKey when
+# storage_authentication_type is an identity, and the host then fails to start
+# (hashicorp/terraform-provider-azurerm#29693, open for the whole 4.x line). The ARM body below is the
+# documented Microsoft.Web/sites functionAppConfig shape.
+
+locals {
+  flex = var.hosting == "FlexConsumption"
+
+  # Host-level settings: they configure the Functions host, not the app, so they are not part of the
+  # app's configuration schema (lib/domain/config.ts). test/infra lists each with its reason.
+  host_app_settings = {
+    AzureWebJobsStorage__accountName                       = azurerm_storage_account.this.name
+    AzureWebJobsStorage__credential                        = "managedidentity"
+    APPLICATIONINSIGHTS_CONNECTION_STRING                  = azurerm_application_insights.this.connection_string
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING              = "Authorization=AAD"
+    AzureFunctionsJobHost__extensions__durableTask__hubName = var.task_hub_name
+  }
+
+  app_settings = merge(local.host_app_settings, var.app_settings)
+
+  # Elastic Premium only: run from the package blob, read with the app's identity.
+  package_app_settings = {
+    WEBSITE_RUN_FROM_PACKAGE                     = var.premium_package_url
+    WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID = "SystemAssigned"
+  }
+
+  package_container_url = "${azurerm_storage_account.this.primary_blob_endpoint}${azurerm_storage_container.package.name}"
+  principal_id          = local.flex ? azapi_resource.flex[0].identity[0].principal_id : azurerm_linux_function_app.premium[0].identity[0].principal_id
+  function_app_id       = local.flex ? azapi_resource.flex[0].id : azurerm_linux_function_app.premium[0].id
+}
+
+resource "azurerm_storage_account" "this" {
+  name                            = var.storage_account_name
+  resource_group_name             = var.resource_group_name
+  location                        = var.location
+  account_tier                    = "Standard"
+  account_replication_type        = var.storage_replication_type
+  min_tls_version                 = "TLS1_2"
+  shared_access_key_enabled       = false
+  default_to_oauth_authentication = true
+  allow_nested_items_to_be_public = false
+  tags                            = var.tags
+}
+
+# Flex: the deployment package container. Elastic Premium: WEBSITE_RUN_FROM_PACKAGE points into it.
+resource "azurerm_storage_container" "package" {
+  name                  = "app-package"
+  storage_account_id    = azurerm_storage_account.this.id
+  container_access_type = "private"
+}
+
+resource "azurerm_application_insights" "this" {
+  name                          = "${var.name}-appi"
+  resource_group_name           = var.resource_group_name
+  location                      = var.location
+  workspace_id                  = var.log_analytics_workspace_id
+  application_type              = "Node.JS"
+  local_authentication_disabled = true
+  tags                          = var.tags
+}
+
+resource "azurerm_service_plan" "this" {
+  name                         = "${var.name}-plan"
+  resource_group_name          = var.resource_group_name
+  location                     = var.location
+  os_type                      = "Linux"
+  sku_name                     = local.flex ? "FC1" : var.premium_sku
+  maximum_elastic_worker_count = local.flex ? null : var.maximum_instance_count
+  tags                         = var.tags
+}
+
+resource "azapi_resource" "flex" {
+  count     = local.flex ? 1 : 0
+  type      = "Microsoft.Web/sites@2024-04-01"
+  name      = var.name
+  parent_id = var.resource_group_id
+  location  = var.location
+  tags      = var.tags
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  body = {
+    kind = "functionapp,linux"
+    properties = {
+      serverFarmId           = azurerm_service_plan.this.id
+      httpsOnly              = true
+      virtualNetworkSubnetId = var.subnet_id
+      functionAppConfig = {
+        deployment = {
+          storage = {
+            type           = "blobContainer"
+            value          = local.package_container_url
+            authentication = { type = "SystemAssignedIdentity" }
+          }
+        }
+        scaleAndConcurrency = {
+          maximumInstanceCount = var.maximum_instance_count
+          instanceMemoryMB     = var.instance_memory_mb
+        }
+        runtime = {
+          name    = "node"
+          version = "22"
+        }
+      }
+      siteConfig = {
+        minTlsVersion = "1.2"
+        appSettings   = [for name, value in local.app_settings : { name = name, value = value }]
+      }
+    }
+  }
+
+  response_export_values = ["properties.defaultHostName"]
+}
+
+resource "azurerm_linux_function_app" "premium" {
+  count                         = local.flex ? 0 : 1
+  name                          = var.name
+  resource_group_name           = var.resource_group_name
+  location                      = var.location
+  service_plan_id               = azurerm_service_plan.this.id
+  storage_account_name          = azurerm_storage_account.this.name
+  storage_uses_managed_identity = true
+  # Linux Elastic Premium runs from a package URL, so it needs no Azure Files content share (which
+  # would require a storage key).
+  content_share_force_disabled = true
+  functions_extension_version  = "~4"
+  https_only                   = true
+  virtual_network_subnet_id    = var.subnet_id
+  tags                         = var.tags
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  site_config {
+    minimum_tls_version      = "1.2"
+    ftps_state               = "Disabled"
+    elastic_instance_minimum = 1
+    application_stack {
+      node_version = "22"
+    }
+  }
+
+  app_settings = merge(local.app_settings, var.premium_package_url == null ? {} : local.package_app_settings)
+}
+
+# The host (AzureWebJobsStorage: leases, durable task hub queues/tables/blobs) and the registry tables
+# use the app's identity; each role is scoped to this one storage account.
+resource "azurerm_role_assignment" "storage" {
+  for_each             = toset(["Storage Blob Data Owner", "Storage Queue Data Contributor", "Storage Table Data Contributor"])
+  scope                = azurerm_storage_account.this.id
+  role_definition_name = each.value
+  principal_id         = local.principal_id
+}
+
+# Application Insights with local auth disabled accepts telemetry only from an Entra identity.
+resource "azurerm_role_assignment" "telemetry" {
+  scope                = azurerm_application_insights.this.id
+  role_definition_name = "Monitoring Metrics Publisher"
+  principal_id         = local.principal_id
+}

@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.9.0"
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "~> 4.50"
+    }
+    azapi = {
+      source  = "Azure/azapi"
+      version = "~> 2.5"
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The custom roles in infra/ grant exactly the ARM actions lib/adapters/azure-permissions.ts lists,
+ * and every listed action is backed by an SDK call the adapters really make.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { armActions, armPermissions } from '../../lib/adapters/azure-permissions';
+import { checkRoleActions, customRoleActions, type ModuleTree } from './hcl';
+import { INFRA, loadInfra } from './support';
+
+let tree: ModuleTree;
+beforeAll(async () => {
+  tree = await loadInfra();
+});
+
+const ADAPTERS = path.resolve(__dirname, '../../lib/adapters');
+function adapterSources(dir = ADAPTERS): string {
+  let text = '';
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) text += adapterSources(full);
+    else if (entry.name.endsWith('.ts') && entry.name !== 'azure-permissions.ts') text += readFileSync(full, 'utf8');
+  }
+  return text;
+}
+
+describe('least privilege: custom roles ↔ lib/adapters/azure-permissions.ts', () => {
+  it('no custom role grants an unlisted, wildcard or non-literal action', () => {
+    const problems = [...tree.values()].flatMap((mod) => checkRoleActions(mod, armActions));
+    expect(problems).toEqual([]);
+  });
+
+  it('every listed action is granted by some custom role (the app would fail without it)', () => {
+    const granted = new Set([...tree.values()].flatMap((mod) => customRoleActions(mod).flatMap((r) => r.actions)));
+    expect([...armActions].filter((a) => !granted.has(a))).toEqual([]);
+  });
+
+  it('every listed action names an SDK method the adapters actually call', () => {
+    const sources = adapterSources();
+    const missing = armPermissions.filter((p) => {
+      const [, group, method] = p.calledBy.split('.');
+      return !new RegExp(`\\.${group}\\.${method}\\(`).test(sources);
+    });
+    expect(missing.map((p) => p.calledBy)).toEqual([]);
+  });
+
+  it('lists each action once, without wildcards', () => {
+    expect(armActions.size).toBe(armPermissions.length);
+    expect(armPermissions.filter((p) => p.action.includes('*'))).toEqual([]);
+  });
+
+  it('defines custom roles only in infra/modules/app-access', () => {
+    const withRoles = [...tree.values()].filter((m) => customRoleActions(m).length > 0).map((m) => path.relative(INFRA, m.dir));
+    expect(withRoles).toEqual(['modules/app-access']);
+  });
+});

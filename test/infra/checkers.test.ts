@@ -1,0 +1,342 @@
+/**
+ * Each checker of ./hcl.ts must be able to fail: a small bad module makes it report the problem, and the
+ * same module fixed passes. Modules are parsed from inline HCL with the real parser.
+ */
+import {
+  checkAppSettingsContract, checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins,
+  checkReferences, checkRoleActions, parseModule, type ModuleTree, type TfModule,
+} from './hcl';
+
+const mod = (dir: string, hcl: string) => parseModule(dir, { 'main.tf': hcl });
+const treeOf = (...mods: TfModule[]): ModuleTree => new Map(mods.map((m) => [m.dir, m]));
+
+const child = `
+variable "name" {
+  type        = string
+  description = "n"
+}
+variable "size" {
+  type        = number
+  description = "s"
+  default     = 1
+}
+output "id" {
+  description = "i"
+  value       = var.name
+}
+`;
+
+describe('parseModule', () => {
+  it('rejects HCL syntax errors, naming the file', async () => {
+    await expect(parseModule('/bad', { 'broken.tf': 'resource "a" "b" {' })).rejects.toThrow(/broken\.tf/);
+  });
+});
+
+describe('checkModuleCalls', () => {
+  it('reports a missing source, an undeclared argument and a missing required variable', async () => {
+    const c = await mod('/root/modules/c', child);
+    const root = await mod('/root', `
+module "ok" {
+  source = "./modules/c"
+  name   = "x"
+}
+module "unknown_arg" {
+  source = "./modules/c"
+  name   = "x"
+  colour = "red"
+}
+module "missing_required" {
+  source = "./modules/c"
+  size   = 2
+}
+module "nowhere" {
+  source = "./modules/nope"
+}
+module "registry" {
+  source  = "Azure/avm-res-network/azurerm"
+  version = "1.0.0"
+}`);
+    const problems = checkModuleCalls(root, treeOf(root, c));
+    expect(problems).toHaveLength(4);
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringContaining('module "unknown_arg": argument "colour" is not a variable'),
+      expect.stringContaining('module "missing_required": required variable "name"'),
+      expect.stringContaining('module "nowhere": source ./modules/nope does not exist'),
+      expect.stringContaining('module "registry": source "Azure/avm-res-network/azurerm" is not a local path'),
+    ]));
+  });
+
+  it('accepts meta-arguments and passes a correct call', async () => {
+    const c = await mod('/root/modules/c', child);
+    const root = await mod('/root', `
+module "ok" {
+  source     = "./modules/c"
+  for_each   = toset(["a"])
+  name       = each.key
+  depends_on = []
+}`);
+    expect(checkModuleCalls(root, treeOf(root, c))).toEqual([]);
+  });
+});
+
+describe('checkReferences', () => {
+  it('reports undeclared variables, locals, resources, data sources, modules and module outputs', async () => {
+    const c = await mod('/root/modules/c', child);
+    const root = await mod('/root', `
+variable "declared" {
+  type        = string
+  description = "d"
+}
+locals {
+  a = var.declared
+  b = var.undeclared
+  c = local.missing
+}
+resource "azurerm_resource_group" "rg" {
+  name     = local.a
+  location = azurerm_virtual_network.none.location
+  tags     = { x = data.azurerm_client_config.none.tenant_id }
+}
+module "c" {
+  for_each = toset(["k"])
+  source   = "./modules/c"
+  name     = module.ghost.id
+}
+output "ok" {
+  description = "o"
+  value       = module.c["k"].id
+}
+output "bad_output" {
+  description = "o"
+  value       = module.c["k"].nope
+}
+output "bad_output_indexed" {
+  description = "o"
+  value       = module.c[each.key].missing_too
+}`);
+    const problems = await checkReferences(root, treeOf(root, c));
+    const text = problems.join('\n');
+    expect(text).toContain('var.undeclared: variable "undeclared" is not declared');
+    expect(text).toContain('local.missing: local "missing" is not defined');
+    expect(text).toContain('resource "azurerm_virtual_network.none" is not declared');
+    expect(text).toContain('data source "azurerm_client_config.none" is not declared');
+    expect(text).toContain('module "ghost" is not called');
+    expect(text).toContain('module "c" has no output "nope"');
+    expect(text).toContain('module "c" has no output "missing_too"');
+    expect(problems).toHaveLength(7);
+  });
+
+  it('accepts each/count/self/path, dynamic iterators, for-expression variables and lifecycle attribute names', async () => {
+    const root = await mod('/root', `
+variable "cats" {
+  type        = list(string)
+  description = "c"
+}
+resource "azurerm_monitor_diagnostic_setting" "d" {
+  count = 1
+  name  = "\${path.module}-\${count.index}"
+  dynamic "enabled_log" {
+    for_each = toset(var.cats)
+    content {
+      category = enabled_log.value
+    }
+  }
+  tags = { for i, c in var.cats : c => i }
+  lifecycle {
+    ignore_changes = [tags]
+  }
+}`);
+    expect(await checkReferences(root, treeOf(root))).toEqual([]);
+  });
+});
+
+describe('checkDeclarations', () => {
+  it('reports variables without type or description and outputs without description', async () => {
+    const m = await mod('/m', `
+variable "untyped" {
+  description = "d"
+}
+variable "undescribed" {
+  type = string
+}
+variable "blank" {
+  type        = string
+  description = "  "
+}
+output "silent" {
+  value = 1
+}`);
+    expect(checkDeclarations(m).sort()).toEqual([
+      '/m: output "silent" has no description',
+      '/m: variable "blank" has no description',
+      '/m: variable "undescribed" has no description',
+      '/m: variable "untyped" has no type',
+    ]);
+    expect(checkDeclarations(await mod('/m', child))).toEqual([]);
+  });
+});
+
+describe('checkNoSecretLiterals', () => {
+  const key = `${'A'.repeat(20)}b1c2d3e4${'Z'.repeat(58)}==`;
+  it.each([
+    ['a storage connection string', `locals { c = "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc;EndpointSuffix=core.windows.net" }`, 'storage account key'],
+    ['a bare 88-char base64 key', `locals { k = "${key}" }`, 'base64 storage/service key'],
+    ['a SAS token', `locals { u = "https://a.blob.core.windows.net/c?sv=2022-11-02&sig=AbCdEfGhIjKlMnOpQrSt%3D" }`, 'shared access signature'],
+    ['a client secret literal', `resource "azuread_application_password" "p" { client_secret = "hunter2" }`, 'literal value for a secret'],
+    ['a password literal', `resource "x_y" "z" { admin_password = "P@ssw0rd!" }`, 'literal value for a secret'],
+    ['an Entra client secret shape', `locals { s = "abc8Q~abcdefghijklmnopqrstuvwxyz0123456789" }`, 'Entra client secret'],
+  ])('reports %s', async (_what, hcl, expected) => {
+    expect((await checkNoSecretLiterals(await mod('/m', hcl))).join('\n')).toContain(expected);
+  });
+
+  it('accepts secrets passed by reference and identity settings', async () => {
+    const m = await mod('/m', `
+resource "x_y" "z" {
+  admin_password      = var.password
+  connection_string   = azurerm_storage_account.a.primary_connection_string
+  app_settings        = { AzureWebJobsStorage__credential = "managedidentity" }
+}`);
+    expect(checkNoSecretLiterals(m)).toEqual([]);
+  });
+});
+
+describe('checkProviderPins', () => {
+  it('reports unpinned, source-less and undeclared providers and a missing required_version', async () => {
+    const m = await mod('/m', `
+terraform {
+  required_providers {
+    azurerm = { source = "hashicorp/azurerm", version = ">= 4.0" }
+    helm    = { version = "~> 3.0" }
+  }
+}
+resource "azurerm_resource_group" "a" {}
+resource "azapi_resource" "b" {}`);
+    expect(checkProviderPins(m)).toEqual([
+      '/m: provider "azapi" is used but not in required_providers',
+      '/m: provider "azurerm" version ">= 4.0" is not pinned (use "~> X.Y" or an exact version)',
+      '/m: provider "helm" has no source',
+      '/m: terraform.required_version is not set',
+    ]);
+  });
+
+  it('accepts ~> minor and exact pins', async () => {
+    const m = await mod('/m', `
+terraform {
+  required_version = ">= 1.9.0"
+  required_providers {
+    azurerm = { source = "hashicorp/azurerm", version = "~> 4.50" }
+    azapi   = { source = "Azure/azapi", version = "2.5.0" }
+  }
+}
+resource "azurerm_resource_group" "a" {}
+resource "azapi_resource" "b" {}`);
+    expect(checkProviderPins(m)).toEqual([]);
+  });
+});
+
+describe('checkRoleActions', () => {
+  const allowed = new Set(['Microsoft.Network/virtualHubs/read']);
+  it('reports wildcard, unlisted and non-literal actions, and data actions', async () => {
+    const m = await mod('/m', `
+resource "azurerm_role_definition" "r" {
+  permissions {
+    actions      = ["Microsoft.Network/virtualHubs/read", "Microsoft.Network/*/read", "Microsoft.Network/virtualHubs/write", var.extra]
+    data_actions = ["Microsoft.Storage/storageAccounts/tableServices/tables/entities/read"]
+  }
+}`);
+    expect(checkRoleActions(m, allowed)).toEqual([
+      '/m: azurerm_role_definition.r: wildcard action "Microsoft.Network/*/read"',
+      '/m: azurerm_role_definition.r: action "Microsoft.Network/virtualHubs/write" is not called by the app (lib/adapters/azure-permissions.ts)',
+      '/m: azurerm_role_definition.r: action "${var.extra}" is not a literal string',
+      '/m: azurerm_role_definition.r: grants data actions; use a built-in data role scoped to the resource instead',
+    ]);
+  });
+
+  it('accepts a role that grants only listed actions', async () => {
+    const m = await mod('/m', `resource "azurerm_role_definition" "r" {
+  permissions {
+    actions = ["Microsoft.Network/virtualHubs/read"]
+  }
+}`);
+    expect(checkRoleActions(m, allowed)).toEqual([]);
+  });
+});
+
+describe('checkAssignmentScopes', () => {
+  it('reports subscription and resource group scopes', async () => {
+    const m = await mod('/m', `
+resource "azurerm_role_assignment" "sub" { scope = "/subscriptions/00000000-0000-0000-0000-000000000000" }
+resource "azurerm_role_assignment" "rg" { scope = azurerm_resource_group.hub.id }
+resource "azurerm_role_assignment" "sub_ref" { scope = data.azurerm_subscription.current.id }
+resource "azurerm_role_assignment" "ok" { scope = azurerm_storage_account.a.id }`);
+    const problems = checkAssignmentScopes(m);
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).not.toContain('.ok:');
+  });
+});
+
+describe('checkAppSettingsContract', () => {
+  const schema = [
+    { name: 'REQUIRED_A', required: true },
+    { name: 'OPTIONAL_B', required: false },
+    { name: 'SECRET_C', required: false, secret: true },
+  ];
+  const hostLevel = new Map([['AzureWebJobsStorage__accountName', 'host storage']]);
+  const fn = (extraHost = '') => mod('/root/modules/fn', `
+locals {
+  host_app_settings = {
+    AzureWebJobsStorage__accountName = "st"
+    ${extraHost}
+  }
+  app_settings = merge(local.host_app_settings, var.app_settings)
+}
+resource "azurerm_linux_function_app" "premium" {
+  app_settings = local.app_settings
+}`);
+  const root = (settings: string, call = 'local.app_settings') => mod('/root', `
+locals {
+  app_settings = {
+    ${settings}
+  }
+}
+module "function_app" {
+  source       = "./modules/fn"
+  app_settings = ${call}
+}`);
+  const check = async (r: Promise<TfModule>, f: Promise<TfModule> = fn()) =>
+    checkAppSettingsContract({ root: await r, functionModule: await f, functionCallName: 'function_app', schema, hostLevel });
+
+  it('passes when Terraform sets every required setting and only settings the app reads', async () => {
+    expect(await check(root('REQUIRED_A = "a"\n OPTIONAL_B = "b"'))).toEqual([]);
+  });
+  it('fails when the app adds a required setting Terraform does not set', async () => {
+    expect(await check(root('OPTIONAL_B = "b"'))).toEqual(['app setting REQUIRED_A is required by the app but not set by Terraform']);
+  });
+  it('fails when Terraform sets a setting the app does not read', async () => {
+    expect(await check(root('REQUIRED_A = "a"\n RENAMED_D = "d"'))).toEqual(['app setting RENAMED_D is set by Terraform but the app does not read it']);
+  });
+  it('fails when Terraform sets a secret setting', async () => {
+    expect(await check(root('REQUIRED_A = "a"\n SECRET_C = var.c'))).toEqual(['app setting SECRET_C is a secret: Terraform must not set it']);
+  });
+  it('fails on an undocumented host-level setting', async () => {
+    expect(await check(root('REQUIRED_A = "a"'), fn('WEBSITE_EXTRA = "1"'))).toEqual(['host-level setting WEBSITE_EXTRA is not in the documented host-level list']);
+  });
+  it('fails when the function app adds app settings inline, outside the checked locals', async () => {
+    const inline = mod('/root/modules/fn', `
+locals {
+  host_app_settings = { AzureWebJobsStorage__accountName = "st" }
+  app_settings      = merge(local.host_app_settings, var.app_settings)
+}
+resource "azurerm_linux_function_app" "premium" {
+  app_settings = merge(local.app_settings, { SNEAKY = "1" })
+}`);
+    expect(await check(root('REQUIRED_A = "a"'), inline)).toEqual(['/root/modules/fn: azurerm_linux_function_app.premium: app settings add inline entries; put them in a *_app_settings local']);
+  });
+  it('fails when the settings are not a literal map or do not reach the function app', async () => {
+    expect(await check(root('REQUIRED_A = "a"', '{}'))).toEqual(['/root: module "function_app" must receive app_settings = local.app_settings']);
+    const computed = mod('/root', `locals {
+  app_settings = merge({}, {})
+}`);
+    expect(await check(computed)).toEqual(['/root: local "app_settings" must be a literal map so its keys can be checked']);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * The deployment's design decisions, read from the parsed Terraform: what issue 7 asks infra/ to deploy
+ * (BYO CNI, UDR through the firewall, Entra + Azure RBAC, Route Server transit, identity-only storage,
+ * Event Grid filters...). A refactor that silently drops one of them fails here.
+ */
+import path from 'node:path';
+import type { Json, ModuleTree, TfModule } from './hcl';
+import { INFRA, loadInfra, mustGet } from './support';
+
+let tree: ModuleTree;
+beforeAll(async () => {
+  tree = await loadInfra();
+});
+
+type Obj = { [key: string]: Json };
+const mod = (rel: string): TfModule => mustGet(tree, path.join(INFRA, rel));
+const resource = (rel: string, key: string): Obj => {
+  const r = mod(rel).resources.get(key);
+  if (!r) throw new Error(`${rel}: resource ${key} not found`);
+  return r;
+};
+/** First block of a nested block list (hcl2json renders blocks as arrays). */
+const block = (o: Obj, name: string): Obj => {
+  const v = o[name];
+  const first = Array.isArray(v) ? v[0] : v;
+  if (typeof first !== 'object' || first === null || Array.isArray(first)) throw new Error(`block ${name} not found`);
+  return first;
+};
+const variableDefault = (rel: string, name: string): Json | undefined => mod(rel).variables.get(name)?.default;
+
+describe('hub', () => {
+  it('hub VNet 10.0.0.0/22 with AzureFirewallSubnet 10.0.0.0/24 and RouteServerSubnet 10.0.1.0/24 by default', () => {
+    expect(variableDefault('.', 'hub_address_space')).toEqual(['10.0.0.0/22']);
+    expect(variableDefault('.', 'firewall_subnet_prefix')).toBe('10.0.0.0/24');
+    expect(variableDefault('.', 'route_server_subnet_prefix')).toBe('10.0.1.0/24');
+    expect(resource('modules/hub-network', 'azurerm_subnet.firewall').name).toBe('AzureFirewallSubnet');
+    expect(resource('modules/hub-network', 'azurerm_subnet.route_server').name).toBe('RouteServerSubnet');
+  });
+
+  it('Azure Firewall Standard is governed by a Firewall Policy, not classic rule collections', () => {
+    const fw = resource('modules/firewall', 'azurerm_firewall.this');
+    expect(fw).toMatchObject({ sku_name: 'AZFW_VNet', sku_tier: 'Standard', firewall_policy_id: '${azurerm_firewall_policy.this.id}' });
+    for (const classic of ['application_rule_collection', 'network_rule_collection', 'nat_rule_collection']) {
+      expect([...mod('modules/firewall').resources.keys()].some((k) => k.startsWith(`azurerm_firewall_${classic}.`))).toBe(false);
+    }
+    expect(resource('modules/firewall', 'azurerm_firewall_policy.this')).toMatchObject({ sku: 'Standard' });
+  });
+
+  it('the base rule collection group allows what AKS needs: FQDN tag, control-plane ports, NTP', () => {
+    const rcg = resource('modules/firewall', 'azurerm_firewall_policy_rule_collection_group.aks_base');
+    const text = JSON.stringify(rcg);
+    expect(text).toContain('"destination_fqdn_tags":["AzureKubernetesService"]');
+    expect(text).toContain('"destination_ports":["9000"]');
+    expect(text).toContain('"destination_ports":["1194"]');
+    expect(text).toContain('"destination_ports":["123"]');
+  });
+
+  it('firewall logs go to Log Analytics in resource-specific tables: application, network and DNS proxy', () => {
+    const diag = resource('modules/firewall', 'azurerm_monitor_diagnostic_setting.firewall');
+    expect(diag.log_analytics_destination_type).toBe('Dedicated');
+    expect(variableDefault('modules/firewall', 'log_categories')).toEqual(expect.arrayContaining(['AZFWApplicationRule', 'AZFWNetworkRule', 'AZFWDnsQuery']));
+  });
+
+  it('Route Server is Standard with a Standard public IP and branch-to-branch as a variable', () => {
+    expect(resource('modules/route-server', 'azurerm_route_server.this')).toMatchObject({ sku: 'Standard', branch_to_branch_traffic_enabled: '${var.branch_to_branch_traffic_enabled}' });
+    expect(resource('modules/route-server', 'azurerm_public_ip.route_server')).toMatchObject({ sku: 'Standard', allocation_method: 'Static' });
+  });
+
+  it('never manages Route Server BGP connections (the app owns them)', () => {
+    for (const m of tree.values()) {
+      const bgp = [...m.resources.entries()]
+        .filter(([k, body]) => /bgp_connection/.test(k) || (k.startsWith('azapi_') && /bgpConnections/i.test(String(body.type))))
+        .map(([k]) => k);
+      expect({ dir: m.dir, bgp }).toEqual({ dir: m.dir, bgp: [] });
+    }
+  });
+});
+
+describe('spokes', () => {
+  it('are a map of spokes, each with a network and a cluster', () => {
+    expect(mod('.').variables.get('spokes')?.type).toMatch(/^\$\{map\(object\(/);
+    expect(mod('.').moduleCalls.get('spoke_network')?.for_each).toBe('${var.spokes}');
+    expect(mod('.').moduleCalls.get('aks')?.for_each).toBe('${var.spokes}');
+  });
+
+  it('route 0.0.0.0/0 to the firewall private IP', () => {
+    const route = block(resource('modules/spoke-network', 'azurerm_route_table.aks'), 'route');
+    expect(route).toMatchObject({ address_prefix: '0.0.0.0/0', next_hop_type: 'VirtualAppliance', next_hop_in_ip_address: '${var.firewall_private_ip}' });
+    expect(mod('.').moduleCalls.get('spoke_network')?.firewall_private_ip).toBe('${module.firewall.private_ip_address}');
+  });
+
+  it('peer with the hub: gateway transit on the hub side, remote gateways (Route Server) on the spoke side', () => {
+    expect(resource('modules/spoke-network', 'azurerm_virtual_network_peering.hub_to_spoke')).toMatchObject({ allow_gateway_transit: true, allow_forwarded_traffic: true });
+    expect(resource('modules/spoke-network', 'azurerm_virtual_network_peering.spoke_to_hub')).toMatchObject({ use_remote_gateways: '${var.use_remote_gateways}', allow_forwarded_traffic: true });
+    expect(variableDefault('modules/spoke-network', 'use_remote_gateways')).toBe(true);
+    expect(mod('.').moduleCalls.get('spoke_network')?.depends_on).toEqual(['${module.route_server}']);
+  });
+
+  it('AKS: BYO CNI, user-defined routing, Entra ID with Azure RBAC, no local accounts, zones', () => {
+    const aks = resource('modules/aks-cluster', 'azurerm_kubernetes_cluster.this');
+    expect(block(aks, 'network_profile')).toMatchObject({ network_plugin: 'none', outbound_type: 'userDefinedRouting' });
+    expect(block(aks, 'azure_active_directory_role_based_access_control')).toMatchObject({ azure_rbac_enabled: true });
+    expect(aks.local_account_disabled).toBe(true);
+    expect(block(aks, 'default_node_pool').zones).toBe('${var.zones}');
+    expect(variableDefault('modules/aks-cluster', 'zones')).toEqual(['1', '2', '3']);
+  });
+
+  it('AKS service CIDR stays clear of the hub, where Route Server lives', () => {
+    expect(variableDefault('.', 'aks_service_cidr')).toBe('172.16.0.0/16');
+    expect(block(resource('modules/aks-cluster', 'azurerm_kubernetes_cluster.this'), 'network_profile').service_cidr).toBe('${var.service_cidr}');
+  });
+
+  it('the Tigera operator chart is installed with the Calico version as a variable', () => {
+    const release = resource('modules/calico-operator', 'helm_release.tigera_operator');
+    expect(release).toMatchObject({ chart: 'tigera-operator', version: '${var.calico_version}' });
+    expect(mod('calico').moduleCalls.get('calico')?.calico_version).toBe('${var.calico_version}');
+  });
+});
+
+describe('function app', () => {
+  const fn = 'modules/function-app';
+
+  it('hosting is Flex Consumption or Elastic Premium, chosen by a variable', () => {
+    expect(resource(fn, 'azapi_resource.flex').count).toBe('${local.flex ? 1 : 0}');
+    expect(resource(fn, 'azurerm_linux_function_app.premium').count).toBe('${local.flex ? 0 : 1}');
+    expect(resource(fn, 'azurerm_service_plan.this').sku_name).toBe('${local.flex ? "FC1" : var.premium_sku}');
+  });
+
+  it('runs Node 22 with a system-assigned identity on both plans', () => {
+    const flex = resource(fn, 'azapi_resource.flex');
+    expect(JSON.stringify(flex.body)).toContain('"runtime":{"name":"node","version":"22"}');
+    expect(block(flex, 'identity').type).toBe('SystemAssigned');
+    const premium = resource(fn, 'azurerm_linux_function_app.premium');
+    expect(block(block(premium, 'site_config'), 'application_stack').node_version).toBe('22');
+    expect(block(premium, 'identity').type).toBe('SystemAssigned');
+  });
+
+  it('uses identity-based storage only: keys disabled on the account, no key in any setting', () => {
+    expect(resource(fn, 'azurerm_storage_account.this').shared_access_key_enabled).toBe(false);
+    expect(JSON.stringify(resource(fn, 'azapi_resource.flex').body)).toContain('"authentication":{"type":"SystemAssignedIdentity"}');
+    expect(resource(fn, 'azurerm_linux_function_app.premium').storage_uses_managed_identity).toBe(true);
+    expect(mod(fn).locals.get('host_app_settings')).toMatchObject({ AzureWebJobsStorage__credential: 'managedidentity' });
+  });
+
+  it('integrates into the hub subnet and reports to workspace-based Application Insights', () => {
+    expect(JSON.stringify(resource(fn, 'azapi_resource.flex').body)).toContain('"virtualNetworkSubnetId":"${var.subnet_id}"');
+    expect(resource(fn, 'azurerm_linux_function_app.premium').virtual_network_subnet_id).toBe('${var.subnet_id}');
+    expect(resource(fn, 'azurerm_application_insights.this')).toMatchObject({ workspace_id: '${var.log_analytics_workspace_id}', local_authentication_disabled: true });
+    expect(mod('.').moduleCalls.get('function_app')?.subnet_id).toBe('${module.hub_network.function_subnet_id}');
+  });
+});
+
+describe('event grid', () => {
+  const eg = 'modules/event-routing';
+
+  it('resource group topic: ResourceWriteSuccess filtered to managedClusters/write, delivered to the trigger function', () => {
+    expect(resource(eg, 'azurerm_eventgrid_system_topic.resource_group')).toMatchObject({ topic_type: 'Microsoft.Resources.ResourceGroups', location: 'global' });
+    const sub = resource(eg, 'azurerm_eventgrid_system_topic_event_subscription.cluster_writes');
+    expect(sub.included_event_types).toEqual(['Microsoft.Resources.ResourceWriteSuccess']);
+    expect(block(block(sub, 'advanced_filter'), 'string_in')).toEqual({ key: 'data.operationName', values: ['Microsoft.ContainerService/managedClusters/write'] });
+    expect(block(sub, 'azure_function_endpoint').function_id).toBe('${local.function_id}');
+    expect(mod(eg).locals.get('function_id')).toBe('${var.function_app_id}/functions/${var.trigger_function_name}');
+    expect(variableDefault(eg, 'trigger_function_name')).toBe('clusterEvents');
+  });
+
+  it('AKS topics: node pool rolling started/succeeded/failed, one per cluster', () => {
+    expect(resource(eg, 'azurerm_eventgrid_system_topic.cluster')).toMatchObject({ topic_type: 'Microsoft.ContainerService.ManagedClusters', for_each: '${var.clusters}' });
+    expect(resource(eg, 'azurerm_eventgrid_system_topic_event_subscription.node_pool_rolling').included_event_types).toEqual([
+      'Microsoft.ContainerService.NodePoolRollingStarted',
+      'Microsoft.ContainerService.NodePoolRollingSucceeded',
+      'Microsoft.ContainerService.NodePoolRollingFailed',
+    ]);
+  });
+
+  it('the custom topic egress-pilot-events takes Entra-authenticated publishers only, and the app may send', () => {
+    expect(variableDefault('modules/app-events-topic', 'name')).toBe('egress-pilot-events');
+    expect(resource('modules/app-events-topic', 'azurerm_eventgrid_topic.this').local_auth_enabled).toBe(false);
+    expect(resource('modules/app-access', 'azurerm_role_assignment.event_sender')).toMatchObject({ role_definition_name: 'EventGrid Data Sender', scope: '${var.event_topic_id}' });
+  });
+});
+
+describe('least privilege', () => {
+  it('assigns each custom role at its one resource', () => {
+    expect(resource('modules/app-access', 'azurerm_role_assignment.route_server').scope).toBe('${var.route_server_id}');
+    expect(resource('modules/app-access', 'azurerm_role_assignment.firewall_policy').scope).toBe('${var.firewall_policy_id}');
+    expect(resource('modules/app-access', 'azurerm_role_assignment.aks')).toMatchObject({ for_each: '${var.cluster_ids}', scope: '${each.value}' });
+    expect(mod('.').moduleCalls.get('app_access')).toMatchObject({ route_server_id: '${module.route_server.id}', firewall_policy_id: '${module.firewall.policy_id}' });
+  });
+
+  it('grants storage data roles on the app storage account only', () => {
+    const storage = resource('modules/function-app', 'azurerm_role_assignment.storage');
+    expect(storage.scope).toBe('${azurerm_storage_account.this.id}');
+    expect(storage.for_each).toContain('Storage Table Data Contributor');
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * Static checks over every .tf file under infra/ (parsed with HashiCorp's HCL parser): what
+ * `terraform validate` would reject without providers, plus the project's own rules.
+ */
+import path from 'node:path';
+import {
+  checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins, checkReferences,
+  type ModuleTree,
+} from './hcl';
+import { INFRA, loadInfra, moduleDirs, ROOTS } from './support';
+
+let tree: ModuleTree;
+beforeAll(async () => {
+  tree = await loadInfra();
+});
+
+const each = async (check: (dir: string) => string[] | Promise<string[]>) => {
+  const problems: string[] = [];
+  for (const dir of tree.keys()) problems.push(...(await check(dir)));
+  return problems.map((p) => p.replace(`${INFRA}/`, 'infra/'));
+};
+
+describe('infra/ Terraform', () => {
+  it('loads both roots and every module under infra/modules', () => {
+    const loaded = [...tree.keys()];
+    expect(loaded).toEqual(expect.arrayContaining([...ROOTS, ...moduleDirs()]));
+    expect(loaded.length).toBe(ROOTS.length + moduleDirs().length);
+  });
+
+  it('every module call resolves: source exists, arguments are declared variables, required variables are passed', async () => {
+    expect(await each((dir) => checkModuleCalls(tree.get(dir)!, tree))).toEqual([]);
+  });
+
+  it('every var/local/module/data/resource reference resolves within its module (module outputs included)', async () => {
+    expect(await each((dir) => checkReferences(tree.get(dir)!, tree))).toEqual([]);
+  });
+
+  it('every variable has a type and a description, every output a description', async () => {
+    expect(await each((dir) => checkDeclarations(tree.get(dir)!))).toEqual([]);
+  });
+
+  it('contains no secret literal', async () => {
+    expect(await each((dir) => checkNoSecretLiterals(tree.get(dir)!))).toEqual([]);
+  });
+
+  it('declares and pins every provider it uses, and the Terraform version', async () => {
+    expect(await each((dir) => checkProviderPins(tree.get(dir)!))).toEqual([]);
+  });
+
+  it('scopes every role assignment to a resource, never a resource group or the subscription', async () => {
+    expect(await each((dir) => checkAssignmentScopes(tree.get(dir)!))).toEqual([]);
+  });
+
+  it('pins azurerm to 4.x in every module that uses it', () => {
+    for (const mod of tree.values()) {
+      const azurerm = mod.requiredProviders.get('azurerm');
+      if (azurerm) expect({ dir: path.relative(INFRA, mod.dir), version: azurerm.version }).toEqual({ dir: path.relative(INFRA, mod.dir), version: expect.stringMatching(/^~>\s*4\.\d+$/) });
+    }
+  });
+});
