@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { createRegistry, ConcurrencyError, CorruptRecordError, tableNames, type TenantRegistry } from '../../lib/adapters/registry';
+import { createRegistry, createRegistryFromSettings, ConcurrencyError, CorruptRecordError, tableNames, type TenantRegistry } from '../../lib/adapters/registry';
 import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { escapeKeyPart } from '../../lib/adapters/registry/keys';
@@ -9,19 +9,21 @@ interface Spec { namespaces: string[]; replicas: number; note?: string }
 const spec: Spec = { namespaces: ['shop'], replicas: 2 };
 const key = { cluster: 'aks-a', name: 'acme' };
 
+// One Azurite for the whole file.
+let azurite: Azurite;
+beforeAll(async () => { azurite = await startAzurite(); });
+afterAll(async () => { await azurite.stop(); });
+
 describe('tenant registry against Azurite', () => {
-  let azurite: Azurite;
   let tenants: TenantRegistry<Spec>;
   let clockMs = Date.parse('2026-11-25T10:00:00Z');
   const clock = (): Date => new Date((clockMs += 1000));
 
   beforeAll(async () => {
-    azurite = await startAzurite();
     const registry = await createRegistry<Spec>({ connectionString: azurite.connectionString }, { tablePrefix: 'tenantsTest', pool: { supernet: '10.99.0.0/16' }, clock });
     expect(registry.tables).toEqual({ tenants: 'tenantsTestTenants', claims: 'tenantsTestCidrClaims' });
     tenants = registry.tenants;
   });
-  afterAll(async () => { await azurite.stop(); });
 
   it('creates if absent and returns the stored record on conflict', async () => {
     const first = await tenants.createIfAbsent(key, { spec, specFingerprint: 'fp1' });
@@ -131,6 +133,15 @@ describe('createRegistry with a token credential', () => {
     );
     await expect(attempt).rejects.toThrow(/ECONNREFUSED|connect/);
     expect(scopes).toContain('https://storage.azure.com/.default');
+  });
+
+  it('builds the registry from the app settings (connection string kind)', async () => {
+    const registry = await createRegistryFromSettings({
+      registry: { kind: 'connectionString', connectionString: azurite.connectionString },
+      registryTablePrefix: 'fromSettings', egressSupernet: '10.99.0.0/24', egressReservedCidrs: ['10.99.0.0/29'],
+    });
+    expect(registry.tables.claims).toBe('fromSettingsCidrClaims');
+    expect((await registry.claims.allocate({ cluster: 'c', name: 'n' }, 29)).cidr).toBe('10.99.0.8/29');
   });
 
   it('rejects a bad table prefix', async () => {

@@ -5,6 +5,7 @@
  */
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
 import { TableCidrClaims, type CidrClaims, type PoolOptions, type RetryTuning } from './cidr-claims';
 import { tableNames, DEFAULT_TABLE_PREFIX, type TableNames } from './keys';
 import { TableTenantRegistry, type TenantRegistry } from './tenant-registry';
@@ -52,6 +53,33 @@ export async function createRegistry<Spec = unknown>(connection: RegistryConnect
     claims: new TableCidrClaims(claimsTable, options.pool, options.clock, options.retry),
     tables,
   };
+}
+
+/** The configuration fields the registry needs (structurally the app's `Config` from lib/domain/config.ts). */
+export interface RegistrySettings {
+  readonly registry: { readonly kind: 'endpoint'; readonly endpoint: string } | { readonly kind: 'connectionString'; readonly connectionString: string };
+  readonly registryTablePrefix: string;
+  readonly egressSupernet: string;
+  readonly egressReservedCidrs: readonly string[];
+}
+
+/**
+ * The registry as configured: connection string (Azurite) or table endpoint with
+ * `DefaultAzureCredential` (managed identity in Azure); `credential` overrides the latter.
+ */
+export function createRegistryFromSettings<Spec = unknown>(
+  settings: RegistrySettings,
+  extra: Omit<RegistryOptions, 'tablePrefix' | 'pool'> & { credential?: TokenCredential } = {},
+): Promise<Registry<Spec>> {
+  const { credential, ...options } = extra;
+  const connection: RegistryConnection = settings.registry.kind === 'connectionString'
+    ? { connectionString: settings.registry.connectionString }
+    : { endpoint: settings.registry.endpoint, credential: credential ?? new DefaultAzureCredential() };
+  return createRegistry<Spec>(connection, {
+    ...options,
+    tablePrefix: settings.registryTablePrefix,
+    pool: { supernet: settings.egressSupernet, reserved: settings.egressReservedCidrs },
+  });
 }
 
 export type { CidrClaims, BlockClaim, ClaimState, PoolOptions, PoolReport, RetryTuning } from './cidr-claims';
