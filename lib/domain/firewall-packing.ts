@@ -141,7 +141,8 @@ export function packRuleCollectionGroups(
     return [{ ...group, slot, tenants: list.map((item) => item.key).sort(), estimatedBytes: bytesOf(group) }];
   });
 
-  const pairs = networkRulePairs(groups.flatMap((g) => g.ruleCollections)) + (limits.foreignNetworkRulePairs ?? 0);
+  // Counted over every tenant asked for, placed or not: the policy must hold all of them.
+  const pairs = networkRulePairs(items.flatMap((item) => item.collections)) + (limits.foreignNetworkRulePairs ?? 0);
   if (pairs > AZURE_FIREWALL_LIMITS.networkRulePairsPerPolicy)
     violations.push({
       limit: 'networkRulePairs',

@@ -1,0 +1,95 @@
+/**
+ * The capacity check run before any change: would this tenant (new or changed) still fit every limit?
+ * It reports EVERY violated limit with its numbers, so an operator sees the whole picture at once.
+ *
+ * Route budget: each route reflector is ONE Route Server peer and advertises every tenant's /31s on its cluster;
+ * Route Server drops the session above 1,000 routes per peer (counting current + update), so we keep under
+ * ROUTE_BUDGET_PER_PEER. A tenant is counted at every /31 block of its pool, not just its replicas: Calico IPAM
+ * may keep an emptied block affine to a node (and advertised) after a gateway pod moves, and the pool cannot
+ * hand out more blocks than it has, so that is the tight upper bound.
+ */
+import { packRuleCollectionGroups, type FirewallLimit, type PackingLimits, type PackingResult } from './firewall-packing';
+import type { TenantFirewallInput } from './firewall-rules';
+import { blocksInPrefix } from './tenant-spec';
+
+/** Route Server allows 8 BGP peers in total (all clusters' route reflectors together). */
+export const ROUTE_SERVER_MAX_PEERS = 8;
+
+export interface GatewayShape {
+  replicas: number;
+  prefixLength: number;
+}
+
+export interface CapacityInput {
+  /** ROUTE_BUDGET_PER_PEER */
+  routeBudgetPerPeer: number;
+  /** The other tenants on the same cluster (without the one being checked). */
+  clusterTenants: ReadonlyArray<GatewayShape>;
+  /** The tenant being onboarded or changed. */
+  candidate: GatewayShape;
+  /** Routes inside the supernet advertised by the cluster but owned by no live tenant (e.g. released, not yet withdrawn). */
+  otherAdvertisedRoutes?: number;
+  /** Only when the change needs a new block: free aligned blocks of candidate.prefixLength (cidr-allocation's remainingCapacity). */
+  pool?: { freeBlocks: number; supernet: string };
+  /** Firewall: every tenant on the policy WITH the candidate's new allowlist, the deployed assignment, and the limits. */
+  firewall?: { tenants: ReadonlyArray<TenantFirewallInput>; previous: Readonly<Record<string, number>>; limits: PackingLimits };
+  /** Route Server peers: BGP connections existing and to be added (cluster bootstrap). */
+  routeServerPeers?: { existing: number; adding: number };
+}
+
+export type CapacityLimit = 'routeBudgetPerPeer' | 'pool' | 'routeServerPeers' | FirewallLimit;
+export interface CapacityViolation {
+  limit: CapacityLimit;
+  actual: number;
+  max: number;
+  message: string;
+}
+export interface CapacityResult {
+  ok: boolean;
+  violations: CapacityViolation[];
+  /** Routes each route reflector would advertise after the change, and the budget. */
+  routesPerPeer: number;
+  routeBudgetPerPeer: number;
+  /** The packing, when a firewall check was requested (callers reuse it to write the groups). */
+  packing?: PackingResult;
+}
+
+/** Upper bound of /31 routes one tenant makes each route reflector advertise. */
+export const routesForTenant = (gateway: GatewayShape): number => blocksInPrefix(gateway.prefixLength);
+
+export function checkCapacity(input: CapacityInput): CapacityResult {
+  const violations: CapacityViolation[] = [];
+  const routesPerPeer =
+    [...input.clusterTenants, input.candidate].reduce((n, tenant) => n + routesForTenant(tenant), 0) + (input.otherAdvertisedRoutes ?? 0);
+  if (routesPerPeer > input.routeBudgetPerPeer)
+    violations.push({
+      limit: 'routeBudgetPerPeer',
+      actual: routesPerPeer,
+      max: input.routeBudgetPerPeer,
+      message:
+        `each route reflector would advertise up to ${routesPerPeer} routes (${input.clusterTenants.length + 1} tenants` +
+        `${input.otherAdvertisedRoutes ? ` + ${input.otherAdvertisedRoutes} not yet withdrawn` : ''}); the budget per Route Server peer is ${input.routeBudgetPerPeer}`,
+    });
+
+  if (input.pool && input.pool.freeBlocks < 1)
+    violations.push({
+      limit: 'pool',
+      actual: 1,
+      max: input.pool.freeBlocks,
+      message: `egress pool ${input.pool.supernet} has no free /${input.candidate.prefixLength} block`,
+    });
+
+  if (input.routeServerPeers) {
+    const peers = input.routeServerPeers.existing + input.routeServerPeers.adding;
+    if (peers > ROUTE_SERVER_MAX_PEERS)
+      violations.push({ limit: 'routeServerPeers', actual: peers, max: ROUTE_SERVER_MAX_PEERS, message: `Route Server would have ${peers} BGP peers; it allows ${ROUTE_SERVER_MAX_PEERS}` });
+  }
+
+  let packing: PackingResult | undefined;
+  if (input.firewall) {
+    packing = packRuleCollectionGroups(input.firewall.tenants, input.firewall.previous, input.firewall.limits);
+    violations.push(...packing.violations.map(({ limit, actual, max, message }) => ({ limit, actual, max, message })));
+  }
+
+  return { ok: violations.length === 0, violations, routesPerPeer, routeBudgetPerPeer: input.routeBudgetPerPeer, ...(packing ? { packing } : {}) };
+}
