@@ -92,7 +92,8 @@ module "aks_private_dns" {
   count               = var.private_clusters ? 1 : 0
   resource_group_name = azurerm_resource_group.hub.name
   location            = var.location
-  virtual_network_ids = merge({ hub = module.hub_network.vnet_id }, { for k, s in module.spoke_network : k => s.vnet_id })
+  # AKS links each cluster VNet itself; the hub link lets the Function App (and the firewall DNS proxy) resolve them.
+  virtual_network_ids = { hub = module.hub_network.vnet_id }
   tags                = local.tags
 }
 
@@ -108,6 +109,7 @@ module "aks" {
   node_vm_size                    = each.value.node_vm_size
   node_count                      = each.value.node_count
   zones                           = var.zones
+  virtual_network_id              = module.spoke_network[each.key].vnet_id
   subnet_id                       = module.spoke_network[each.key].aks_subnet_id
   route_table_id                  = module.spoke_network[each.key].route_table_id
   service_cidr                    = var.aks_service_cidr

@@ -220,7 +220,7 @@ variable "egress_supernet" {
   description = "Supernet tenant egress pools are carved from (EGRESS_SUPERNET); must not overlap any VNet."
   default     = "10.99.0.0/16"
   validation {
-    condition     = can(cidrnetmask(var.egress_supernet)) && cidrhost(var.egress_supernet, 0) == split("/", var.egress_supernet)[0]
+    condition     = try(can(cidrnetmask(var.egress_supernet)) && cidrhost(var.egress_supernet, 0) == split("/", var.egress_supernet)[0], false)
     error_message = "egress_supernet must be an aligned IPv4 CIDR (e.g. 10.99.0.0/16)."
   }
 }

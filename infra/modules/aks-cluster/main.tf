@@ -10,8 +10,9 @@ resource "azurerm_user_assigned_identity" "control_plane" {
   tags                = var.tags
 }
 
-resource "azurerm_role_assignment" "subnet" {
-  scope                = var.subnet_id
+# On the VNet, not just the subnet: with a BYO private DNS zone AKS also links the zone to this VNet.
+resource "azurerm_role_assignment" "network" {
+  scope                = var.virtual_network_id
   role_definition_name = "Network Contributor"
   principal_id         = azurerm_user_assigned_identity.control_plane.principal_id
 }
@@ -85,7 +86,7 @@ resource "azurerm_kubernetes_cluster" "this" {
   }
 
   depends_on = [
-    azurerm_role_assignment.subnet,
+    azurerm_role_assignment.network,
     azurerm_role_assignment.route_table,
     azurerm_role_assignment.private_dns_zone,
   ]

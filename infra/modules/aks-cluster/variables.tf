@@ -102,6 +102,11 @@ variable "zones" {
   }
 }
 
+variable "virtual_network_id" {
+  type        = string
+  description = "ID of the spoke VNet (the control-plane identity gets Network Contributor on it)."
+}
+
 variable "subnet_id" {
   type        = string
   description = "ID of the spoke's AKS node subnet."

@@ -1,6 +1,7 @@
-# A bring-your-own private DNS zone for the private AKS API servers, linked to the hub and every spoke:
-# the Function App (integrated into the hub) resolves each cluster's private FQDN through it. With the
-# default "System" zone only the cluster's own VNet could resolve it.
+# A bring-your-own private DNS zone for the private AKS API servers. AKS links it to each cluster's VNet;
+# Terraform links it to the hub, so the Function App (integrated into the hub) and the firewall DNS proxy
+# (the spokes' DNS server) resolve every cluster's private FQDN. With the default "System" zone only the
+# cluster's own VNet could resolve it.
 resource "azurerm_private_dns_zone" "aks" {
   name                = "privatelink.${var.location}.azmk8s.io"
   resource_group_name = var.resource_group_name

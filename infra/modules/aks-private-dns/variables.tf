@@ -14,7 +14,7 @@ variable "location" {
 
 variable "virtual_network_ids" {
   type        = map(string)
-  description = "VNets that must resolve the private API servers, keyed by a stable link name (hub and spokes)."
+  description = "VNets other than the clusters' own that must resolve the private API servers (the hub), keyed by a stable link name."
   validation {
     condition     = length(var.virtual_network_ids) > 0
     error_message = "virtual_network_ids must contain at least the hub VNet."

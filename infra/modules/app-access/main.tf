@@ -81,7 +81,7 @@ resource "azurerm_role_assignment" "aks" {
 # roles are an opt-in fallback: RBAC Writer cannot touch nodes, namespaces or Calico resources; RBAC
 # Cluster Admin can, but grants far more than the app uses.
 resource "azurerm_role_assignment" "aks_kubernetes" {
-  for_each             = var.aks_builtin_role == "none" ? {} : var.cluster_ids
+  for_each             = { for k, id in var.cluster_ids : k => id if var.aks_builtin_role != "none" }
   scope                = each.value
   role_definition_name = var.aks_builtin_role
   principal_id         = var.principal_id

@@ -147,7 +147,7 @@ resource "azurerm_linux_function_app" "premium" {
     }
   }
 
-  app_settings = merge(local.app_settings, var.premium_package_url == null ? {} : local.package_app_settings)
+  app_settings = merge(local.app_settings, { for k, v in local.package_app_settings : k => v if var.premium_package_url != null })
 }
 
 # The host (AzureWebJobsStorage: leases, durable task hub queues/tables/blobs) and the registry tables

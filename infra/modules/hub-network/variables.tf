@@ -21,7 +21,7 @@ variable "address_space" {
   type        = list(string)
   description = "Address space of the hub VNet (reference design: 10.0.0.0/22)."
   validation {
-    condition     = length(var.address_space) > 0 && alltrue([for c in var.address_space : can(cidrnetmask(c)) && cidrhost(c, 0) == split("/", c)[0]])
+    condition     = try(length(var.address_space) > 0 && alltrue([for c in var.address_space : can(cidrnetmask(c)) && cidrhost(c, 0) == split("/", c)[0]]), false)
     error_message = "address_space must be a non-empty list of aligned IPv4 CIDRs (e.g. 10.0.0.0/22)."
   }
 }
@@ -30,7 +30,7 @@ variable "firewall_subnet_prefix" {
   type        = string
   description = "Prefix of AzureFirewallSubnet (/26 or larger; reference: 10.0.0.0/24)."
   validation {
-    condition     = can(cidrnetmask(var.firewall_subnet_prefix)) && tonumber(split("/", var.firewall_subnet_prefix)[1]) <= 26
+    condition     = try(can(cidrnetmask(var.firewall_subnet_prefix)) && tonumber(split("/", var.firewall_subnet_prefix)[1]) <= 26, false)
     error_message = "firewall_subnet_prefix must be an IPv4 CIDR of /26 or larger (Azure Firewall requirement)."
   }
 }
@@ -39,7 +39,7 @@ variable "route_server_subnet_prefix" {
   type        = string
   description = "Prefix of RouteServerSubnet (/27 or larger; reference: 10.0.1.0/24)."
   validation {
-    condition     = can(cidrnetmask(var.route_server_subnet_prefix)) && tonumber(split("/", var.route_server_subnet_prefix)[1]) <= 27
+    condition     = try(can(cidrnetmask(var.route_server_subnet_prefix)) && tonumber(split("/", var.route_server_subnet_prefix)[1]) <= 27, false)
     error_message = "route_server_subnet_prefix must be an IPv4 CIDR of /27 or larger (Route Server requirement)."
   }
 }
@@ -58,7 +58,7 @@ variable "function_subnet_prefix" {
   type        = string
   description = "Prefix of the Function App integration subnet (/28 minimum for Flex Consumption, /26 recommended)."
   validation {
-    condition     = can(cidrnetmask(var.function_subnet_prefix)) && tonumber(split("/", var.function_subnet_prefix)[1]) <= 28
+    condition     = try(can(cidrnetmask(var.function_subnet_prefix)) && tonumber(split("/", var.function_subnet_prefix)[1]) <= 28, false)
     error_message = "function_subnet_prefix must be an IPv4 CIDR of /28 or larger."
   }
 }

@@ -9,8 +9,8 @@ output "vnet_name" {
 }
 
 output "aks_subnet_id" {
-  description = "ID of the AKS node subnet."
-  value       = azurerm_subnet.aks.id
+  description = "ID of the AKS node subnet, read from the route table association so a cluster is only created once the subnet routes through the firewall (AKS checks this for userDefinedRouting)."
+  value       = azurerm_subnet_route_table_association.aks.subnet_id
 }
 
 output "aks_subnet_prefix" {

@@ -21,7 +21,7 @@ variable "address_space" {
   type        = list(string)
   description = "Address space of the spoke VNet (reference: 10.1.0.0/22)."
   validation {
-    condition     = length(var.address_space) > 0 && alltrue([for c in var.address_space : can(cidrnetmask(c)) && cidrhost(c, 0) == split("/", c)[0]])
+    condition     = try(length(var.address_space) > 0 && alltrue([for c in var.address_space : can(cidrnetmask(c)) && cidrhost(c, 0) == split("/", c)[0]]), false)
     error_message = "address_space must be a non-empty list of aligned IPv4 CIDRs."
   }
 }
@@ -40,7 +40,7 @@ variable "aks_subnet_prefix" {
   type        = string
   description = "Prefix of the AKS node subnet (reference: 10.1.0.0/24). Its first host (.1) is Calico's reachableBy gateway."
   validation {
-    condition     = can(cidrnetmask(var.aks_subnet_prefix)) && cidrhost(var.aks_subnet_prefix, 0) == split("/", var.aks_subnet_prefix)[0] && tonumber(split("/", var.aks_subnet_prefix)[1]) <= 28
+    condition     = try(can(cidrnetmask(var.aks_subnet_prefix)) && cidrhost(var.aks_subnet_prefix, 0) == split("/", var.aks_subnet_prefix)[0] && tonumber(split("/", var.aks_subnet_prefix)[1]) <= 28, false)
     error_message = "aks_subnet_prefix must be an aligned IPv4 CIDR of /28 or larger."
   }
 }
