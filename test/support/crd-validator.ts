@@ -7,7 +7,8 @@
  * - `nullable: true` also accepts null;
  * - Go regexps' `(?i)` (case-insensitive) prefix is honoured (JavaScript has no inline flags);
  * - format `cidr` is checked; int32/int64/date-time via ajv-formats.
- * `x-kubernetes-validations` (CEL) rules are NOT evaluated here; the domain code checks the ones that matter.
+ * `x-kubernetes-validations` (CEL) rules are NOT evaluated here; `crdSchema` hands the raw schema to a CEL evaluator
+ * (the manifest tests use the Kubernetes emulator's), and the domain code checks the rules that matter to it.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -103,6 +104,8 @@ interface LoadedCrd {
   version: string;
   scope: 'Namespaced' | 'Cluster';
   validate: ValidateFunction;
+  /** The CRD's openAPIV3Schema as published (with its x-kubernetes-* extensions). */
+  raw: JsonSchema;
 }
 
 let cache: LoadedCrd[] | undefined;
@@ -118,7 +121,7 @@ function loadAll(): LoadedCrd[] {
         .map((version) => {
           const schema = structuralToJsonSchema(version.schema!.openAPIV3Schema, true);
           const { group, names, scope } = crd.spec;
-          return { group, kind: names.kind, version: version.name, scope, validate: ajv.compile(schema) };
+          return { group, kind: names.kind, version: version.name, scope, validate: ajv.compile(schema), raw: version.schema!.openAPIV3Schema };
         });
     });
   return cache;
@@ -145,6 +148,13 @@ export function validateCustomResource(object: unknown): CrdValidation {
   if (crd.scope === 'Namespaced' && !metadata?.namespace) errors.push('/metadata/namespace: required for a namespaced kind');
   if (crd.scope === 'Cluster' && metadata?.namespace) errors.push('/metadata/namespace: must be absent for a cluster-scoped kind');
   return { valid: errors.length === 0, errors };
+}
+
+/** The published openAPIV3Schema of a kind (e.g. to evaluate its CEL rules elsewhere); throws if unknown. */
+export function crdSchema(apiVersion: string, kind: string): JsonSchema {
+  const crd = loadAll().find((c) => `${c.group}/${c.version}` === apiVersion && c.kind === kind);
+  if (!crd) throw new Error(`no CRD for ${apiVersion} ${kind}`);
+  return crd.raw;
 }
 
 /** The kinds available, for tests that want to prove they covered every CRD they render. */

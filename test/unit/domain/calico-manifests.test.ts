@@ -10,7 +10,12 @@ import {
   type TenantManifestInput,
 } from '../../../lib/domain/calico-manifests';
 import { parseIpv4Cidr } from '../../../lib/domain/ipv4';
-import { knownKinds, validateCustomResource } from '../../support/crd-validator';
+import { evaluateCelRules } from '../../../local/emulators/kube/validation/cel-rules';
+import { crdSchema, knownKinds, validateCustomResource } from '../../support/crd-validator';
+
+/** The CRDs' x-kubernetes-validations (CEL) rules, evaluated by the Kubernetes emulator's evaluator. */
+const celCauses = (object: { apiVersion: string; kind: string }) =>
+  evaluateCelRules(crdSchema(object.apiVersion, object.kind) as never, object as never, undefined);
 
 const tenant0: TenantManifestInput = {
   spec: { name: 'tenant0', cluster: 'spoke1-aks', namespaces: ['default', 'shop'], gateway: { replicas: 2, prefixLength: 29 } },
@@ -186,6 +191,22 @@ describe('CRD validation catches what the API server would refuse', () => {
     expect(validateCustomResource(withResources('500m')).valid).toBe(true);
     expect(validateCustomResource(withResources(1)).valid).toBe(true);
     expect(validateCustomResource(withResources(true)).valid).toBe(false);
+  });
+});
+
+describe('CEL rules of the CRDs (x-kubernetes-validations)', () => {
+  it('hold for every rendered object', () => {
+    const t = renderTenantManifests({ ...tenant0, steering: 'policy', bypassCidrs: ['10.0.0.0/8'] });
+    const c = renderClusterManifests(cluster);
+    for (const object of [t.ipPool, t.egressGateway, t.egressGatewayPolicy, ...clusterObjectsInApplyOrder(c)]) expect(celCauses(object)).toEqual([]);
+  });
+  it('are really evaluated: a peer with both next-hop settings, a filter rule without its operator, IPIP + VXLAN', () => {
+    const peer = renderClusterManifests(cluster).routeServerPeers[0];
+    expect(celCauses({ ...peer, spec: { ...peer.spec!, nextHopMode: 'Keep' } } as never)).toHaveLength(1);
+    const filter = renderClusterManifests(cluster).exportFilter;
+    expect(celCauses({ ...filter, spec: { exportV4: [{ action: 'Reject', cidr: '10.99.0.0/16' }] } } as never)).toHaveLength(1);
+    const pool = renderTenantManifests(tenant0).ipPool;
+    expect(celCauses({ ...pool, spec: { ...pool.spec!, ipipMode: 'Always', vxlanMode: 'Always' } } as never)).toHaveLength(1);
   });
 });
 
