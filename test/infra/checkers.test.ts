@@ -3,6 +3,7 @@
  * same module fixed passes. Modules are parsed from inline HCL with the real parser.
  */
 import {
+  checkArguments, uncoveredTypes,
   checkAppSettingsContract, checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins,
   checkReferences, checkRoleActions, parseModule, type ModuleTree, type TfModule,
 } from './hcl';
@@ -338,5 +339,61 @@ resource "azurerm_linux_function_app" "premium" {
   app_settings = merge({}, {})
 }`);
     expect(await check(computed)).toEqual(['/root: local "app_settings" must be a literal map so its keys can be checked']);
+  });
+});
+
+describe('checkArguments / uncoveredTypes', () => {
+  const schema = {
+    'resource.azurerm_route_table': { '': ['name', 'route', 'bgp_route_propagation_enabled'], route: ['name', 'address_prefix'] },
+    'data.azurerm_kubernetes_cluster': { '': ['name', 'resource_group_name'] },
+  };
+  it('reports undocumented arguments, nested block arguments, dynamic blocks and uncovered types', async () => {
+    const m = await mod('/m', `
+resource "azurerm_route_table" "rt" {
+  count                         = 1
+  name                          = "rt"
+  disable_bgp_route_propagation = true
+  route {
+    name           = "r"
+    address_prefix = "0.0.0.0/0"
+    next_hop       = "x"
+  }
+  dynamic "routes" {
+    for_each = []
+    content {}
+  }
+}
+data "azurerm_kubernetes_cluster" "c" {
+  name     = "c"
+  location = "x"
+}
+resource "azurerm_subnet" "s" {}`);
+    expect(checkArguments(m, schema).sort()).toEqual([
+      '/m: azurerm_route_table.rt.route: "next_hop" is not an argument of block route',
+      '/m: azurerm_route_table.rt: "disable_bgp_route_propagation" is not an argument',
+      '/m: azurerm_route_table.rt: dynamic block "routes" is not an argument',
+      '/m: data.azurerm_kubernetes_cluster.c: "location" is not an argument',
+    ]);
+    expect(uncoveredTypes(m, schema, 'azurerm_')).toEqual(['resource.azurerm_subnet']);
+  });
+
+  it('accepts documented arguments, meta-arguments and dynamic blocks of documented blocks', async () => {
+    const m = await mod('/m', `
+resource "azurerm_route_table" "rt" {
+  for_each                      = toset(["a"])
+  name                          = each.key
+  bgp_route_propagation_enabled = true
+  dynamic "route" {
+    for_each = ["0.0.0.0/0"]
+    content {
+      name           = "r"
+      address_prefix = route.value
+    }
+  }
+  lifecycle {
+    ignore_changes = [route]
+  }
+}`);
+    expect(checkArguments(m, schema)).toEqual([]);
   });
 });

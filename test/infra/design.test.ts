@@ -145,7 +145,7 @@ describe('function app', () => {
   it('integrates into the hub subnet and reports to workspace-based Application Insights', () => {
     expect(JSON.stringify(resource(fn, 'azapi_resource.flex').body)).toContain('"virtualNetworkSubnetId":"${var.subnet_id}"');
     expect(resource(fn, 'azurerm_linux_function_app.premium').virtual_network_subnet_id).toBe('${var.subnet_id}');
-    expect(resource(fn, 'azurerm_application_insights.this')).toMatchObject({ workspace_id: '${var.log_analytics_workspace_id}', local_authentication_disabled: true });
+    expect(resource(fn, 'azurerm_application_insights.this')).toMatchObject({ workspace_id: '${var.log_analytics_workspace_id}', local_authentication_enabled: false });
     expect(mod('.').moduleCalls.get('function_app')?.subnet_id).toBe('${module.hub_network.function_subnet_id}');
   });
 });

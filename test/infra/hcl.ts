@@ -390,3 +390,55 @@ function appSettingsOfSite(body: Obj): Json | undefined {
   const props = isObj(body.body) && isObj(body.body.properties) ? body.body.properties : undefined;
   return props && isObj(props.siteConfig) ? props.siteConfig.appSettings : undefined;
 }
+
+/** Documented arguments per resource/data type: "" = top level, other keys = nested block names. */
+export type ArgumentSchema = Record<string, Record<string, string[]>>;
+
+const RESOURCE_META = new Set(['count', 'for_each', 'depends_on', 'provider', 'lifecycle', 'dynamic', 'timeouts']);
+
+/**
+ * Every argument and nested block a resource/data block sets is documented for its type (a typo or an
+ * argument renamed between provider majors fails here, as `terraform validate` would). Types the
+ * schema does not cover are reported by `uncoveredTypes`, not here.
+ */
+export function checkArguments(mod: TfModule, schema: ArgumentSchema): string[] {
+  const problems: string[] = [];
+  const visit = (body: Obj, sections: Record<string, string[]>, section: string, at: string) => {
+    const allowed = new Set(sections[section] ?? []);
+    for (const [key, value] of Object.entries(body)) {
+      if (key === 'dynamic' && isObj(value)) {
+        for (const [label, dyn] of Object.entries(value)) {
+          if (!allowed.has(label)) problems.push(`${mod.dir}: ${at}: dynamic block "${label}" is not an argument`);
+          for (const d of blocks(dyn)) for (const content of blocks(d.content)) if (sections[label]) visit(content, sections, label, `${at}.${label}`);
+        }
+        continue;
+      }
+      if (section === '' && RESOURCE_META.has(key)) continue;
+      if (!allowed.has(key)) {
+        problems.push(`${mod.dir}: ${at}: "${key}" is not an argument${section === '' ? '' : ` of block ${section}`}`);
+        continue;
+      }
+      // Nested blocks are arrays of objects; descend when the docs describe the block.
+      if (Array.isArray(value) && sections[key]) for (const nested of blocks(value)) visit(nested, sections, key, `${at}.${key}`);
+    }
+  };
+  for (const [kind, map] of [['resource', mod.resources], ['data', mod.data]] as const) {
+    for (const [key, body] of map) {
+      const sections = schema[`${kind}.${key.split('.')[0]}`];
+      if (sections) visit(body, sections, '', kind === 'data' ? `data.${key}` : key);
+    }
+  }
+  return problems;
+}
+
+/** Types a module uses with the given provider prefix that the schema does not describe. */
+export function uncoveredTypes(mod: TfModule, schema: ArgumentSchema, prefix: string): string[] {
+  const missing: string[] = [];
+  for (const [kind, map] of [['resource', mod.resources], ['data', mod.data]] as const) {
+    for (const key of map.keys()) {
+      const type = key.split('.')[0]!;
+      if (type.startsWith(prefix) && !schema[`${kind}.${type}`]) missing.push(`${kind}.${type}`);
+    }
+  }
+  return missing;
+}

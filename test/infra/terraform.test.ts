@@ -3,7 +3,9 @@
  * `terraform validate` would reject without providers, plus the project's own rules.
  */
 import path from 'node:path';
+import azurermArguments from './fixtures/azurerm-4.81-arguments.json';
 import {
+  checkArguments, uncoveredTypes, type ArgumentSchema,
   checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins, checkReferences,
   type ModuleTree,
 } from './hcl';
@@ -49,6 +51,12 @@ describe('infra/ Terraform', () => {
 
   it('scopes every role assignment to a resource, never a resource group or the subscription', async () => {
     expect(await each((dir) => checkAssignmentScopes(tree.get(dir)!))).toEqual([]);
+  });
+
+  it('sets only arguments and blocks documented for azurerm v4.81 (test/infra/fixtures)', async () => {
+    const schema = azurermArguments.arguments as ArgumentSchema;
+    expect(await each((dir) => uncoveredTypes(tree.get(dir)!, schema, 'azurerm_'))).toEqual([]);
+    expect(await each((dir) => checkArguments(tree.get(dir)!, schema))).toEqual([]);
   });
 
   it('pins azurerm to 4.x in every module that uses it', () => {

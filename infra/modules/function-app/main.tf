@@ -59,7 +59,7 @@ resource "azurerm_application_insights" "this" {
   location                      = var.location
   workspace_id                  = var.log_analytics_workspace_id
   application_type              = "Node.JS"
-  local_authentication_disabled = true
+  local_authentication_enabled  = false
   tags                          = var.tags
 }
 
