@@ -49,32 +49,36 @@ export async function launchHost(opts: { appDir?: string; env: Record<string, st
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const eventLine = (): { event: string; baseUrl?: string; port?: number; message?: string } | undefined => {
+    const line = out.split('\n').find((l) => l.startsWith('{"event"'));
+    return line ? JSON.parse(line) as { event: string; baseUrl?: string; port?: number; message?: string } : undefined;
+  };
   return new Promise<StartResult>((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`host did not become ready in time\nstdout:\n${out}\nstderr:\n${err}`)); }, opts.timeoutMs ?? 20000);
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      for (const line of out.split('\n')) {
-        if (!line.startsWith('{"event"')) continue;
-        const parsed = JSON.parse(line) as { event: string; baseUrl?: string; port?: number; message?: string };
-        clearTimeout(timer);
-        if (parsed.event === 'ready') {
-          const host: HostProcess = {
-            baseUrl: parsed.baseUrl!, port: parsed.port!, child, stderr: () => err, stdout: () => out,
-            stop: async (signal = 'SIGTERM') => {
-              if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-              child.kill(signal);
-              return exited;
-            },
-          };
-          resolve({ host, stderr: err });
-        } else {
-          void exited.then((code) => resolve({ exitCode: code, errorLine: { event: parsed.event, message: parsed.message ?? '' }, stderr: err }));
-        }
-        return;
-      }
+      const parsed = eventLine();
+      if (parsed?.event !== 'ready') return;
+      clearTimeout(timer);
+      resolve({
+        stderr: err,
+        host: {
+          baseUrl: parsed.baseUrl!, port: parsed.port!, child, stderr: () => err, stdout: () => out,
+          stop: async (signal = 'SIGTERM') => {
+            if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+            child.kill(signal);
+            return exited;
+          },
+        },
+      });
     });
-    void exited.then((code) => { clearTimeout(timer); resolve({ exitCode: code, stderr: err }); });
+    // a host that exits before it is ready: report its exit code and error line
+    void exited.then((code) => {
+      clearTimeout(timer);
+      const parsed = eventLine();
+      resolve({ exitCode: code, errorLine: parsed && parsed.event !== 'ready' ? { event: parsed.event, message: parsed.message ?? '' } : undefined, stderr: err });
+    });
   });
 }
 
