@@ -31,7 +31,8 @@ export interface ArmControl {
   resetCounters(): void;
   /** Back to the seed: resources, operations, BGP state, counters, faults, latency, timings and limits. Cluster endpoints are kept. */
   reset(): Promise<void>;
-  setCluster(resourceGroup: string, name: string, change: { kube?: KubeEndpoint; provisioningState?: string; powerState?: 'Running' | 'Stopped' }): void;
+  /** `kube: null` forgets the cluster's Kubernetes endpoint. */
+  setCluster(resourceGroup: string, name: string, change: { kube?: KubeEndpoint | null; provisioningState?: string; powerState?: 'Running' | 'Stopped' }): void;
   /** Sample the route feed now and show Route Server's view of every BGP session. */
   bgpSessions(): Promise<SessionView[]>;
   /** A token signed by the emulator's issuer (tests: wrong audience, negative lifetime = expired). */
@@ -61,7 +62,7 @@ const limitsSchema = z.object({
   maxPriority: z.number().int(),
 }).partial().strict();
 const clusterChangeSchema = z.object({
-  kube: z.object({ url: z.url(), caCertPem: z.string().min(1) }).optional(),
+  kube: z.object({ url: z.url(), caCertPem: z.string().min(1) }).nullable().optional(),
   provisioningState: z.string().min(1).optional(),
   powerState: z.enum(['Running', 'Stopped']).optional(),
 }).strict();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type CertificateAuthority, createCertificateAuthority } from '../shared/tls';
-import { createTokenIssuer, type ManagedIdentity, type TokenVerification, verifyToken as verifyWithKey } from '../shared/token';
+import { createTokenIssuer, type ManagedIdentity, type TokenIssuer, type TokenVerification, verifyToken as verifyWithKey } from '../shared/token';
 import { type ArmLimits, type ArmTimings, DEFAULT_LIMITS, DEFAULT_TIMINGS } from './config';
 import type { EmulatorContext } from './context';
 import { type ArmControl, controlHttp, createControl } from './control';
@@ -51,8 +51,13 @@ export interface StartArmEmulatorOptions {
   identityHeader?: string;
   /** Refuse api-versions other than the installed SDKs' (400 NoRegisteredProviderFound); default false (lenient). */
   strictApiVersions?: boolean;
-  /** Lifetime of issued tokens; default 3600 s. */
+  /** Lifetime of issued tokens; default 3600 s (ignored when `tokenIssuer` is given). */
   tokenLifetimeSeconds?: number;
+  /**
+   * Share one signing key between emulator instances in one process: MSAL caches managed-identity
+   * tokens per process, so a second instance with its own key would see the first one's tokens.
+   */
+  tokenIssuer?: TokenIssuer;
   /** Clock in ms; default Date.now. */
   now?: () => number;
 }
@@ -111,7 +116,7 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
   const seed = options.seed === undefined ? referenceSeed() : parseSeed(options.seed);
   const now = options.now ?? Date.now;
   const ca = options.ca ?? createCertificateAuthority();
-  const issuer = createTokenIssuer({ now, ...(options.tokenLifetimeSeconds !== undefined ? { lifetimeSeconds: options.tokenLifetimeSeconds } : {}) });
+  const issuer = options.tokenIssuer ?? createTokenIssuer({ now, ...(options.tokenLifetimeSeconds !== undefined ? { lifetimeSeconds: options.tokenLifetimeSeconds } : {}) });
   const identity: ManagedIdentity = { tenantId: seed.tenantId, principalId: seed.identity.principalId, clientId: seed.identity.clientId };
   const initialTimings: ArmTimings = { ...DEFAULT_TIMINGS, ...options.timings };
   const initialLimits: ArmLimits = { ...DEFAULT_LIMITS, ...options.limits };

@@ -75,11 +75,12 @@ export class AksProvider {
   }
 
   /** Point a cluster at its Kubernetes emulator, and optionally change its states (test control). */
-  setCluster(rg: string, name: string, change: { kube?: KubeEndpoint; provisioningState?: string; powerState?: 'Running' | 'Stopped' }): void {
+  setCluster(rg: string, name: string, change: { kube?: KubeEndpoint | null; provisioningState?: string; powerState?: 'Running' | 'Stopped' }): void {
     const id = this.clusterId(rg, name);
     const cluster = this.ctx.store.get(id);
     if (cluster === undefined) throw notFound(TYPES.managedCluster, name, rg);
-    if (change.kube !== undefined) this.endpoints.set(id.toLowerCase(), change.kube);
+    if (change.kube === null) this.endpoints.delete(id.toLowerCase());
+    else if (change.kube !== undefined) this.endpoints.set(id.toLowerCase(), change.kube);
     if (change.provisioningState !== undefined || change.powerState !== undefined) {
       this.ctx.store.update(id, (b) => {
         const props = { ...(b.properties as Record<string, unknown>) };
