@@ -12,57 +12,59 @@ export interface ArmPermission {
   action: string;
   /** `<Client>.<operationGroup>.<method>` of the Azure SDK call that needs the action. */
   calledBy: string;
-  /** Where the action string was confirmed; UNVERIFIED ones still need a live check. */
+  /** Where the action string was confirmed. */
   source: string;
 }
+
+const NETWORKING = 'learn.microsoft.com/azure/role-based-access-control/permissions/networking (MicrosoftDocs/azure-docs, 2024-02-07)';
+const CONTAINERS = 'learn.microsoft.com/azure/role-based-access-control/permissions/containers';
 
 export const armPermissions: ReadonlyArray<ArmPermission> = [
   {
     action: 'Microsoft.Network/virtualHubs/read',
     calledBy: 'NetworkManagementClient.virtualHubs.get',
-    source: 'Azure resource provider operations (Microsoft.Network), role samples',
+    source: NETWORKING,
   },
   {
     action: 'Microsoft.Network/virtualHubs/bgpConnections/read',
     calledBy: 'NetworkManagementClient.virtualHubBgpConnections.list',
-    source: 'Azure resource provider operations (Microsoft.Network), role samples',
+    source: NETWORKING,
   },
   {
     action: 'Microsoft.Network/virtualHubs/bgpConnections/write',
     calledBy: 'NetworkManagementClient.virtualHubBgpConnection.beginCreateOrUpdateAndWait',
-    source: 'Azure resource provider operations (Microsoft.Network), role samples',
+    source: NETWORKING,
   },
   {
-    // POST .../virtualHubs/{hub}/bgpConnections/{conn}/learnedRoutes: ARM's convention for a POST on a
-    // child path is <type>/<path>/action. Not found in the operations list copies at hand: UNVERIFIED.
+    // The POST .../bgpConnections/{conn}/learnedRoutes ("Gets virtualrouter learned routes").
     action: 'Microsoft.Network/virtualHubs/bgpConnections/learnedRoutes/action',
     calledBy: 'NetworkManagementClient.virtualHubBgpConnections.beginListLearnedRoutesAndWait',
-    source: 'UNVERIFIED (ARM naming convention for the learnedRoutes POST)',
+    source: NETWORKING,
   },
   {
     action: 'Microsoft.Network/firewallPolicies/ruleCollectionGroups/read',
     calledBy: 'NetworkManagementClient.firewallPolicyRuleCollectionGroups.list',
-    source: 'Azure resource provider operations (Microsoft.Network)',
+    source: NETWORKING,
   },
   {
     action: 'Microsoft.Network/firewallPolicies/ruleCollectionGroups/write',
     calledBy: 'NetworkManagementClient.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait',
-    source: 'Azure resource provider operations (Microsoft.Network)',
+    source: NETWORKING,
   },
   {
     action: 'Microsoft.Network/firewallPolicies/ruleCollectionGroups/delete',
     calledBy: 'NetworkManagementClient.firewallPolicyRuleCollectionGroups.beginDeleteAndWait',
-    source: 'Azure resource provider operations (Microsoft.Network)',
+    source: NETWORKING,
   },
   {
     action: 'Microsoft.ContainerService/managedClusters/read',
     calledBy: 'ContainerServiceClient.managedClusters.get',
-    source: 'Azure resource provider operations (Microsoft.ContainerService)',
+    source: CONTAINERS,
   },
   {
     action: 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
     calledBy: 'ContainerServiceClient.managedClusters.listClusterUserCredentials',
-    source: 'Azure resource provider operations (Microsoft.ContainerService); built-in AKS Cluster User Role',
+    source: `${CONTAINERS}; also the built-in Azure Kubernetes Service Cluster User Role`,
   },
 ];
 

@@ -3,7 +3,7 @@
  * same module fixed passes. Modules are parsed from inline HCL with the real parser.
  */
 import {
-  checkArguments, uncoveredTypes,
+  checkArguments, uncoveredTypes, checkAzapiBody,
   checkAppSettingsContract, checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins,
   checkReferences, checkRoleActions, parseModule, type ModuleTree, type TfModule,
 } from './hcl';
@@ -395,5 +395,49 @@ resource "azurerm_route_table" "rt" {
   }
 }`);
     expect(checkArguments(m, schema)).toEqual([]);
+  });
+});
+
+describe('checkAzapiBody', () => {
+  const schema = {
+    resource: 'Microsoft.Web/sites@2024-04-01',
+    objects: { '': ['kind', 'properties'], properties: ['httpsOnly', 'clientCertMode', 'siteConfig'], 'properties.siteConfig': ['appSettings'] },
+    enums: { 'properties.clientCertMode': ['Optional', 'Required'] },
+  };
+  it('reports unknown properties, bad enum values, undescribed objects and jsonencode bodies', async () => {
+    const m = await mod('/m', `
+resource "azapi_resource" "a" {
+  type = "Microsoft.Web/sites@2024-04-01"
+  body = {
+    kind = "functionapp"
+    properties = {
+      httpsonly      = true
+      clientCertMode = "Sometimes"
+      functionAppConfig = { runtime = { name = "node" } }
+    }
+  }
+}
+resource "azapi_resource" "b" {
+  type = "Microsoft.Web/sites@2024-04-01"
+  body = jsonencode({ kind = "functionapp" })
+}
+resource "azapi_resource" "other" {
+  type = "Microsoft.Storage/storageAccounts@2023-01-01"
+  body = { nonsense = 1 }
+}`);
+    expect(checkAzapiBody(m, schema).sort()).toEqual([
+      '/m: azapi_resource.a: "properties.clientCertMode" = "Sometimes" is not one of Optional, Required',
+      '/m: azapi_resource.a: "properties.functionAppConfig" is not a writable property of Microsoft.Web/sites@2024-04-01',
+      '/m: azapi_resource.a: "properties.httpsonly" is not a writable property of Microsoft.Web/sites@2024-04-01',
+      '/m: azapi_resource.b: body must be an HCL object (not jsonencode) so it can be checked',
+    ]);
+  });
+  it('accepts a body within the schema', async () => {
+    const m = await mod('/m', `
+resource "azapi_resource" "a" {
+  type = "Microsoft.Web/sites@2024-04-01"
+  body = { kind = "functionapp", properties = { httpsOnly = true, clientCertMode = "Required", siteConfig = { appSettings = [] } } }
+}`);
+    expect(checkAzapiBody(m, schema)).toEqual([]);
   });
 });

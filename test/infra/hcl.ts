@@ -442,3 +442,38 @@ export function uncoveredTypes(mod: TfModule, schema: ArgumentSchema, prefix: st
   }
   return missing;
 }
+
+/** Writable property names per object path of one azapi resource body, and string enums (from azapi's embedded Azure types). */
+export interface AzapiBodySchema {
+  resource: string;
+  objects: Record<string, string[]>;
+  enums: Record<string, string[]>;
+}
+
+/**
+ * azapi bodies of `schema.resource` use only writable property names the Azure type defines, at every
+ * object level, and enum values it allows. An object path the fixture does not describe is reported
+ * (regenerate the fixture), so new nesting cannot slip through unchecked.
+ */
+export function checkAzapiBody(mod: TfModule, schema: AzapiBodySchema): string[] {
+  const problems: string[] = [];
+  const visit = (value: Obj, path: string, at: string) => {
+    const allowed = schema.objects[path];
+    if (!allowed) {
+      problems.push(`${mod.dir}: ${at}: body object "${path}" is not described by the ${schema.resource} fixture`);
+      return;
+    }
+    for (const [key, v] of Object.entries(value)) {
+      const child = path === '' ? key : `${path}.${key}`;
+      if (!allowed.includes(key)) problems.push(`${mod.dir}: ${at}: "${child}" is not a writable property of ${schema.resource}`);
+      else if (isObj(v)) visit(v, child, at);
+      else if (typeof v === 'string' && !v.includes('${') && schema.enums[child] && !schema.enums[child]!.includes(v)) problems.push(`${mod.dir}: ${at}: "${child}" = "${v}" is not one of ${schema.enums[child]!.join(', ')}`);
+    }
+  };
+  for (const [key, body] of mod.resources) {
+    if (!key.startsWith('azapi_resource.') || body.type !== schema.resource) continue;
+    if (isObj(body.body)) visit(body.body, '', key);
+    else problems.push(`${mod.dir}: ${key}: body must be an HCL object (not jsonencode) so it can be checked`);
+  }
+  return problems;
+}

@@ -4,8 +4,9 @@
  */
 import path from 'node:path';
 import azurermArguments from './fixtures/azurerm-4.81-arguments.json';
+import webSitesBody from './fixtures/azapi-web-sites-2024-04-01.json';
 import {
-  checkArguments, uncoveredTypes, type ArgumentSchema,
+  checkArguments, uncoveredTypes, checkAzapiBody, type ArgumentSchema,
   checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins, checkReferences,
   type ModuleTree,
 } from './hcl';
@@ -57,6 +58,12 @@ describe('infra/ Terraform', () => {
     const schema = azurermArguments.arguments as ArgumentSchema;
     expect(await each((dir) => uncoveredTypes(tree.get(dir)!, schema, 'azurerm_'))).toEqual([]);
     expect(await each((dir) => checkArguments(tree.get(dir)!, schema))).toEqual([]);
+  });
+
+  it('azapi bodies use only writable Microsoft.Web/sites@2024-04-01 properties (azapi v2.12 embedded types)', async () => {
+    expect(await each((dir) => checkAzapiBody(tree.get(dir)!, webSitesBody))).toEqual([]);
+    const azapiTypes = [...tree.values()].flatMap((m) => [...m.resources.entries()].filter(([k]) => k.startsWith('azapi_resource.')).map(([, b]) => b.type));
+    expect(azapiTypes).toEqual([webSitesBody.resource]);
   });
 
   it('pins azurerm to 4.x in every module that uses it', () => {
