@@ -134,8 +134,8 @@ export async function startHost(config: HostConfig, options: HostOptions = {}): 
     const path = url.pathname;
     const lower = path.toLowerCase();
     if (lower.startsWith(`${webhookPath}/`)) return handleDurableApi(req, res, url, path.slice(webhookPath.length), durable);
-    if (lower === '/runtime/webhooks/eventgrid') return handleEventGrid({ req, res, url, registry, invoker, logger, keys });
-    if (lower.startsWith('/admin/')) return handleAdmin({ req, res, url, subPath: path.slice('/admin/'.length), registry, keys, timers: tim, engine: eng, invoker });
+    if (lower === '/runtime/webhooks/eventgrid') return handleEventGrid({ req, res, url, registry, invoker, logger, keys, bindingInputs });
+    if (lower.startsWith('/admin/')) return handleAdmin({ req, res, url, subPath: path.slice('/admin/'.length), registry, keys, timers: tim, engine: eng, invoker, bindingInputs });
     if (lower === '/' || lower === '') { sendJson(res, 200, { status: 'Running' }); return; }
     if (routePrefix === '' || lower === routePrefix.toLowerCase() || lower.startsWith(`${routePrefix.toLowerCase()}/`)) {
       return handleHttpTrigger({ req, res, url, subPath: path.slice(routePrefix.length), routes, keys, invoker, logger, bindingInputs });

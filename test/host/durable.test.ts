@@ -185,6 +185,17 @@ describe('timers, events, custom status', () => {
   });
 });
 
+describe('other triggers with the durable client binding', () => {
+  it('an Event Grid function starts an orchestration through df.getClient', async () => {
+    const r = await fetch(`${host.baseUrl}/runtime/webhooks/eventgrid?functionName=gridStarter`, {
+      method: 'POST', headers: { 'aeg-event-type': 'Notification' },
+      body: JSON.stringify([{ id: 'g1', eventType: 'Demo.Created', subject: 's', data: { count: 3 }, eventTime: new Date().toISOString(), dataVersion: '1' }]),
+    });
+    expect(r.status).toBe(202);
+    expect(await until('eg-g1')).toMatchObject({ name: 'fanOut', output: 12 });
+  });
+});
+
 describe('management API', () => {
   it('reports (does not duplicate) a start with the id of a running instance', async () => {
     await start('waiter', 'dup-1');

@@ -187,6 +187,9 @@ export class DurableEngine {
 
   /** Persists a message (batched per partition), then hands it to the live instance. */
   private async deliver(instanceId: string, message: Message): Promise<void> {
+    const target = this.active.get(instanceId);
+    // finished (or replaced/continued) instances take no more messages: late completions are dropped
+    if (!target || (message.executionId && message.executionId !== target.record.executionId)) return;
     await new Promise<void>((resolve, reject) => {
       let entry = this.writes.get(instanceId);
       if (!entry) { entry = { messages: [], waiters: [] }; this.writes.set(instanceId, entry); }

@@ -12,10 +12,11 @@ import type { TimerScheduler } from '../timer/scheduler';
 import { presentedKey, readBody, sendJson, sendText } from './common';
 import type { Keys } from './functions';
 import type { Invoker } from '../core/invoke';
+import type { RpcTypedData } from '../core/types';
 
 export async function handleAdmin(a: {
   req: IncomingMessage; res: ServerResponse; url: URL; subPath: string; registry: FunctionRegistry; keys: Keys;
-  timers: TimerScheduler; engine: DurableEngine; invoker?: Invoker;
+  timers: TimerScheduler; engine: DurableEngine; invoker?: Invoker; bindingInputs?: () => Record<string, RpcTypedData>;
 }): Promise<void> {
   const { req, res } = a;
   if (presentedKey(req, a.url) !== a.keys.masterKey) { sendText(res, 401, ''); return; }
@@ -42,7 +43,7 @@ export async function handleAdmin(a: {
       a.timers.fireNow(name);
     } else if (a.invoker && fn.trigger.type !== 'httpTrigger' && fn.trigger.type !== 'orchestrationTrigger') {
       const data = typeof input === 'string' ? { string: input } : input === undefined ? undefined : { json: JSON.stringify(input) };
-      void a.invoker.invoke(fn, { triggerData: data }).catch(() => undefined);
+      void a.invoker.invoke(fn, { triggerData: data, inputsByType: a.bindingInputs?.() }).catch(() => undefined);
     } else {
       sendText(res, 400, `function ${fn.name} (${fn.trigger.type}) cannot be run through the admin API`);
       return;

@@ -7,12 +7,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Invoker } from '../core/invoke';
+import type { RpcTypedData } from '../core/types';
 import type { FunctionRegistry } from '../core/shim';
 import { errorText, type Logger } from '../log';
 import { readBody, sendJson, sendText } from './common';
 import type { Keys } from './functions';
 
-export async function handleEventGrid(a: { req: IncomingMessage; res: ServerResponse; url: URL; registry: FunctionRegistry; invoker: Invoker; logger: Logger; keys: Keys }): Promise<void> {
+export async function handleEventGrid(a: {
+  req: IncomingMessage; res: ServerResponse; url: URL; registry: FunctionRegistry; invoker: Invoker; logger: Logger; keys: Keys;
+  bindingInputs: () => Record<string, RpcTypedData>;
+}): Promise<void> {
   const { req, res, url } = a;
   const method = (req.method ?? 'GET').toUpperCase();
   if (method === 'OPTIONS') {
@@ -48,7 +52,7 @@ export async function handleEventGrid(a: { req: IncomingMessage; res: ServerResp
   }
   if (kind === 'Unsubscribe') { sendText(res, 202, ''); return; }
   if (kind !== 'Notification') { sendText(res, 400, `aeg-event-type header must be SubscriptionValidation, Notification or Unsubscribe (got "${kind}")`); return; }
-  const results = await Promise.allSettled(events.map((event) => a.invoker.invoke(fn, { triggerData: { json: JSON.stringify(event) } })));
+  const results = await Promise.allSettled(events.map((event) => a.invoker.invoke(fn, { triggerData: { json: JSON.stringify(event) }, inputsByType: a.bindingInputs() })));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     a.logger.error(`Function.${fn.name}`, `Executed 'Functions.${fn.name}' (Failed): ${errorText(failed.reason)}`);
