@@ -97,7 +97,7 @@ describe('ARM emulator: identity, authentication, pipeline and knobs', () => {
   });
 
   it('answers 501 for operations it does not emulate, naming them, and 400 for a missing or malformed api-version', async () => {
-    await expect(h.network.virtualHubs.beginGetEffectiveVirtualHubRoutesAndWait(HUB_RG, 'hub-rs', {}, { updateIntervalInMs: 10 }))
+    await expect(h.network.virtualHubs.beginGetEffectiveVirtualHubRoutesAndWait(HUB_RG, 'hub-rs', { updateIntervalInMs: 10 }))
       .rejects.toMatchObject({ statusCode: 501, code: 'NotImplemented', message: expect.stringContaining('POST /subscriptions/') });
     const vnet = await raw('GET', `/subscriptions/${h.arm.subscriptionId}/resourceGroups/${HUB_RG}/providers/Microsoft.Network/virtualNetworks/hub-vnet?api-version=2025-05-01`);
     expect(vnet).toMatchObject({ status: 501, code: 'NotImplemented', message: expect.stringContaining('virtualNetworks/hub-vnet') });
