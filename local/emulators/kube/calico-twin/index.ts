@@ -61,6 +61,7 @@ export class CalicoTwin {
   private reconciling = false;
   private dirty = false;
   private stopped = false;
+  private podSeq = 0;
 
   constructor(
     readonly clusterName: string,
@@ -199,8 +200,9 @@ export class CalicoTwin {
 
   private podName(egw: JsonObject): string {
     const md = metadataOf(egw);
-    for (let seq = 0; ; seq++) {
-      const suffix = createHash('sha256').update(`${String(md.uid)}/${seq}`).digest('hex').slice(0, 5);
+    for (;;) {
+      // Deterministic per run, but a replacement pod never reuses a deleted pod's name (as a ReplicaSet).
+      const suffix = createHash('sha256').update(`${String(md.uid)}/${this.podSeq++}`).digest('hex').slice(0, 5);
       const name = `${String(md.name)}-${suffix}`;
       if (!this.store.get(this.k.pod, String(md.namespace), name)) return name;
     }
