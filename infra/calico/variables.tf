@@ -19,7 +19,7 @@ variable "resource_group_name" {
 
 variable "calico_version" {
   type        = string
-  description = "Calico / tigera-operator chart version, e.g. v3.30.3."
+  description = "Calico / tigera-operator chart version, e.g. v3.32.1."
 }
 
 variable "pod_cidr" {

@@ -3,7 +3,7 @@
  * same module fixed passes. Modules are parsed from inline HCL with the real parser.
  */
 import {
-  checkArguments, uncoveredTypes, checkAzapiBody,
+  checkArguments, uncoveredTypes, checkAzapiBody, checkLiteralObject,
   checkAppSettingsContract, checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins,
   checkReferences, checkRoleActions, parseModule, type ModuleTree, type TfModule,
 } from './hcl';
@@ -427,8 +427,8 @@ resource "azapi_resource" "other" {
 }`);
     expect(checkAzapiBody(m, schema).sort()).toEqual([
       '/m: azapi_resource.a: "properties.clientCertMode" = "Sometimes" is not one of Optional, Required',
-      '/m: azapi_resource.a: "properties.functionAppConfig" is not a writable property of Microsoft.Web/sites@2024-04-01',
-      '/m: azapi_resource.a: "properties.httpsonly" is not a writable property of Microsoft.Web/sites@2024-04-01',
+      '/m: azapi_resource.a: "properties.functionAppConfig" is not a property of Microsoft.Web/sites@2024-04-01',
+      '/m: azapi_resource.a: "properties.httpsonly" is not a property of Microsoft.Web/sites@2024-04-01',
       '/m: azapi_resource.b: body must be an HCL object (not jsonencode) so it can be checked',
     ]);
   });
@@ -439,5 +439,26 @@ resource "azapi_resource" "a" {
   body = { kind = "functionapp", properties = { httpsOnly = true, clientCertMode = "Required", siteConfig = { appSettings = [] } } }
 }`);
     expect(checkAzapiBody(m, schema)).toEqual([]);
+  });
+});
+
+describe('checkLiteralObject', () => {
+  const schema = {
+    resource: 'Installation spec',
+    objects: { '': ['kubernetesProvider', 'calicoNetwork'], calicoNetwork: ['ipPools'], 'calicoNetwork.ipPools[]': ['cidr', 'encapsulation'] },
+    enums: { kubernetesProvider: ['AKS', 'EKS'], 'calicoNetwork.ipPools[].encapsulation': ['VXLAN', 'None'] },
+  };
+  it('checks names and enums inside arrays of objects and reports undescribed objects', () => {
+    const value = { kubernetesProvider: 'AKS', calicoNetwork: { ipPools: [{ cidr: '10.244.0.0/16', encapsulation: 'Vxlan', blocksize: 26 }] }, extra: { a: 1 } };
+    expect(checkLiteralObject(value, schema, 'x').sort()).toEqual([
+      'x: "calicoNetwork.ipPools[].blocksize" is not a property of Installation spec',
+      'x: "calicoNetwork.ipPools[].encapsulation" = "Vxlan" is not one of VXLAN, None',
+      'x: "extra" is not a property of Installation spec',
+    ]);
+    const undescribed = { ...schema, objects: { '': ['calicoNetwork'] } };
+    expect(checkLiteralObject({ calicoNetwork: { ipPools: [] } }, undescribed, 'x')).toEqual(['x: object "calicoNetwork" is not described by the Installation spec fixture']);
+  });
+  it('accepts a conforming object and leaves expressions alone', () => {
+    expect(checkLiteralObject({ kubernetesProvider: '${var.p}', calicoNetwork: { ipPools: [{ cidr: '${var.c}', encapsulation: 'VXLAN' }] } }, schema, 'x')).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@
  * Event Grid filters...). A refactor that silently drops one of them fails here.
  */
 import path from 'node:path';
-import type { Json, ModuleTree, TfModule } from './hcl';
+import installationSchema from './fixtures/installation-v3.32.1.json';
+import { checkLiteralObject, type Json, type ModuleTree, type TfModule } from './hcl';
 import { INFRA, loadInfra, mustGet } from './support';
 
 let tree: ModuleTree;
@@ -108,6 +109,14 @@ describe('spokes', () => {
   it('AKS service CIDR stays clear of the hub, where Route Server lives', () => {
     expect(variableDefault('.', 'aks_service_cidr')).toBe('172.16.0.0/16');
     expect(block(resource('modules/aks-cluster', 'azurerm_kubernetes_cluster.this'), 'network_profile').service_cidr).toBe('${var.service_cidr}');
+  });
+
+  it('the Installation passed to the operator conforms to the Calico v3.32 Installation CRD: AKS, Calico CNI, BGP on, default pool not exported', () => {
+    const installation = mod('modules/calico-operator').locals.get('installation')!;
+    expect(checkLiteralObject(installation, installationSchema, 'modules/calico-operator local.installation')).toEqual([]);
+    expect(installation).toMatchObject({ kubernetesProvider: 'AKS', cni: { type: 'Calico' }, calicoNetwork: { bgp: 'Enabled' } });
+    expect(installation).toMatchObject({ calicoNetwork: { ipPools: [{ name: 'default-ipv4-ippool', disableBGPExport: true }] } });
+    expect(resource('modules/calico-operator', 'helm_release.tigera_operator').values).toEqual(['${yamlencode({ installation = merge({ enabled = true }, local.installation) })}']);
   });
 
   it('the Tigera operator chart is installed with the Calico version as a variable', () => {

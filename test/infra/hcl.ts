@@ -443,36 +443,49 @@ export function uncoveredTypes(mod: TfModule, schema: ArgumentSchema, prefix: st
   return missing;
 }
 
-/** Writable property names per object path of one azapi resource body, and string enums (from azapi's embedded Azure types). */
-export interface AzapiBodySchema {
+/** Allowed property names per object path ("" = top, "a.b[]" = items of array a.b) and string enums per property path. */
+export interface ObjectSchema {
   resource: string;
   objects: Record<string, string[]>;
   enums: Record<string, string[]>;
 }
 
 /**
- * azapi bodies of `schema.resource` use only writable property names the Azure type defines, at every
- * object level, and enum values it allows. An object path the fixture does not describe is reported
- * (regenerate the fixture), so new nesting cannot slip through unchecked.
+ * A literal object (parsed HCL) uses only property names the schema allows at every level, and enum
+ * values it lists. An object path the schema does not describe is reported (regenerate the fixture), so
+ * new nesting cannot slip through unchecked. Expressions ("${...}") are not checked.
  */
-export function checkAzapiBody(mod: TfModule, schema: AzapiBodySchema): string[] {
+export function checkLiteralObject(value: Json, schema: ObjectSchema, at: string): string[] {
   const problems: string[] = [];
-  const visit = (value: Obj, path: string, at: string) => {
-    const allowed = schema.objects[path];
-    if (!allowed) {
-      problems.push(`${mod.dir}: ${at}: body object "${path}" is not described by the ${schema.resource} fixture`);
+  const visit = (v: Json, path: string) => {
+    if (Array.isArray(v)) {
+      for (const item of v) visit(item, `${path}[]`);
       return;
     }
-    for (const [key, v] of Object.entries(value)) {
-      const child = path === '' ? key : `${path}.${key}`;
-      if (!allowed.includes(key)) problems.push(`${mod.dir}: ${at}: "${child}" is not a writable property of ${schema.resource}`);
-      else if (isObj(v)) visit(v, child, at);
-      else if (typeof v === 'string' && !v.includes('${') && schema.enums[child] && !schema.enums[child]!.includes(v)) problems.push(`${mod.dir}: ${at}: "${child}" = "${v}" is not one of ${schema.enums[child]!.join(', ')}`);
+    if (!isObj(v)) return;
+    const allowed = schema.objects[path];
+    if (!allowed) {
+      problems.push(`${at}: object "${path}" is not described by the ${schema.resource} fixture`);
+      return;
+    }
+    for (const [key, child] of Object.entries(v)) {
+      const childPath = path === '' ? key : `${path}.${key}`;
+      const values = schema.enums[childPath];
+      if (!allowed.includes(key)) problems.push(`${at}: "${childPath}" is not a property of ${schema.resource}`);
+      else if (typeof child === 'string' && !child.includes('${') && values && !values.includes(child)) problems.push(`${at}: "${childPath}" = "${child}" is not one of ${values.join(', ')}`);
+      else visit(child, childPath);
     }
   };
+  visit(value, '');
+  return problems;
+}
+
+/** azapi bodies of `schema.resource` checked with checkLiteralObject; a jsonencode()d body cannot be checked and is refused. */
+export function checkAzapiBody(mod: TfModule, schema: ObjectSchema): string[] {
+  const problems: string[] = [];
   for (const [key, body] of mod.resources) {
     if (!key.startsWith('azapi_resource.') || body.type !== schema.resource) continue;
-    if (isObj(body.body)) visit(body.body, '', key);
+    if (isObj(body.body)) problems.push(...checkLiteralObject(body.body, schema, `${mod.dir}: ${key}`));
     else problems.push(`${mod.dir}: ${key}: body must be an HCL object (not jsonencode) so it can be checked`);
   }
   return problems;

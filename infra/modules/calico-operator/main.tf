@@ -2,6 +2,29 @@
 # egress-pilot needs there. The nodes are NotReady until this runs: the operator tolerates that
 # (host network, tolerates every taint) and brings the CNI up.
 
+locals {
+  # operator.tigera.io/v1 Installation spec (the chart's `installation` values minus its own `enabled`).
+  # The operator owns the IP pools listed here and reconciles them, so the default pool is declared
+  # exactly as egress-pilot wants it: not exported over BGP (only the egress supernet is).
+  installation = {
+    kubernetesProvider = "AKS"
+    cni                = { type = "Calico" }
+    calicoNetwork = {
+      # BGP on: route reflectors peer with Route Server. Pod traffic between nodes is VXLAN; the
+      # egress gateway pools egress-pilot creates use vxlanMode Never.
+      bgp = "Enabled"
+      ipPools = [{
+        name             = "default-ipv4-ippool"
+        cidr             = var.pod_cidr
+        encapsulation    = "VXLAN"
+        natOutgoing      = "Enabled"
+        nodeSelector     = "all()"
+        disableBGPExport = true
+      }]
+    }
+  }
+}
+
 resource "helm_release" "tigera_operator" {
   name             = "calico"
   repository       = var.chart_repository
@@ -12,23 +35,7 @@ resource "helm_release" "tigera_operator" {
   wait             = true
   timeout          = 900
 
-  values = [yamlencode({
-    installation = {
-      kubernetesProvider = "AKS"
-      cni                = { type = "Calico" }
-      calicoNetwork = {
-        # BGP on: route reflectors peer with Route Server. Pod traffic between nodes is VXLAN; the
-        # egress gateway pools egress-pilot creates use vxlanMode Never.
-        bgp = "Enabled"
-        ipPools = [{
-          cidr          = var.pod_cidr
-          encapsulation = "VXLAN"
-          natOutgoing   = "Enabled"
-          nodeSelector  = "all()"
-        }]
-      }
-    }
-  })]
+  values = [yamlencode({ installation = merge({ enabled = true }, local.installation) })]
 }
 
 # What the app does in a cluster (lib/adapters/kubernetes): tenant namespaces, route-reflector node

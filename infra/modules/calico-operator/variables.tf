@@ -1,9 +1,9 @@
 variable "calico_version" {
   type        = string
-  description = "Calico release; the tigera-operator chart is versioned the same (e.g. v3.30.3)."
+  description = "Calico release; the tigera-operator chart is versioned the same (e.g. v3.32.1; the Installation values are checked against that release's CRD)."
   validation {
     condition     = can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+$", var.calico_version))
-    error_message = "calico_version must look like v3.30.3."
+    error_message = "calico_version must look like v3.32.1."
   }
 }
 
