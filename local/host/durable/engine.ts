@@ -223,11 +223,7 @@ export class DurableEngine {
     setImmediate(() => {
       this.track(this.orchestrators.run(() => this.mutex.run(instanceId, async () => {
         inst.queued = false;
-        try {
-          await this.runEpisode(instanceId);
-        } catch (err) {
-          this.o.logger.error('DurableTask', `episode of ${instanceId} failed to commit (will retry on restart): ${errorText(err)}`);
-        }
+        await this.runEpisode(instanceId);
       })));
     });
   }
@@ -259,11 +255,27 @@ export class DurableEngine {
 
   // ---------------------------------------------------------------- internals: episodes
 
+  /** One episode; if its commit fails (storage hiccup) the batch goes back and the episode is retried. */
   private async runEpisode(instanceId: string): Promise<void> {
     const inst = this.active.get(instanceId);
     if (!inst || this.stopping) return;
     const batch = this.takeBatch(inst);
     if (batch.length === 0) return;
+    const progress = { committed: false };
+    try {
+      await this.processBatch(instanceId, inst, batch, progress);
+    } catch (err) {
+      if (progress.committed) {
+        this.o.logger.error('DurableTask', `after the episode of ${instanceId}: ${errorText(err)}`);
+      } else if (this.active.get(instanceId) === inst) {
+        this.o.logger.error('DurableTask', `episode of ${instanceId} failed to commit, retrying in 1 s: ${errorText(err)}`);
+        inst.pending = [...batch, ...inst.pending];
+        setTimeout(() => this.schedule(instanceId), 1000).unref();
+      }
+    }
+  }
+
+  private async processBatch(instanceId: string, inst: ActiveInstance, batch: Message[], progress: { committed: boolean }): Promise<void> {
     const record = inst.record;
     const t = now();
     const index = indexHistory(inst.history);
@@ -334,6 +346,7 @@ export class DurableEngine {
       const renewed: InstanceRecord = { ...next, status: 'Running', executionId, input: jsonText(plan.outcome.continueInput), output: undefined, episodes: 0 };
       const start: Message = { id: newMessageId(), executionId, event: this.executionStarted(renewed) };
       await this.o.store.commitEpisode({ record: renewed, historyExecutionId: record.executionId, episode: record.episodes, events: episodeEvents, consumed, newMessages: [start] });
+      progress.committed = true;
       inst.record = renewed;
       inst.history = [];
       inst.pending = [start, ...inst.pending.filter((m) => !m.executionId)];
@@ -344,6 +357,7 @@ export class DurableEngine {
     }
 
     await this.o.store.commitEpisode({ record: next, historyExecutionId: record.executionId, episode: record.episodes, events: episodeEvents, consumed });
+    progress.committed = true;
     inst.record = next;
     inst.history.push(...episodeEvents.map((e) => ({ ...e, IsPlayed: true })));
     this.background(this.o.store.deleteMessages(instanceId, consumed));

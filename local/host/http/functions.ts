@@ -48,9 +48,8 @@ export async function handleHttpTrigger(args: {
       return;
     }
     const body = await readBody(req);
-    const query: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) query[k] = v;
-    const triggerData: RpcTypedData = { http: { method, url: url.toString(), headers: flatHeaders(req), query, params, body: { bytes: body } } };
+    // no `query`: HttpRequest then reads it from the URL, keeping repeated parameters
+    const triggerData: RpcTypedData = { http: { method, url: url.toString(), headers: flatHeaders(req), params, body: { bytes: body } } };
     let returnValue: RpcTypedData | null | undefined;
     try {
       returnValue = (await args.invoker.invoke(r.fn, { triggerData, inputsByType: args.bindingInputs() })).returnValue;
