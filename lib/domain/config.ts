@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { formatPrefix, parseIpv4Cidr, prefixContains, type Ipv4Prefix } from './ipv4';
+import { SPEC_LIMITS } from './tenant-spec';
 
 /** Metadata attached to each setting's schema; `appSettings` reads it back. */
 interface SettingMeta {
@@ -117,7 +118,8 @@ const shape = {
     ),
     { description: 'Comma-separated CIDRs inside the supernet never handed to tenants. Default empty.' },
   ),
-  DEFAULT_POOL_PREFIX_LENGTH: integer(1, 30, 29, { description: 'Tenant pool prefix length when the spec gives none.' }),
+  // 20..29: the spec's range (tenant-spec.ts SPEC_LIMITS), and a default pool must hold 2 replicas + 1 spare /31.
+  DEFAULT_POOL_PREFIX_LENGTH: integer(SPEC_LIMITS.minPrefixLength, 29, 29, { description: 'Tenant pool prefix length when the spec gives none (20..29).' }),
   CALICO_ASN: integer(1, 4294967294, 63400, { description: 'BGP AS number of the Calico nodes.' }),
   ROUTE_SERVER_ASN: integer(1, 4294967294, 65515, { description: 'BGP AS number of Azure Route Server.' }),
   ROUTE_WAIT_DEADLINE_SECONDS: integer(1, 86400, 600, { description: 'How long onboarding waits for Route Server to learn routes.' }),

@@ -74,6 +74,12 @@ describe('parseConfig', () => {
     expect(config.onRouteFailure).toBe('keep');
   });
 
+  it('keeps the default pool prefix inside what a spec may use', () => {
+    expect(parseConfig({ ...minimal, DEFAULT_POOL_PREFIX_LENGTH: '28' }).defaultPoolPrefixLength).toBe(28);
+    expect(problemsOf({ ...minimal, DEFAULT_POOL_PREFIX_LENGTH: '30' })).toEqual([{ name: 'DEFAULT_POOL_PREFIX_LENGTH', reason: 'must be 20..29' }]);
+    expect(problemsOf({ ...minimal, DEFAULT_POOL_PREFIX_LENGTH: '19' })).toEqual([{ name: 'DEFAULT_POOL_PREFIX_LENGTH', reason: 'must be 20..29' }]);
+  });
+
   it('treats blank values as unset', () => {
     expect(parseConfig({ ...minimal, CALICO_ASN: '  ' }).calicoAsn).toBe(63400);
   });
