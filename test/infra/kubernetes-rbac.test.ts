@@ -1,0 +1,80 @@
+/**
+ * The `egress-pilot` ClusterRole (infra/modules/calico-operator) against what the app does in a cluster:
+ * every kind the domain renders (lib/domain/kube-objects.ts) can be server-side applied and deleted, the
+ * adapter's reads are allowed, and nothing else is granted. Kinds map to API group and plural through the
+ * real CRDs in ../shared/reference/crds/.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { CRD_DIR } from '../support/crd-validator';
+import type { Json, ModuleTree } from './hcl';
+import { INFRA, loadInfra, mustGet } from './support';
+
+let tree: ModuleTree;
+beforeAll(async () => {
+  tree = await loadInfra();
+});
+
+type Rule = { api_groups: string[]; resources: string[]; verbs: string[] };
+
+/** group/plural of every CRD kind, plus the core kinds the app touches. */
+function resourceOfKind(): Map<string, { group: string; plural: string }> {
+  const map = new Map<string, { group: string; plural: string }>([['Namespace', { group: '', plural: 'namespaces' }]]);
+  for (const file of readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
+    const crd = parse(readFileSync(path.join(CRD_DIR, file), 'utf8')) as { spec: { group: string; names: { kind: string; plural: string } } };
+    map.set(crd.spec.names.kind, { group: crd.spec.group, plural: crd.spec.names.plural });
+  }
+  return map;
+}
+
+/** Kinds the domain renders: `KubeObject<'Kind', ...>` in lib/domain/kube-objects.ts. */
+function renderedKinds(): string[] {
+  const source = readFileSync(path.resolve(__dirname, '../../lib/domain/kube-objects.ts'), 'utf8');
+  return [...new Set([...source.matchAll(/KubeObject<\s*'(\w+)'/g)].map((m) => m[1]!))].sort();
+}
+
+function clusterRoleRules(): Rule[] {
+  const role = mustGet(tree, path.join(INFRA, 'modules/calico-operator')).resources.get('kubernetes_cluster_role_v1.egress_pilot');
+  const rules = (role?.rule ?? []) as Json[];
+  return rules.map((r) => r as unknown as Rule);
+}
+
+const allows = (rules: Rule[], group: string, plural: string, verb: string) =>
+  rules.some((r) => r.api_groups.includes(group) && r.resources.includes(plural) && r.verbs.includes(verb));
+
+describe('Kubernetes RBAC of the app identity (ClusterRole egress-pilot)', () => {
+  it('finds the kinds the domain renders', () => {
+    expect(renderedKinds()).toEqual(expect.arrayContaining(['IPPool', 'EgressGateway', 'BGPPeer', 'Namespace']));
+  });
+
+  it('can server-side apply (create + patch) and delete every rendered kind', () => {
+    const kinds = resourceOfKind();
+    const rules = clusterRoleRules();
+    const missing: string[] = [];
+    for (const kind of renderedKinds()) {
+      const r = kinds.get(kind);
+      if (!r) {
+        missing.push(`${kind}: no CRD in ${CRD_DIR}`);
+        continue;
+      }
+      for (const verb of ['get', 'create', 'patch', 'delete']) if (!allows(rules, r.group, r.plural, verb)) missing.push(`${verb} ${r.group}/${r.plural}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('can make the adapter reads: pods in gateway namespaces and route-reflector nodes', () => {
+    const rules = clusterRoleRules();
+    expect(allows(rules, '', 'pods', 'list')).toBe(true);
+    expect(allows(rules, '', 'nodes', 'list')).toBe(true);
+  });
+
+  it('grants nothing beyond those resources, and no wildcard', () => {
+    const kinds = resourceOfKind();
+    const needed = new Set(renderedKinds().map((k) => `${kinds.get(k)?.group}/${kinds.get(k)?.plural}`));
+    for (const extra of ['/pods', '/nodes', 'operator.tigera.io/tigerastatuses']) needed.add(extra);
+    const granted = clusterRoleRules().flatMap((r) => r.api_groups.flatMap((g) => r.resources.map((p) => `${g}/${p}`)));
+    expect(granted.filter((g) => !needed.has(g))).toEqual([]);
+    expect(JSON.stringify(clusterRoleRules())).not.toContain('"*"');
+  });
+});
