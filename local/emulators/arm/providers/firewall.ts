@@ -84,6 +84,7 @@ export class FirewallProvider {
           }],
           hubIPAddresses: { privateIPAddress: fw.privateIpAddress },
           applicationRuleCollections: [], natRuleCollections: [], networkRuleCollections: [],
+          ipGroups: [], additionalProperties: {}, autoscaleConfiguration: { minCapacity: 2 },
         },
       },
     });
