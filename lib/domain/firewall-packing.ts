@@ -201,3 +201,31 @@ export function groupChanges(
 
 /** The group exactly as sent to the SDK (bookkeeping fields removed). */
 export const toSdkGroup = ({ priority, ruleCollections }: PackedGroup): FirewallPolicyRuleCollectionGroup => ({ priority, ruleCollections });
+
+/** Where one tenant's collections sit after packing. */
+export interface TenantPlacement {
+  ruleCollectionGroup: string;
+  ruleCollections: string[];
+}
+
+/**
+ * The packing as the firewall writer consumes it: the wanted groups by name (SDK shape, bookkeeping removed)
+ * and each placed tenant's group and collection names, keyed by tenantKey.
+ */
+export function toFirewallPlan(result: PackingResult): {
+  groups: Map<string, FirewallPolicyRuleCollectionGroup>;
+  placements: Map<string, TenantPlacement>;
+} {
+  const groups = new Map(result.groups.map((group) => [group.name, toSdkGroup(group)]));
+  const placements = new Map<string, TenantPlacement>();
+  for (const group of result.groups)
+    for (const collection of group.ruleCollections) {
+      const owner = parseFirewallCollectionName(collection.name);
+      if (!owner) continue;
+      const key = tenantKey(owner);
+      const placement = placements.get(key) ?? { ruleCollectionGroup: group.name, ruleCollections: [] };
+      placement.ruleCollections.push(collection.name);
+      placements.set(key, placement);
+    }
+  return { groups, placements };
+}

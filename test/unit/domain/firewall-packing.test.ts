@@ -3,6 +3,7 @@ import {
   assignmentFromGroups,
   groupChanges,
   packRuleCollectionGroups,
+  toFirewallPlan,
   toSdkGroup,
   type PackedGroup,
   type PackingLimits,
@@ -127,6 +128,17 @@ describe('packRuleCollectionGroups', () => {
     const late = packRuleCollectionGroups(many, {}, { ...limits, priorityBase: 64999 });
     expect(late.groups.map((g) => g.priority)).toEqual([64999, 65000]);
     expect(late.violations).toEqual([expect.objectContaining({ limit: 'priority', max: 2 })]);
+  });
+
+  it('hands the firewall writer its plan: groups by name and each tenant\'s placement', () => {
+    const result = packRuleCollectionGroups([tenant(1), tenant(2)], {}, limits);
+    const plan = toFirewallPlan(result);
+    expect([...plan.groups.keys()]).toEqual(['egress-pilot-0']);
+    expect(plan.groups.get('egress-pilot-0')).toEqual({ priority: 10000, ruleCollections: result.groups[0]!.ruleCollections });
+    expect(plan.placements.get('spoke1-aks/t1')).toEqual({
+      ruleCollectionGroup: 'egress-pilot-0',
+      ruleCollections: ['tenant-spoke1-aks.t1-app', 'tenant-spoke1-aks.t1-net'],
+    });
   });
 
   it('skips tenants without rules', () => {
