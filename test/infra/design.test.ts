@@ -56,6 +56,10 @@ describe('hub', () => {
     expect(text).toContain('"destination_ports":["123"]');
   });
 
+  it('spokes (and so AKS) only get the firewall IP once the AKS base rules exist', () => {
+    expect(mod('modules/firewall').outputs.get('private_ip_address')?.depends_on).toEqual(['${azurerm_firewall_policy_rule_collection_group.aks_base}']);
+  });
+
   it('firewall logs go to Log Analytics in resource-specific tables: application, network and DNS proxy', () => {
     const diag = resource('modules/firewall', 'azurerm_monitor_diagnostic_setting.firewall');
     expect(diag.log_analytics_destination_type).toBe('Dedicated');

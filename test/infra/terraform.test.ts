@@ -2,7 +2,9 @@
  * Static checks over every .tf file under infra/ (parsed with HashiCorp's HCL parser): what
  * `terraform validate` would reject without providers, plus the project's own rules.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from '@cdktf/hcl2json';
 import azurermArguments from './fixtures/azurerm-4.81-arguments.json';
 import webSitesBody from './fixtures/azapi-web-sites-2024-04-01.json';
 import {
@@ -64,6 +66,14 @@ describe('infra/ Terraform', () => {
     expect(await each((dir) => checkAzapiBody(tree.get(dir)!, webSitesBody))).toEqual([]);
     const azapiTypes = [...tree.values()].flatMap((m) => [...m.resources.entries()].filter(([k]) => k.startsWith('azapi_resource.')).map(([, b]) => b.type));
     expect(azapiTypes).toEqual([webSitesBody.resource]);
+  });
+
+  it('terraform.tfvars.example sets only root variables and every required one', async () => {
+    const example = (await parse('terraform.tfvars.example', readFileSync(path.join(INFRA, 'terraform.tfvars.example'), 'utf8'))) as Record<string, unknown>;
+    const root = tree.get(INFRA)!;
+    expect(Object.keys(example).filter((k) => !root.variables.has(k))).toEqual([]);
+    const required = [...root.variables].filter(([, v]) => !('default' in v)).map(([k]) => k);
+    expect(required.filter((k) => !(k in example))).toEqual([]);
   });
 
   it('pins azurerm to 4.x in every module that uses it', () => {

@@ -4,8 +4,11 @@ output "firewall_id" {
 }
 
 output "private_ip_address" {
-  description = "Private IP of the firewall: next hop of the spokes' default route and their DNS server."
+  description = "Private IP of the firewall: next hop of the spokes' default route and their DNS server. Available only once the base rules are in place."
   value       = azurerm_firewall.this.ip_configuration[0].private_ip_address
+  # Spokes route through the firewall as soon as they know this address; AKS node bootstrap fails
+  # unless the AKS rules already allow its outbound traffic.
+  depends_on = [azurerm_firewall_policy_rule_collection_group.aks_base]
 }
 
 output "public_ip_address" {
