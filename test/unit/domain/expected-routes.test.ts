@@ -1,5 +1,7 @@
 import type { PeerRoute } from '@azure/arm-network';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { expectedRoutes, matchLearnedRoutes, routesInside, type ConnectionRoutes } from '../../../lib/domain/expected-routes';
 
 const route = (network: string, localAddress: string, sourcePeer = '10.1.0.4'): PeerRoute => ({
@@ -104,6 +106,29 @@ describe('matchLearnedRoutes', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('against the reference data', () => {
+  const shared = path.resolve(__dirname, '../../../../shared/reference');
+  it('reads the official learned-routes response shape (a foreign /16 is flagged, once per instance)', () => {
+    const example = JSON.parse(readFileSync(path.join(shared, 'azure/examples/network/VirtualRouterPeerListLearnedRoute.json'), 'utf8'));
+    const report = matchLearnedRoutes({ supernet: '10.99.0.0/16', tenants: [tenant0], learned: [{ connection: 'peer1', routes: example.responses['200'].body }] });
+    expect(report.unexpected.map((u) => [u.instance, u.network, u.reason])).toEqual([
+      ['RouteServiceRole_IN_0', '10.101.0.0/16', 'outside-supernet'],
+      ['RouteServiceRole_IN_1', '10.101.0.0/16', 'outside-supernet'],
+    ]);
+    expect(report.instances.RouteServiceRole_IN_0).toMatchObject({ learned: 0, missing: 2 });
+  });
+  it('reads the walkthrough output after disableBGPExport: tenant0 has 1 of its 2 gateways learned', () => {
+    const text = readFileSync(path.join(shared, 'seed-walkthrough.md'), 'utf8');
+    const json = /```sh\n(\{\n  "RouteServiceRole_IN_0"[\s\S]*?\n\})\n```/.exec(text)![1]!;
+    const report = matchLearnedRoutes({ supernet: '10.99.0.0/16', tenants: [tenant0], learned: [{ connection: 'spoke-rs-bgpconnection-peer-1', routes: JSON.parse(json) }] });
+    expect(report.tenants['spoke1-aks/tenant0']!.instances).toEqual({
+      RouteServiceRole_IN_0: { learned: ['10.99.0.2/31'], missing: 1 },
+      RouteServiceRole_IN_1: { learned: ['10.99.0.2/31'], missing: 1 },
+    });
+    expect(report.unexpected).toEqual([]);
   });
 });
 
