@@ -3,7 +3,7 @@
  * same module fixed passes. Modules are parsed from inline HCL with the real parser.
  */
 import {
-  checkArguments, uncoveredTypes, checkAzapiBody, checkLiteralObject,
+  checkArguments, uncoveredTypes, checkAzapiBody, checkLiteralObject, checkUnusedVariables,
   checkAppSettingsContract, checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins,
   checkReferences, checkRoleActions, parseModule, type ModuleTree, type TfModule,
 } from './hcl';
@@ -460,5 +460,35 @@ describe('checkLiteralObject', () => {
   });
   it('accepts a conforming object and leaves expressions alone', () => {
     expect(checkLiteralObject({ kubernetesProvider: '${var.p}', calicoNetwork: { ipPools: [{ cidr: '${var.c}', encapsulation: 'VXLAN' }] } }, schema, 'x')).toEqual([]);
+  });
+});
+
+describe('checkUnusedVariables', () => {
+  it('reports variables read by nothing, or only by their own validation', async () => {
+    const m = await mod('/m', `
+variable "used" {
+  type        = string
+  description = "u"
+}
+variable "unused" {
+  type        = string
+  description = "n"
+}
+variable "validated_only" {
+  type        = string
+  description = "v"
+  validation {
+    condition     = length(var.validated_only) > 0
+    error_message = "x"
+  }
+}
+output "o" {
+  description = "o"
+  value       = var.used
+}`);
+    expect(checkUnusedVariables(m).sort()).toEqual([
+      '/m: variable "unused" is declared but never used',
+      '/m: variable "validated_only" is declared but never used (only by validations)',
+    ]);
   });
 });

@@ -490,3 +490,18 @@ export function checkAzapiBody(mod: TfModule, schema: ObjectSchema): string[] {
   }
   return problems;
 }
+
+/** Variables nothing in their module reads (a caller setting them would change nothing), like tflint's unused-declarations rule. */
+export function checkUnusedVariables(mod: TfModule): string[] {
+  const used = new Set<string>();
+  for (const site of expressionSites(mod)) {
+    for (const { text } of strings(site.value, site.at)) for (const m of text.matchAll(/\bvar\.([A-Za-z_][\w-]*)/g)) used.add(m[1]!);
+  }
+  // A variable's own validation reads it, which does not count as a use.
+  const usedOutsideValidation = new Set<string>();
+  for (const site of expressionSites(mod)) {
+    if (site.at.startsWith('variable.')) continue;
+    for (const { text } of strings(site.value, site.at)) for (const m of text.matchAll(/\bvar\.([A-Za-z_][\w-]*)/g)) usedOutsideValidation.add(m[1]!);
+  }
+  return [...mod.variables.keys()].filter((v) => !usedOutsideValidation.has(v)).map((v) => `${mod.dir}: variable "${v}" is declared but never used${used.has(v) ? ' (only by validations)' : ''}`);
+}

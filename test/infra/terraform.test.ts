@@ -8,7 +8,7 @@ import { parse } from '@cdktf/hcl2json';
 import azurermArguments from './fixtures/azurerm-4.81-arguments.json';
 import webSitesBody from './fixtures/azapi-web-sites-2024-04-01.json';
 import {
-  checkArguments, uncoveredTypes, checkAzapiBody, type ArgumentSchema,
+  checkArguments, uncoveredTypes, checkAzapiBody, checkUnusedVariables, type ArgumentSchema,
   checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins, checkReferences,
   type ModuleTree,
 } from './hcl';
@@ -42,6 +42,10 @@ describe('infra/ Terraform', () => {
 
   it('every variable has a type and a description, every output a description', async () => {
     expect(await each((dir) => checkDeclarations(tree.get(dir)!))).toEqual([]);
+  });
+
+  it('declares no variable it never uses', async () => {
+    expect(await each((dir) => checkUnusedVariables(tree.get(dir)!))).toEqual([]);
   });
 
   it('contains no secret literal', async () => {
