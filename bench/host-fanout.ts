@@ -1,6 +1,6 @@
 /**
  * Fan-out/fan-in through local/host (child process, Azurite task hub): wall time and activities/s for 100 and
- * 1,000 activities, and their ratio (linear batching => near 10; one episode per completion would be ~100).
+ * 1,000 activities (median of 3 runs each), and their ratio (linear => near 10; one episode per completion would be ~100).
  *   npm run bench -- host-fanout
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,9 +29,18 @@ async function main(): Promise<void> {
   const logDir = mkdtempSync(path.join(tmpdir(), 'host-bench-'));
   const host = await startHost({ env: { ...baseEnv(azurite.connectionString, 'BenchHub', logDir), AzureFunctionsJobHost__extensions__durableTask__maxConcurrentActivityFunctions: '32' } });
   try {
-    await run(host.baseUrl, 'warmup', 50);
-    const t100 = await run(host.baseUrl, 'fan-100', 100);
-    const t1000 = await run(host.baseUrl, 'fan-1000', 1000);
+    await run(host.baseUrl, 'warmup', 200);
+    // median of three runs each, alternating sizes so background load hits both alike
+    const t100s: number[] = [];
+    const t1000s: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      t100s.push(await run(host.baseUrl, `fan-100-${i}`, 100));
+      t1000s.push(await run(host.baseUrl, `fan-1000-${i}`, 1000));
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1]!;
+    const t100 = median(t100s);
+    const t1000 = median(t1000s);
+    console.log(`runs (ms): 100 -> ${t100s.map((t) => t.toFixed(0)).join(', ')}; 1000 -> ${t1000s.map((t) => t.toFixed(0)).join(', ')}`);
     console.log(`fan-out/fan-in   100 activities: ${t100.toFixed(0)} ms  (${(100 / (t100 / 1000)).toFixed(0)} activities/s)`);
     console.log(`fan-out/fan-in  1000 activities: ${t1000.toFixed(0)} ms  (${(1000 / (t1000 / 1000)).toFixed(0)} activities/s)`);
     console.log(`wall-time ratio 1000 / 100: ${(t1000 / t100).toFixed(2)} (linear = 10)`);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { compileRoute } from '../../local/host/http/routeTemplate';
 import { parseSchedule } from '../../local/host/timer/ncrontab';
 import { ConfigError, loadConfig, parseTimeSpan } from '../../local/host/config';
-import { decodeProcessedInput, planEpisode, retryDelayMs, stateFromError } from '../../local/host/durable/decide';
+import { decodeProcessedInput, NonDeterminismError, planEpisode, retryDelayMs, stateFromError } from '../../local/host/durable/decide';
 import { EventType, historyEvent, indexHistory } from '../../local/host/durable/history';
 import { packText, splitRows, unpackText } from '../../local/host/durable/store';
 import { executorOpenTasks } from '../../local/host/durable/engine';
@@ -111,6 +111,15 @@ describe('episode planning', () => {
     const failed = planEpisode({ history, openTasks: {}, state: { error: 'boom' }, now: t, executionId: 'e1', orchestratorName: 'o' });
     expect(failed.outcome).toMatchObject({ kind: 'failed', error: "Orchestrator function 'o' failed: boom" });
     expect(() => planEpisode({ history, openTasks: { 3: { actionObj: { actionType: 7 } } }, state: {}, now: t, executionId: 'e1', orchestratorName: 'o' })).toThrow(/entities are not supported/);
+  });
+
+  it('detects non-determinism: history scheduled another activity under the same id', () => {
+    const history = [historyEvent(EventType.OrchestratorStarted, t), historyEvent(EventType.ExecutionStarted, t, { Name: 'o' }), historyEvent(EventType.TaskScheduled, t, { Name: 'a' }, 0)];
+    expect(() => planEpisode({ history, openTasks: { 0: { actionObj: { actionType: 0, functionName: 'b' } } }, state: {}, now: t, executionId: 'e', orchestratorName: 'o' }))
+      .toThrow(/Non-deterministic workflow detected: task 0 was recorded as 4 'a' but the orchestrator now schedules action type 0 'b'/);
+    expect(() => planEpisode({ history, openTasks: { 0: { actionObj: { actionType: 5, fireAt: t.toISOString() } } }, state: {}, now: t, executionId: 'e', orchestratorName: 'o' }))
+      .toThrow(NonDeterminismError);
+    expect(planEpisode({ history, openTasks: { 0: { actionObj: { actionType: 1, functionName: 'a' } } }, state: {}, now: t, executionId: 'e', orchestratorName: 'o' }).scheduling).toEqual([]);
   });
 
   it('indexes scheduled and completed ids', () => {

@@ -61,11 +61,15 @@ export class Invoker {
     for (const hook of this.registry.hooks.preInvocation) await hook(pre);
     coreCtx.state = 'invocation';
     const post: Record<string, unknown> = { hookData, appHookData: this.appHookData, invocationContext: context, inputs: pre['inputs'], result: null, error: null };
+    const started = performance.now();
     try {
       post['result'] = await this.withTimeout(fn.name, inv.invokeFunction(context, pre['inputs'] as unknown[], pre['functionCallback'] as FunctionCallback));
     } catch (err) {
       post['error'] = err;
     }
+    const outcome = post['error'] === null || post['error'] === undefined ? 'Succeeded' : 'Failed';
+    this.logger.log(`Function.${fn.name}`, outcome === 'Succeeded' ? 'information' : 'error',
+      `Executed 'Functions.${fn.name}' (${outcome}, Id=${invocationId}, Duration=${Math.round(performance.now() - started)}ms)${outcome === 'Failed' ? `: ${errorText(post['error'])}` : ''}`);
     coreCtx.state = 'postInvocationHooks';
     for (const hook of this.registry.hooks.postInvocation) await hook(post);
     if (post['error'] !== null && post['error'] !== undefined) throw post['error'];

@@ -82,6 +82,22 @@ export function retryDelayMs(policy: RetryPolicy, attemptNumber: number): number
 
 export class UnsupportedActionError extends Error {}
 
+/** The orchestrator yielded something other than what history recorded under the same sequence id. */
+export class NonDeterminismError extends UnsupportedActionError {}
+
+const expectedScheduling: Record<number, number> = { 0: EventType.TaskScheduled, 1: EventType.TaskScheduled, 2: EventType.SubOrchestrationInstanceCreated, 3: EventType.SubOrchestrationInstanceCreated, 5: EventType.TimerCreated };
+
+/** DTFx-style replay check for a task that history already scheduled under `id`. */
+function checkReplay(id: number, action: ActionLike, recorded: HistoryEvent): void {
+  const expected = action.actionType === undefined ? undefined : expectedScheduling[action.actionType];
+  if (expected === undefined) return;
+  const recordedName = recorded['Name'];
+  const sameName = expected === EventType.TimerCreated || recordedName === action.functionName;
+  if (recorded.EventType !== expected || !sameName) {
+    throw new NonDeterminismError(`Non-deterministic workflow detected: task ${id} was recorded as ${String(recorded.EventType)}${recordedName ? ` '${String(recordedName)}'` : ''} but the orchestrator now schedules action type ${String(action.actionType)}${action.functionName ? ` '${action.functionName}'` : ''}. Orchestrator code must not change while instances are in flight.`);
+  }
+}
+
 export function planEpisode(args: {
   history: readonly HistoryEvent[];
   openTasks: Record<string, unknown>;
@@ -99,8 +115,12 @@ export function planEpisode(args: {
 
   const ids = Object.keys(args.openTasks).filter((k) => /^\d+$/.test(k)).map(Number).sort((a, b) => a - b);
   for (const id of ids) {
-    if (index.scheduled.has(id)) continue;
     const task = args.openTasks[String(id)] as TaskLike;
+    const recorded = index.scheduled.get(id);
+    if (recorded) {
+      if (task.actionObj && typeof task.actionObj === 'object') checkReplay(id, task.actionObj as ActionLike, recorded);
+      continue;
+    }
     let action = task.actionObj as ActionLike | string | undefined;
     if (action === 'noOp') {
       const parent = task.parent;

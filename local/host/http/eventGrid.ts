@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Invoker } from '../core/invoke';
 import type { RpcTypedData } from '../core/types';
 import type { FunctionRegistry } from '../core/shim';
-import { errorText, type Logger } from '../log';
+import type { Logger } from '../log';
 import { readBody, sendJson, sendText } from './common';
 import type { Keys } from './functions';
 
@@ -55,7 +55,6 @@ export async function handleEventGrid(a: {
   const results = await Promise.allSettled(events.map((event) => a.invoker.invoke(fn, { triggerData: { json: JSON.stringify(event) }, inputsByType: a.bindingInputs() })));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
-    a.logger.error(`Function.${fn.name}`, `Executed 'Functions.${fn.name}' (Failed): ${errorText(failed.reason)}`);
     sendText(res, 500, `Exception while executing function: Functions.${fn.name}. ${(failed.reason as Error)?.message ?? String(failed.reason)}`);
     return;
   }

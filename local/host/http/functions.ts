@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Invoker } from '../core/invoke';
 import type { FunctionRegistry } from '../core/shim';
 import type { RegisteredFunction, RpcTypedData } from '../core/types';
-import { errorText, type Logger } from '../log';
+import type { Logger } from '../log';
 import { flatHeaders, presentedKey, readBody, sendText } from './common';
 import { compileRoute, type CompiledRoute } from './routeTemplate';
 
@@ -53,8 +53,8 @@ export async function handleHttpTrigger(args: {
     let returnValue: RpcTypedData | null | undefined;
     try {
       returnValue = (await args.invoker.invoke(r.fn, { triggerData, inputsByType: args.bindingInputs() })).returnValue;
-    } catch (err) {
-      args.logger.error(`Function.${r.fn.name}`, `Executed 'Functions.${r.fn.name}' (Failed): ${errorText(err)}`);
+    } catch {
+      // the invoker logged the failure; the real host answers 500 without details
       sendText(res, 500, '');
       return;
     }

@@ -87,9 +87,8 @@ export class TimerScheduler {
     const payload = { Schedule: { AdjustForDST: true }, ScheduleStatus: status, IsPastDue: isPastDue };
     try {
       await this.o.invoker.invoke(e.fn, { triggerData: { json: JSON.stringify(payload) }, inputsByType: this.o.bindingInputs() });
-      this.o.logger.info(`Function.${e.fn.name}`, `Executed 'Functions.${e.fn.name}' (Succeeded)`);
-    } catch (err) {
-      this.o.logger.error(`Function.${e.fn.name}`, `Executed 'Functions.${e.fn.name}' (Failed): ${errorText(err)}`);
+    } catch {
+      // logged by the invoker
     } finally {
       e.running = false;
       e.last = scheduled;
