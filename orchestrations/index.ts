@@ -2,3 +2,5 @@
 import './tenant-lifecycle';
 import './activities/registry-steps';
 import './activities/gateway-steps';
+import './activities/firewall-steps';
+import './activities/route-steps';

@@ -3,10 +3,14 @@ import type { FirewallPolicy } from './network/firewall-policy';
 import type { FirewallIntent, FirewallIntentStore } from './status/firewall-intents';
 import { withRetries, defaultRetry, type RetryOptions } from './retry';
 
-/** The policy's egress-pilot groups as they should be, and where each open tenant's rules sit. */
-export interface FirewallPlan {
-  groups: Map<string, FirewallPolicyRuleCollectionGroup>;
+/** What one write round must do to the policy, computed from every open tenant (domain packing). */
+export interface FirewallRound {
+  put: Array<{ name: string; group: FirewallPolicyRuleCollectionGroup }>;
+  delete: string[];
+  /** tenantKey → where its rules are after the round. */
   placements: Map<string, { ruleCollectionGroup: string; ruleCollections: string[] }>;
+  /** tenantKey → why its rules cannot be placed (limits). */
+  failures: Map<string, string>;
 }
 
 export interface Lease {
@@ -19,9 +23,8 @@ export interface FirewallWriterDeps {
   policy: FirewallPolicy;
   /** A fresh lease handle per converge call (each call is one would-be writer). */
   lease: () => Lease;
-  /** Renders the wanted groups for the tenants whose intent is open (domain packing). */
-  plan: (open: FirewallIntent[]) => Promise<FirewallPlan>;
-  groupPrefix: string;
+  /** Plans the round from the open intents and every group deployed in the policy. */
+  plan: (open: FirewallIntent[], deployed: FirewallPolicyRuleCollectionGroup[]) => Promise<FirewallRound>;
   retry?: RetryOptions;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -29,6 +32,11 @@ export interface FirewallWriterDeps {
 }
 
 export const intentKey = (i: { cluster: string; name: string }): string => `${i.cluster}/${i.name}`;
+
+/** The tenant's rules could not be placed in the policy; retrying will not help. */
+export class FirewallPlacementError extends Error {
+  override readonly name = 'FirewallPlacementError';
+}
 
 /**
  * One writer per firewall policy, elected through a lease. Whoever holds it writes the pending
@@ -52,7 +60,10 @@ export class FirewallWriter {
     for (;;) {
       const mine = await this.deps.intents.get(cluster, name);
       if (!mine) throw new Error(`no firewall intent recorded for ${cluster}/${name}`);
-      if (mine.appliedVersion >= mine.version) return mine;
+      if (mine.appliedVersion >= mine.version) {
+        if (mine.failure) throw new FirewallPlacementError(mine.failure);
+        return mine;
+      }
       if (this.now() > deadline) throw new Error(`firewall change for ${cluster}/${name} not applied within ${timeoutMs} ms`);
       const lease = this.deps.lease();
       if (await lease.tryAcquire()) {
@@ -70,49 +81,28 @@ export class FirewallWriter {
   }
 
   /** Reads every intent, writes the groups that differ, deletes emptied ones, marks intents applied. */
-  async writeRound(): Promise<{ puts: number; deletes: number }> {
+  async writeRound(): Promise<{ puts: number; deletes: number; carried: number }> {
     const all = await this.deps.intents.all();
     const pending = all.filter((i) => i.appliedVersion < i.version);
-    if (pending.length === 0) return { puts: 0, deletes: 0 };
-    const plan = await this.deps.plan(all.filter((i) => i.state === 'open'));
+    if (pending.length === 0) return { puts: 0, deletes: 0, carried: 0 };
     const retry = this.deps.retry ?? defaultRetry;
-    const current = new Map((await this.deps.policy.listGroups(this.deps.groupPrefix)).map((g) => [g.name, g]));
-    let puts = 0;
-    let deletes = 0;
-    for (const [name, wanted] of plan.groups) {
-      const have = current.get(name);
-      if (have && sameGroup(have.group, wanted)) continue;
-      // A 412 means the group changed under us: re-read its ETag and write again.
+    const deployed = await this.deps.policy.listGroups('');
+    const round = await this.deps.plan(all.filter((i) => i.state === 'open'), deployed.map((g) => ({ ...g.group, name: g.name })));
+    for (const { name, group } of round.put) {
+      // 412: the group changed since we read it; 409/429: another write is running. Re-read, write again.
       await withRetries(`write rule collection group ${name}`, async () => {
-        const fresh = (await this.deps.policy.listGroups(name)).find((g) => g.name === name);
-        if (fresh && sameGroup(fresh.group, wanted)) return;
-        await this.deps.policy.putGroup(name, wanted, fresh?.etag);
-        puts++;
+        const fresh = await this.deps.policy.getGroup(name);
+        await this.deps.policy.putGroup(name, group, fresh?.etag);
       }, retry);
     }
-    for (const name of current.keys()) {
-      if (plan.groups.has(name)) continue;
-      await this.deps.policy.deleteGroup(name);
-      deletes++;
-    }
+    for (const name of round.delete) await this.deps.policy.deleteGroup(name);
     for (const intent of pending) {
-      const placement = intent.state === 'open' ? plan.placements.get(intentKey(intent)) : undefined;
-      await this.deps.intents.markApplied(intent, placement ?? {});
+      const key = intentKey(intent);
+      const failure = intent.state === 'open' ? round.failures.get(key) : undefined;
+      const placement = intent.state === 'open' && !failure ? round.placements.get(key) : undefined;
+      await this.deps.intents.markApplied(intent, { ...(placement ?? {}), failure });
     }
-    this.deps.log?.(`firewall round: ${pending.length} pending intents, ${puts} group writes, ${deletes} deletes`);
-    return { puts, deletes };
+    this.deps.log?.(`firewall round: ${pending.length} intents carried by ${round.put.length} group writes and ${round.delete.length} deletes`);
+    return { puts: round.put.length, deletes: round.delete.length, carried: pending.length };
   }
-}
-
-/** Compares what we own of a group (priority and collections), ignoring read-only fields ARM adds. */
-export function sameGroup(a: FirewallPolicyRuleCollectionGroup, b: FirewallPolicyRuleCollectionGroup): boolean {
-  return canonical({ priority: a.priority, ruleCollections: a.ruleCollections ?? [] }) === canonical({ priority: b.priority, ruleCollections: b.ruleCollections ?? [] });
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (Array.isArray(v) || v === null || typeof v !== 'object') return v;
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined && !(Array.isArray(x) && x.length === 0));
-    return Object.fromEntries(entries.sort(([k1], [k2]) => k1.localeCompare(k2)));
-  });
 }

@@ -38,6 +38,16 @@ export class FirewallPolicy {
     }, this.retry);
   }
 
+  async getGroup(name: string): Promise<CurrentRuleCollectionGroup | undefined> {
+    try {
+      const g = await this.network.firewallPolicyRuleCollectionGroups.get(this.ref.resourceGroup, this.ref.name, name);
+      return { name, etag: g.etag, group: g };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** One conditional PUT. A 412 (someone changed it) or busy 409/429 surfaces to the caller, who re-reads. */
   async putGroup(name: string, group: FirewallPolicyRuleCollectionGroup, etag: string | undefined): Promise<void> {
     this.writes++;

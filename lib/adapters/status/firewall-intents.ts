@@ -18,6 +18,8 @@ export interface FirewallIntent {
   /** Where the writer placed the tenant's rules (set when applied open). */
   ruleCollectionGroup?: string;
   ruleCollections?: string[];
+  /** Set by the writer when the tenant's rules cannot be placed (policy limits). */
+  failure?: string;
   etag?: string;
 }
 
@@ -35,6 +37,7 @@ interface IntentEntity {
   appliedVersion: number;
   ruleCollectionGroup?: string;
   ruleCollections?: string;
+  failure?: string;
 }
 
 function fromEntity(e: IntentEntity & { etag?: string }): FirewallIntent {
@@ -42,6 +45,7 @@ function fromEntity(e: IntentEntity & { etag?: string }): FirewallIntent {
     cluster: e.cluster, name: e.name, state: e.state === 'open' ? 'open' : 'closed', fingerprint: e.fingerprint, version: e.version, appliedVersion: e.appliedVersion,
     ruleCollectionGroup: e.ruleCollectionGroup || undefined,
     ruleCollections: e.ruleCollections ? (JSON.parse(e.ruleCollections) as string[]) : undefined,
+    failure: e.failure || undefined,
     etag: e.etag,
   };
 }
@@ -90,12 +94,12 @@ export class FirewallIntentStore {
   }
 
   /** Marks what the writer has put into the policy; skipped when the intent moved on meanwhile. */
-  async markApplied(intent: FirewallIntent, placement: { ruleCollectionGroup?: string; ruleCollections?: string[] }): Promise<void> {
+  async markApplied(intent: FirewallIntent, placement: { ruleCollectionGroup?: string; ruleCollections?: string[]; failure?: string }): Promise<void> {
     if (!intent.etag) return;
     try {
       await this.table.updateEntity({
         partitionKey: PARTITION, rowKey: rowKey(intent.cluster, intent.name), appliedVersion: intent.version,
-        ruleCollectionGroup: placement.ruleCollectionGroup ?? '', ruleCollections: placement.ruleCollections ? JSON.stringify(placement.ruleCollections) : '',
+        ruleCollectionGroup: placement.ruleCollectionGroup ?? '', ruleCollections: placement.ruleCollections ? JSON.stringify(placement.ruleCollections) : '', failure: placement.failure ?? '',
       }, 'Merge', { etag: intent.etag });
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 412) return; // changed since read: next round applies it

@@ -1,0 +1,103 @@
+import { appServices, type AppServices } from '../../lib/adapters/app-services';
+import type { ClusterClient } from '../../lib/adapters/kubernetes/cluster-client';
+import { checkCapacity } from '../../lib/domain/capacity';
+import { matchLearnedRoutes, ROUTE_SERVER_INSTANCES, routesInside, type ConnectionRoutes } from '../../lib/domain/expected-routes';
+import { assignmentFromGroups } from '../../lib/domain/firewall-packing';
+import { blockOf31 } from '../../lib/domain/lifecycle/gateway-blocks';
+import { ruleCollectionGroupSlot, tenantKey, tenantNames } from '../../lib/domain/names';
+import { PermanentError } from '../../lib/adapters/errors';
+import { registerActivity } from '../activity-outcome';
+import type { RouteProgress, TenantRef, WithdrawalProgress } from '../lifecycle-input';
+import { requireTenant } from './registry-steps';
+
+/**
+ * Learned routes of every BGP connection between Route Server and this cluster's route
+ * reflectors (one call per connection: each lists both Route Server instances).
+ */
+async function learnedFromCluster(services: AppServices, cluster: ClusterClient): Promise<{ learned: ConnectionRoutes[]; reflectors: string[]; connections: string[] }> {
+  const reflectors = await cluster.routeReflectorNodeIps();
+  const connections = (await services.routeServer.connections()).filter((c) => reflectors.includes(c.peerIp));
+  const learned: ConnectionRoutes[] = [];
+  for (const c of connections) learned.push({ connection: c.name, routes: await services.routeServer.learnedRoutes(c.name) });
+  return { learned, reflectors, connections: connections.map((c) => c.name) };
+}
+
+/**
+ * Compares what Route Server learned with the /31 blocks the tenant's gateway pods hold right now.
+ * Complete only when every ready pod's block is learned on both Route Server instances.
+ */
+registerActivity('readTenantRoutes', async (tenant: TenantRef): Promise<RouteProgress> => {
+  const services = await appServices();
+  const record = await requireTenant(tenant);
+  if (!record.cidr) throw new PermanentError(`tenant ${tenant.cluster}/${tenant.name} has no CIDR`);
+  const names = tenantNames(tenant);
+  const cluster = await services.cluster(tenant.cluster);
+  const replicas = record.spec.gateway.replicas;
+  const pods = (await cluster.listPods(names.namespace, `${names.gatewayLabel.key}=${names.gatewayLabel.value}`)).filter((p) => p.ready && p.ip);
+  const expected = [...new Set(pods.map((p) => blockOf31(p.ip!)))].sort();
+  const { learned, connections } = await learnedFromCluster(services, cluster);
+  const report = matchLearnedRoutes({ supernet: services.config.egressSupernet, tenants: [{ tenant: tenantKey(tenant), cidr: record.cidr, replicas }], learned });
+  const status = report.tenants[tenantKey(tenant)];
+  const perInstance: Record<string, number> = {};
+  const missing: Record<string, string[]> = {};
+  for (const instance of ROUTE_SERVER_INSTANCES) {
+    const have = new Set(status?.instances[instance]?.learned ?? []);
+    perInstance[instance] = expected.filter((b) => have.has(b)).length;
+    missing[instance] = expected.filter((b) => !have.has(b));
+  }
+  const allLearned = Object.values(missing).every((m) => m.length === 0);
+  const podsReady = pods.length >= replicas && expected.length >= replicas;
+  let detail: string;
+  if (!podsReady) detail = `${pods.length}/${replicas} gateway pods ready`;
+  else if (connections.length === 0) detail = 'Route Server has no BGP connection to this cluster\'s route reflectors';
+  else if (!allLearned) detail = `missing ${Object.entries(missing).filter(([, m]) => m.length > 0).map(([i, m]) => `${m.join(', ')} on ${i}`).join('; ')}`;
+  else detail = `${expected.length} /31 learned on both instances`;
+  return { expected, learned: perInstance, missing, complete: podsReady && connections.length > 0 && allLearned, detail };
+});
+
+/** Routes still learned inside the tenant's CIDR; the CIDR is released only when there are none. */
+registerActivity('readTenantWithdrawal', async (tenant: TenantRef): Promise<WithdrawalProgress> => {
+  const services = await appServices();
+  const record = await requireTenant(tenant);
+  if (!record.cidr) return { remaining: {}, complete: true };
+  const cluster = await services.cluster(tenant.cluster);
+  const { learned } = await learnedFromCluster(services, cluster);
+  const remaining: Record<string, string[]> = {};
+  for (const r of routesInside(record.cidr, learned)) (remaining[r.instance] ??= []).push(r.network);
+  for (const k of Object.keys(remaining)) remaining[k] = [...new Set(remaining[k])].sort();
+  return { remaining, complete: Object.keys(remaining).length === 0 };
+});
+
+/** Before any change: room in the route budget per Route Server peer and in the firewall policy. */
+registerActivity('checkTenantCapacity', async (tenant: TenantRef): Promise<{ problems: string[] }> => {
+  const services = await appServices();
+  const record = await requireTenant(tenant);
+  const others = [];
+  for (let token: string | undefined, first = true; first || token; first = false) {
+    const page = await services.registry.tenants.listByCluster(tenant.cluster, { pageSize: 1000, continuationToken: token });
+    others.push(...page.items.filter((r) => r.key.name !== tenant.name && r.phase !== 'Deleted' && r.phase !== 'Failed'));
+    token = page.continuationToken;
+  }
+  const openTenants = [];
+  for (const intent of await services.intents.all()) {
+    if (intent.state !== 'open' || (intent.cluster === tenant.cluster && intent.name === tenant.name)) continue;
+    const other = await services.registry.tenants.get(intent);
+    if (other?.cidr) openTenants.push({ spec: other.spec, cidr: other.cidr });
+  }
+  const deployed = (await services.firewallPolicy.listGroups('')).map((g) => ({ ...g.group, name: g.name }));
+  const result = checkCapacity({
+    routeBudgetPerPeer: services.config.routeBudgetPerPeer,
+    clusterTenants: others.map((r) => r.spec.gateway),
+    candidate: record.spec.gateway,
+    firewall: record.cidr ? {
+      tenants: [...openTenants, { spec: record.spec, cidr: record.cidr }],
+      previous: assignmentFromGroups(deployed),
+      limits: {
+        maxGroups: services.config.firewallMaxRuleCollectionGroups,
+        foreignGroups: deployed.filter((g) => ruleCollectionGroupSlot(g.name ?? '') === undefined).length,
+        priorityBase: services.config.firewallRcgPriorityBase,
+      },
+    } : undefined,
+  });
+  return { problems: result.violations.map((v) => v.message) };
+});
