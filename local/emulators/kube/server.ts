@@ -197,6 +197,7 @@ export class ClusterServer {
     const byLabel = parseLabelSelector(query.get('labelSelector'));
     const byField = parseFieldSelector(query.get('fieldSelector'));
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
     const write = (type: string, object: JsonObject): void => {
       res.write(`${JSON.stringify({ type, object })}\n`);
     };
