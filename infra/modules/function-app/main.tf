@@ -142,12 +142,17 @@ resource "azurerm_linux_function_app" "premium" {
     minimum_tls_version      = "1.2"
     ftps_state               = "Disabled"
     elastic_instance_minimum = 1
+    # azurerm owns this app setting on this resource (it would drift if also set in app_settings).
+    application_insights_connection_string = azurerm_application_insights.this.connection_string
     application_stack {
       node_version = "22"
     }
   }
 
-  app_settings = merge(local.app_settings, { for k, v in local.package_app_settings : k => v if var.premium_package_url != null })
+  app_settings = merge(
+    { for k, v in local.app_settings : k => v if k != "APPLICATIONINSIGHTS_CONNECTION_STRING" },
+    { for k, v in local.package_app_settings : k => v if var.premium_package_url != null },
+  )
 }
 
 # The host (AzureWebJobsStorage: leases, durable task hub queues/tables/blobs) and the registry tables
