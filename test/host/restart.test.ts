@@ -86,8 +86,10 @@ it('finishes after SIGKILL + restart without re-running completed activities; re
   expect(await second.stop()).toBe(0);
   expect(lines('hooks').filter((l) => l['hook'] === 'appTerminate')).toHaveLength(1);
 
-  // an occurrence missed while the host was down fires once at start with isPastDue
+  // the host records each timer's next occurrence at start; one missed while the host was down fires once with isPastDue
   const leases = TableClient.fromConnectionString(azurite.connectionString, `${hub}Leases`, { allowInsecureConnection: true });
+  const recorded = await leases.getEntity<{ next: string }>('timer', 'nightly');
+  expect(recorded.next).toMatch(/T03:00:00\.000Z$/);
   const past = new Date(Date.now() - 3600_000).toISOString();
   await leases.upsertEntity({ partitionKey: 'timer', rowKey: 'nightly', last: past, next: past, lastUpdated: past }, 'Replace');
   const third = await startHost({ env });

@@ -49,8 +49,13 @@ export class TimerScheduler {
     e.next = e.schedule.next(now);
     if (stored?.next && new Date(stored.next).getTime() < now.getTime()) {
       void this.run(e, true, new Date(stored.next));
-    } else if (e.fn.trigger['runOnStartup'] === true) {
-      void this.run(e, false, now);
+    } else {
+      // record the next occurrence now, so one missed while the host is down is caught up at the next start
+      if (e.useMonitor && this.o.statusStore) {
+        await this.o.statusStore.writeTimerStatus(e.fn.name, { last: stored?.last ?? now.toISOString(), next: e.next.toISOString(), lastUpdated: now.toISOString() })
+          .catch((err: unknown) => this.o.logger.warn('Host.Timers', `could not persist schedule status: ${errorText(err)}`));
+      }
+      if (e.fn.trigger['runOnStartup'] === true) void this.run(e, false, now);
     }
     this.arm(e);
   }
