@@ -115,7 +115,7 @@ function buildSchema(options: SpecOptions) {
     name: ruleName,
     fqdns: list(parsedString(fqdn, (v) => v), 'FQDNs'),
     protocols: list(parsedString(parseApplicationProtocol, formatApplicationProtocol), 'protocols'),
-  });
+  }, { error: 'must be an object' });
   // "Any to everything" needs no rule of its own: every destination meaning everything ("*", 0.0.0.0/0) is
   // already refused per entry whatever the protocol, which is stricter.
   const network = z
@@ -124,7 +124,7 @@ function buildSchema(options: SpecOptions) {
       destinations: list(parsedString(destination, (d) => d.text), 'destinations'),
       ports: list(parsedString(parsePort, (v) => v), 'ports'),
       protocols: list(parsedString(parseNetworkProtocol, (v) => v), 'protocols'),
-    });
+    }, { error: 'must be an object' });
   const gateway = z
     .strictObject({
       replicas: z
@@ -139,7 +139,7 @@ function buildSchema(options: SpecOptions) {
         .min(SPEC_LIMITS.minPrefixLength, { error: `must be ${SPEC_LIMITS.minPrefixLength}..${SPEC_LIMITS.maxPrefixLength}` })
         .max(SPEC_LIMITS.maxPrefixLength, { error: `must be ${SPEC_LIMITS.minPrefixLength}..${SPEC_LIMITS.maxPrefixLength}` })
         .default(options.defaultPrefixLength),
-    })
+    }, { error: 'must be an object' })
     .superRefine(({ replicas, prefixLength }, ctx) => {
       if (blocksInPrefix(prefixLength) < blocksNeeded(replicas))
         ctx.addIssue({
@@ -176,11 +176,11 @@ function buildSchema(options: SpecOptions) {
       gateway: gateway.default({ replicas: 2, prefixLength: options.defaultPrefixLength }),
       allow: z
         .strictObject({
-          applications: z.array(application, { error: 'must be an array' }).max(SPEC_LIMITS.maxRulesPerKind).default([]).superRefine(uniqueNames),
-          networks: z.array(network, { error: 'must be an array' }).max(SPEC_LIMITS.maxRulesPerKind).default([]).superRefine(uniqueNames),
-        })
+          applications: z.array(application, { error: 'must be an array' }).max(SPEC_LIMITS.maxRulesPerKind, { error: `must list at most ${SPEC_LIMITS.maxRulesPerKind} rules` }).default([]).superRefine(uniqueNames),
+          networks: z.array(network, { error: 'must be an array' }).max(SPEC_LIMITS.maxRulesPerKind, { error: `must list at most ${SPEC_LIMITS.maxRulesPerKind} rules` }).default([]).superRefine(uniqueNames),
+        }, { error: 'must be an object' })
         .default({ applications: [], networks: [] }),
-    })
+    }, { error: 'must be an object' })
     .superRefine((spec, ctx) => {
       if (spec.cluster.length + spec.name.length > MAX_CLUSTER_PLUS_TENANT)
         ctx.addIssue({
@@ -200,11 +200,21 @@ export function formatFieldPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
 }
 
-function toFieldErrors(issues: ReadonlyArray<z.core.$ZodIssue>): FieldError[] {
+/** The value at a zod path in the raw input (zod does not report inputs by default). */
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function toFieldErrors(input: unknown, issues: ReadonlyArray<z.core.$ZodIssue>): FieldError[] {
   return issues.flatMap((issue): FieldError[] => {
     if (issue.code === 'unrecognized_keys')
       return issue.keys.map((key) => ({ field: formatFieldPath([...issue.path, key]), reason: 'unknown field' }));
-    const required = issue.code === 'invalid_type' && issue.input === undefined;
+    const required = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
     return [{ field: formatFieldPath(issue.path) || '(spec)', reason: required ? 'is required' : issue.message }];
   });
 }
@@ -213,5 +223,5 @@ export function validateTenantSpec(input: unknown, options: SpecOptions): SpecVa
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     return { ok: false, errors: [{ field: '(spec)', reason: 'must be a JSON object' }] };
   const result = buildSchema(options).safeParse(input);
-  return result.success ? { ok: true, spec: result.data } : { ok: false, errors: toFieldErrors(result.error.issues) };
+  return result.success ? { ok: true, spec: result.data } : { ok: false, errors: toFieldErrors(input, result.error.issues) };
 }

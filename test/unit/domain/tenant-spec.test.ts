@@ -103,6 +103,18 @@ describe('validateTenantSpec', () => {
     });
   });
 
+  it('tells a wrong type from a missing field', () => {
+    expect(errorsOf({ name: 5, cluster: 'c', namespaces: 'default', gateway: null, allow: { applications: {} } })).toEqual({
+      name: 'must be a string',
+      namespaces: 'must be an array of namespace names',
+      gateway: 'must be an object',
+      'allow.applications': 'must be an array',
+    });
+    expect(errorsOf({ cluster: 'c', gateway: { replicas: '2' } })).toEqual({ name: 'is required', 'gateway.replicas': 'must be a number' });
+    const tooMany = Array.from({ length: 51 }, (_, i) => ({ ...example.allow.networks[0]!, name: `n${i}` }));
+    expect(errorsOf({ ...example, allow: { networks: tooMany } })).toEqual({ 'allow.networks': 'must list at most 50 rules' });
+  });
+
   it('refuses a non-object body', () => {
     expect(validateTenantSpec('tenant0', options)).toEqual({ ok: false, errors: [{ field: '(spec)', reason: 'must be a JSON object' }] });
     expect(validateTenantSpec([example], options).ok).toBe(false);
