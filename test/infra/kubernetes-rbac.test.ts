@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { CRD_DIR } from '../support/crd-validator';
+import { missingGrants, type PolicyRule } from './contracts';
 import type { Json, ModuleTree } from './hcl';
 import { INFRA, loadInfra, mustGet } from './support';
 
@@ -16,7 +17,6 @@ beforeAll(async () => {
   tree = await loadInfra();
 });
 
-type Rule = { api_groups: string[]; resources: string[]; verbs: string[] };
 
 /** group/plural of every CRD kind, plus the core kinds the app touches. */
 function resourceOfKind(): Map<string, { group: string; plural: string }> {
@@ -34,14 +34,11 @@ function renderedKinds(): string[] {
   return [...new Set([...source.matchAll(/KubeObject<\s*'(\w+)'/g)].map((m) => m[1]!))].sort();
 }
 
-function clusterRoleRules(): Rule[] {
+function clusterRoleRules(): PolicyRule[] {
   const role = mustGet(tree, path.join(INFRA, 'modules/calico-operator')).resources.get('kubernetes_cluster_role_v1.egress_pilot');
   const rules = (role?.rule ?? []) as Json[];
-  return rules.map((r) => r as unknown as Rule);
+  return rules.map((r) => r as unknown as PolicyRule);
 }
-
-const allows = (rules: Rule[], group: string, plural: string, verb: string) =>
-  rules.some((r) => r.api_groups.includes(group) && r.resources.includes(plural) && r.verbs.includes(verb));
 
 describe('Kubernetes RBAC of the app identity (ClusterRole egress-pilot)', () => {
   it('finds the kinds the domain renders', () => {
@@ -50,23 +47,22 @@ describe('Kubernetes RBAC of the app identity (ClusterRole egress-pilot)', () =>
 
   it('can server-side apply (create + patch) and delete every rendered kind', () => {
     const kinds = resourceOfKind();
-    const rules = clusterRoleRules();
-    const missing: string[] = [];
-    for (const kind of renderedKinds()) {
-      const r = kinds.get(kind);
-      if (!r) {
-        missing.push(`${kind}: no CRD in ${CRD_DIR}`);
-        continue;
-      }
-      for (const verb of ['get', 'create', 'patch', 'delete']) if (!allows(rules, r.group, r.plural, verb)) missing.push(`${verb} ${r.group}/${r.plural}`);
-    }
-    expect(missing).toEqual([]);
+    const unknown = renderedKinds().filter((k) => !kinds.has(k));
+    expect(unknown).toEqual([]);
+    const needs = renderedKinds().map((k) => ({ ...kinds.get(k)!, verbs: ['get', 'create', 'patch', 'delete'] }));
+    expect(missingGrants(clusterRoleRules(), needs)).toEqual([]);
   });
 
   it('can make the adapter reads: pods in gateway namespaces and route-reflector nodes', () => {
-    const rules = clusterRoleRules();
-    expect(allows(rules, '', 'pods', 'list')).toBe(true);
-    expect(allows(rules, '', 'nodes', 'list')).toBe(true);
+    expect(missingGrants(clusterRoleRules(), [{ group: '', plural: 'pods', verbs: ['list'] }, { group: '', plural: 'nodes', verbs: ['list'] }])).toEqual([]);
+  });
+
+  it('the grant check can fail', () => {
+    const rules = [{ api_groups: ['projectcalico.org'], resources: ['ippools'], verbs: ['get', 'patch'] }];
+    expect(missingGrants(rules, [{ group: 'projectcalico.org', plural: 'ippools', verbs: ['patch', 'delete'] }, { group: '', plural: 'nodes', verbs: ['list'] }])).toEqual([
+      'delete projectcalico.org/ippools',
+      'list /nodes',
+    ]);
   });
 
   it('grants nothing beyond those resources, and no wildcard', () => {
