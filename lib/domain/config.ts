@@ -238,7 +238,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (result.success) values[name] = result.data;
     else
       for (const issue of result.error.issues)
-        problems.push({ name, reason: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message });
+        problems.push({ name, reason: issue.code === 'invalid_type' && unsetIfBlank(env[name]) === undefined ? 'is required' : issue.message });
   }
   problems.push(...crossCheck(values as Partial<Env>, env));
   if (problems.length > 0) throw new ConfigError(problems);
