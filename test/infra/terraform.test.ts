@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import azurermArguments from './fixtures/azurerm-4.81-arguments.json';
 import webSitesBody from './fixtures/azapi-web-sites-2024-04-01.json';
+import helmKubernetesArguments from './fixtures/helm-kubernetes-arguments.json';
 import {
   checkArguments, uncoveredTypes, checkAzapiBody, checkUnusedVariables, type ArgumentSchema,
   checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins, checkReferences,
@@ -63,6 +64,12 @@ describe('infra/ Terraform', () => {
   it('sets only arguments and blocks documented for azurerm v4.81 (test/infra/fixtures)', async () => {
     const schema = azurermArguments.arguments as ArgumentSchema;
     expect(await each((dir) => uncoveredTypes(tree.get(dir)!, schema, 'azurerm_'))).toEqual([]);
+    expect(await each((dir) => checkArguments(tree.get(dir)!, schema))).toEqual([]);
+  });
+
+  it('sets only arguments documented for helm v3.1.2 and kubernetes v2.38.0 resources (test/infra/fixtures)', async () => {
+    const schema = helmKubernetesArguments.arguments as ArgumentSchema;
+    expect(await each((dir) => [...uncoveredTypes(tree.get(dir)!, schema, 'helm_'), ...uncoveredTypes(tree.get(dir)!, schema, 'kubernetes_')])).toEqual([]);
     expect(await each((dir) => checkArguments(tree.get(dir)!, schema))).toEqual([]);
   });
 
