@@ -45,7 +45,7 @@ it('finishes after SIGKILL + restart without re-running completed activities; re
   const env = baseEnv(azurite.connectionString, hub, logDir);
   const first = await startHost({ env });
   hosts.push(first);
-  await startOrchestration(first, 'sequence', 'crash-seq', { count: 6, tag: 'k', delayMs: 250 });
+  await startOrchestration(first, 'sequence', 'crash-seq', { count: 6, tag: 'k', delayMs: 600 });
   await startOrchestration(first, 'sleeper', 'crash-sleep', { ms: 2500 });
   // k-3 starting means k-0..k-2 completed and their completions were committed (the episode scheduling k-3 consumed them)
   await waitFor('k-3 to start', async () => (lines('activities').some((l) => l['key'] === 'k-3' && l['phase'] === 'start') ? true : undefined));
