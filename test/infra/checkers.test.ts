@@ -113,7 +113,7 @@ output "bad_output" {
 }
 output "bad_output_indexed" {
   description = "o"
-  value       = module.c[each.key].missing_too
+  value       = module.c[local.a].missing_too
 }`);
     const problems = await checkReferences(root, treeOf(root, c));
     const text = problems.join('\n');
@@ -125,6 +125,24 @@ output "bad_output_indexed" {
     expect(text).toContain('module "c" has no output "nope"');
     expect(text).toContain('module "c" has no output "missing_too"');
     expect(problems).toHaveLength(7);
+  });
+
+  it('reports each.* without for_each and count.* without count', async () => {
+    const m = await mod('/m', `
+resource "azurerm_resource_group" "a" {
+  name = each.key
+}
+resource "azurerm_resource_group" "b" {
+  name = "rg-\${count.index}"
+}
+locals {
+  c = each.value
+}`);
+    expect((await checkReferences(m, treeOf(m))).sort()).toEqual([
+      '/m: azurerm_resource_group.a.name: each.key: each.* used without for_each',
+      '/m: azurerm_resource_group.b.name: count.index: count.* used without count',
+      '/m: local.c: each.value: each.* used without for_each',
+    ]);
   });
 
   it('accepts each/count/self/path, dynamic iterators, for-expression variables and lifecycle attribute names', async () => {

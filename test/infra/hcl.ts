@@ -151,8 +151,11 @@ export async function checkReferences(mod: TfModule, tree: ModuleTree): Promise<
       for (const { value } of refs) {
         const parts = value.split('.');
         const [root, second, third] = parts;
-        if (parts.length < 2 || !root || META_ROOTS.has(root) || iterators.has(root)) continue;
         const bad = (why: string) => problems.push(`${mod.dir}: ${at}: ${value}: ${why}`);
+        // each.* needs for_each and count.* needs count on the enclosing resource, data source or module call.
+        if (root === 'each' && !(isObj(site.value) && 'for_each' in site.value)) bad('each.* used without for_each');
+        if (root === 'count' && !(isObj(site.value) && 'count' in site.value)) bad('count.* used without count');
+        if (parts.length < 2 || !root || META_ROOTS.has(root) || iterators.has(root)) continue;
         if (root === 'var') {
           if (!mod.variables.has(second!)) bad(`variable "${second}" is not declared`);
         } else if (root === 'local') {
