@@ -81,6 +81,8 @@ export interface ArmEmulator {
   acceptedAudiences: string[];
   /** Public key (SPKI PEM) that verifies every token the identity endpoint issues. */
   tokenPublicKeyPem: string;
+  /** The signing key; pass it as `tokenIssuer` to a second emulator in the same process. */
+  tokenIssuer: TokenIssuer;
   /** Verify a token issued by this emulator's identity endpoint (for the Kubernetes emulator's `authenticate`). */
   verifyToken(token: string, options: { audiences: readonly string[] }): TokenVerification;
   control: ArmControl;
@@ -126,7 +128,12 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
 
   // The HTTP feed polls the clusters the AKS provider knows; that provider is created below.
   let kubeUrls: () => string[] = () => [];
-  const feed = options.routeFeed ?? createHttpRouteFeed({ clusterUrls: () => kubeUrls(), caCertPem: ca.caCertPem });
+  const feedErrors = new Map<string, string>();
+  const feed = options.routeFeed ?? createHttpRouteFeed({
+    clusterUrls: () => { feedErrors.clear(); return kubeUrls(); },
+    caCertPem: ca.caCertPem,
+    onError: (clusterUrl, error) => { feedErrors.set(clusterUrl, error.message); },
+  });
   const bgp = new BgpService(feed, now, () => timings, () => limits);
   const ctx: EmulatorContext = {
     subscriptionId: seed.subscriptionId, tenantId: seed.tenantId, location: seed.location,
@@ -165,7 +172,10 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
     verify: (token) => issuer.verify(token, { audiences: acceptedAudiences }),
     baseUrl: () => url,
     strictApiVersions: options.strictApiVersions ?? false,
-    control: (method, path, query, body) => controlHttp(control, () => ({ url, subscriptionId: seed.subscriptionId, operations: router.operations() }), issuer.publicKeyPem)(method, path, query, body),
+    control: (method, path, query, body) => controlHttp(control, () => ({
+      url, subscriptionId: seed.subscriptionId, operations: router.operations(),
+      routeFeedErrors: { ...Object.fromEntries(feedErrors), ...(bgp.lastError ? { feed: bgp.lastError } : {}) },
+    }), issuer.publicKeyPem)(method, path, query, body),
   }));
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
@@ -197,6 +207,7 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
     identity,
     acceptedAudiences,
     tokenPublicKeyPem: issuer.publicKeyPem,
+    tokenIssuer: issuer,
     verifyToken: (token, verifyOptions) => verifyWithKey(token, { audiences: verifyOptions.audiences, publicKeyPem: issuer.publicKeyPem, now: now() }),
     control,
     async stop() {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
-import { AKS_ENTRA_SERVER_APP_ID } from '../../../local/emulators/arm';
+import { AKS_ENTRA_SERVER_APP_ID, startArmEmulator } from '../../../local/emulators/arm';
 import { createTokenIssuer } from '../../../local/emulators/shared/token';
 import { type Harness, HUB_RG, startHarness } from './support';
 
@@ -109,6 +109,22 @@ describe('ARM emulator: identity, authentication, pipeline and knobs', () => {
       .toMatchObject({ status: 400, code: 'InvalidApiVersionParameter' });
     expect(await raw('GET', `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${HUB_RG}/providers/Microsoft.Network/virtualHubs/hub-rs?api-version=2025-05-01`))
       .toMatchObject({ status: 404, code: 'SubscriptionNotFound' });
+  });
+
+  it('in strict mode refuses api-versions the installed SDKs do not send (400 NoRegisteredProviderFound)', async () => {
+    // Same signing key: MSAL keeps one identity endpoint and token cache per process.
+    const strict = await startArmEmulator({ strictApiVersions: true, tokenIssuer: h.arm.tokenIssuer, routeFeed: h.feed });
+    try {
+      const client = new NetworkManagementClient(h.credential, strict.subscriptionId, { endpoint: strict.url, tlsOptions: { ca: strict.caCertPem }, ...fast });
+      expect((await client.virtualHubs.get(HUB_RG, 'hub-rs')).name).toBe('hub-rs');
+      const res = await client.sendRequest(createPipelineRequest({
+        url: `${strict.url}/subscriptions/${strict.subscriptionId}/resourceGroups/${HUB_RG}/providers/Microsoft.Network/virtualHubs/hub-rs?api-version=2024-01-01`, method: 'GET',
+      }));
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.bodyAsText ?? '{}')).toMatchObject({ error: { code: 'NoRegisteredProviderFound', message: expect.stringContaining("'2024-01-01'") } });
+    } finally {
+      await strict.stop();
+    }
   });
 
   it('serves resource groups: get, list, create', async () => {
