@@ -3,7 +3,7 @@
  * same module fixed passes. Modules are parsed from inline HCL with the real parser.
  */
 import {
-  checkArguments, uncoveredTypes, checkAzapiBody, checkLiteralObject, checkUnusedVariables,
+  checkArguments, uncoveredTypes, checkAzapiBody, checkLiteralObject, checkUnusedVariables, checkFunctions,
   checkAppSettingsContract, checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins,
   checkReferences, checkRoleActions, parseModule, type ModuleTree, type TfModule,
 } from './hcl';
@@ -508,5 +508,29 @@ output "o" {
       '/m: variable "unused" is declared but never used',
       '/m: variable "validated_only" is declared but never used (only by validations)',
     ]);
+  });
+});
+
+describe('checkFunctions', () => {
+  it('reports functions Terraform does not have, also nested and inside templates', async () => {
+    const m = await mod('/m', `
+locals {
+  a = cidrmask("10.0.0.0/8")
+  b = "rg-\${lenght(var.x)}"
+  c = try(merge({}, tolist([])), can(regexp("a", "b")))
+}`);
+    expect((await checkFunctions(m)).sort()).toEqual([
+      '/m: local.a: cidrmask() is not a Terraform function',
+      '/m: local.b: lenght() is not a Terraform function',
+      '/m: local.c: regexp() is not a Terraform function',
+    ]);
+  });
+  it('accepts built-ins and text that only looks like a call', async () => {
+    const m = await mod('/m', `
+locals {
+  a = "text(\${length(var.x)}) and more("
+  b = try(cidrhost(var.c, 0) == split("/", var.c)[0], false)
+}`);
+    expect(await checkFunctions(m)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * own rules. Every checker is pure: it takes parsed modules and returns problems as strings
  * ("<module dir>: <what is wrong>"); an empty list means the check passed.
  */
-import { parse, getReferencesInExpression } from '@cdktf/hcl2json';
+import { parse, getExpressionAst, getReferencesInExpression, wrapTerraformExpression } from '@cdktf/hcl2json';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -507,4 +507,47 @@ export function checkUnusedVariables(mod: TfModule): string[] {
     for (const { text } of strings(site.value, site.at)) for (const m of text.matchAll(/\bvar\.([A-Za-z_][\w-]*)/g)) usedOutsideValidation.add(m[1]!);
   }
   return [...mod.variables.keys()].filter((v) => !usedOutsideValidation.has(v)).map((v) => `${mod.dir}: variable "${v}" is declared but never used${used.has(v) ? ' (only by validations)' : ''}`);
+}
+
+/** Terraform's built-in functions (language reference, Terraform 1.9; `provider::` functions are checked separately). */
+const TERRAFORM_FUNCTIONS = new Set([
+  'abs', 'ceil', 'floor', 'log', 'max', 'min', 'parseint', 'pow', 'signum',
+  'chomp', 'endswith', 'format', 'formatlist', 'indent', 'join', 'lower', 'regex', 'regexall', 'replace', 'split', 'startswith',
+  'strcontains', 'strrev', 'substr', 'templatestring', 'title', 'trim', 'trimprefix', 'trimspace', 'trimsuffix', 'upper',
+  'alltrue', 'anytrue', 'chunklist', 'coalesce', 'coalescelist', 'compact', 'concat', 'contains', 'distinct', 'element', 'flatten',
+  'index', 'keys', 'length', 'lookup', 'matchkeys', 'merge', 'one', 'range', 'reverse', 'setintersection', 'setproduct',
+  'setsubtract', 'setunion', 'slice', 'sort', 'sum', 'transpose', 'values', 'zipmap',
+  'base64decode', 'base64encode', 'base64gzip', 'csvdecode', 'jsondecode', 'jsonencode', 'textdecodebase64', 'textencodebase64',
+  'urlencode', 'yamldecode', 'yamlencode',
+  'abspath', 'dirname', 'pathexpand', 'basename', 'file', 'fileexists', 'fileset', 'filebase64', 'templatefile',
+  'formatdate', 'plantimestamp', 'timeadd', 'timecmp', 'timestamp',
+  'base64sha256', 'base64sha512', 'bcrypt', 'filebase64sha256', 'filebase64sha512', 'filemd5', 'filesha1', 'filesha256',
+  'filesha512', 'md5', 'rsadecrypt', 'sha1', 'sha256', 'sha512', 'uuid', 'uuidv5',
+  'cidrhost', 'cidrnetmask', 'cidrsubnet', 'cidrsubnets',
+  'can', 'issensitive', 'nonsensitive', 'sensitive', 'tobool', 'tolist', 'tomap', 'tonumber', 'toset', 'tostring', 'try', 'type',
+]);
+
+type AstNode = { type?: string; meta?: { name?: string }; children?: AstNode[] };
+
+function functionNames(node: AstNode | null, found: string[] = []): string[] {
+  if (!node) return found;
+  if (node.type === 'function' && typeof node.meta?.name === 'string') found.push(node.meta.name);
+  for (const child of node.children ?? []) functionNames(child, found);
+  return found;
+}
+
+/** Every function called in an expression is a Terraform built-in (a typo or an invented function fails `terraform validate`). */
+export async function checkFunctions(mod: TfModule): Promise<string[]> {
+  const problems: string[] = [];
+  for (const site of expressionSites(mod)) {
+    for (const { at, text } of strings(site.value, site.at)) {
+      if (!text.includes('${')) continue;
+      const quoted = text.startsWith('"') ? text : `"${text}"`;
+      const ast = (await getExpressionAst(`${mod.dir}/${at}`, wrapTerraformExpression(quoted).wrap)) as AstNode | null;
+      for (const name of functionNames(ast)) {
+        if (!TERRAFORM_FUNCTIONS.has(name) && !name.startsWith('provider::')) problems.push(`${mod.dir}: ${at}: ${name}() is not a Terraform function`);
+      }
+    }
+  }
+  return problems;
 }

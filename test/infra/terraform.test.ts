@@ -9,7 +9,7 @@ import azurermArguments from './fixtures/azurerm-4.81-arguments.json';
 import webSitesBody from './fixtures/azapi-web-sites-2024-04-01.json';
 import helmKubernetesArguments from './fixtures/helm-kubernetes-arguments.json';
 import {
-  checkArguments, uncoveredTypes, checkAzapiBody, checkUnusedVariables, type ArgumentSchema,
+  checkArguments, uncoveredTypes, checkAzapiBody, checkUnusedVariables, checkFunctions, type ArgumentSchema,
   checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins, checkReferences,
   type ModuleTree,
 } from './hcl';
@@ -43,6 +43,10 @@ describe('infra/ Terraform', () => {
 
   it('every variable has a type and a description, every output a description', async () => {
     expect(await each((dir) => checkDeclarations(tree.get(dir)!))).toEqual([]);
+  });
+
+  it('calls only Terraform built-in functions', async () => {
+    expect(await each((dir) => checkFunctions(tree.get(dir)!))).toEqual([]);
   });
 
   it('declares no variable it never uses', async () => {
