@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, parseTimeSpan } from '../../local/host/config'
 import { decodeProcessedInput, NonDeterminismError, planEpisode, retryDelayMs, stateFromError } from '../../local/host/durable/decide';
 import { EventType, historyEvent, indexHistory } from '../../local/host/durable/history';
 import { packText, splitRows, unpackText } from '../../local/host/durable/store';
-import { executorOpenTasks } from '../../local/host/durable/engine';
+import { executorOpenTasks } from '../../local/host/durable/payloads';
 import { Logger } from '../../local/host/log';
 
 describe('route templates', () => {

@@ -13,6 +13,9 @@ import type { FunctionRegistry } from '../core/shim';
 import type { RegisteredFunction, RpcTypedData } from '../core/types';
 import { errorText, type Logger } from '../log';
 import { KeyedMutex, Semaphore } from './concurrency';
+import { MessageWriter } from './messageWriter';
+import { activityFailure, executorOpenTasks, resultJson, typedDataValue } from './payloads';
+import { DurableTimers } from './timers';
 import { planEpisode, stateFromError, UnsupportedActionError, type ActivityWork, type ChildWork, type EpisodePlan, type OrchestratorStateJson, type TimerWork } from './decide';
 import { completedTaskId, EventType, historyEvent, indexHistory, jsonText, type HistoryEvent } from './history';
 import { finalStatuses, newMessageId, type InstanceRecord, type Message, type TaskHubStore } from './store';
@@ -43,7 +46,6 @@ export interface EngineOptions {
 
 /** Largest message batch (chars of event JSON) replayed in one episode; keeps a commit under the 4 MB transaction cap. */
 const batchCharBudget = 1_500_000;
-const maxTimerDelay = 2 ** 31 - 1;
 
 export function validateInstanceId(id: string): void {
   if (!id || id.length > 256 || id.startsWith('@') || /[/\\?#\u0000-\u001f\u007f-\u009f]/.test(id)) {
@@ -59,15 +61,15 @@ export class DurableEngine {
   private readonly mutex = new KeyedMutex();
   private readonly orchestrators: Semaphore;
   private readonly activities: Semaphore;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly writes = new Map<string, { messages: Message[]; waiters: { resolve: () => void; reject: (e: unknown) => void }[] }>();
-  private flushScheduled = false;
+  private readonly timers = new DurableTimers();
+  private readonly writer: MessageWriter;
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopping = false;
 
   constructor(private readonly o: EngineOptions) {
     this.orchestrators = new Semaphore(o.maxConcurrentOrchestratorFunctions);
     this.activities = new Semaphore(o.maxConcurrentActivityFunctions);
+    this.writer = new MessageWriter(o.store, (p) => this.track(p));
   }
 
   get hubName(): string { return this.o.store.hubName; }
@@ -164,7 +166,6 @@ export class DurableEngine {
   /** Stops dispatching work and waits (bounded) for in-flight episodes and activities. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
-    for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     const all = Promise.allSettled([...this.inFlight]);
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs))]);
@@ -190,30 +191,12 @@ export class DurableEngine {
     const target = this.active.get(instanceId);
     // finished (or replaced/continued) instances take no more messages: late completions are dropped
     if (!target || (message.executionId && message.executionId !== target.record.executionId)) return;
-    await new Promise<void>((resolve, reject) => {
-      let entry = this.writes.get(instanceId);
-      if (!entry) { entry = { messages: [], waiters: [] }; this.writes.set(instanceId, entry); }
-      entry.messages.push(message);
-      entry.waiters.push({ resolve, reject });
-      if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(() => this.flushWrites()); }
-    });
+    await this.writer.write(instanceId, message);
     const inst = this.active.get(instanceId);
     if (!inst) return;
     if (message.executionId && message.executionId !== inst.record.executionId) return;
     inst.pending.push(message);
     this.schedule(instanceId);
-  }
-
-  private flushWrites(): void {
-    this.flushScheduled = false;
-    const batches = [...this.writes.entries()];
-    this.writes.clear();
-    for (const [instanceId, { messages, waiters }] of batches) {
-      this.track(this.o.store.putMessages(instanceId, messages).then(
-        () => { for (const w of waiters) w.resolve(); },
-        (err: unknown) => { for (const w of waiters) w.reject(err); },
-      ));
-    }
   }
 
   private schedule(instanceId: string): void {
@@ -350,7 +333,7 @@ export class DurableEngine {
       inst.record = renewed;
       inst.history = [];
       inst.pending = [start, ...inst.pending.filter((m) => !m.executionId)];
-      this.cancelTimers(instanceId);
+      this.timers.cancelInstance(instanceId);
       this.background(this.o.store.deleteMessages(instanceId, consumed).then(() => this.o.store.deleteOldExecutions(instanceId, executionId)));
       this.schedule(instanceId);
       return;
@@ -414,7 +397,7 @@ export class DurableEngine {
   private async finish(inst: ActiveInstance): Promise<void> {
     const r = inst.record;
     this.active.delete(r.instanceId);
-    this.cancelTimers(r.instanceId);
+    this.timers.cancelInstance(r.instanceId);
     this.o.logger.info('DurableTask', `${r.name} (${r.instanceId}) ${r.status}`);
     if (r.parentInstanceId && r.parentExecutionId && r.parentTaskId !== undefined) {
       await this.notifyParent(r);
@@ -508,66 +491,10 @@ export class DurableEngine {
   }
 
   private armTimer(instanceId: string, executionId: string, work: TimerWork): void {
-    const key = `${instanceId}\u0000${work.taskId}`;
-    const fire = (): void => {
-      const left = work.fireAt.getTime() - Date.now();
-      if (left > 0) {
-        this.timers.set(key, setTimeout(fire, Math.min(left, maxTimerDelay)));
-        return;
-      }
-      this.timers.delete(key);
+    this.timers.arm(instanceId, work.taskId, work.fireAt, () => {
       if (this.stopping) return;
       this.track(this.deliver(instanceId, { id: newMessageId(), executionId, event: historyEvent(EventType.TimerFired, now(), { TimerId: work.taskId, FireAt: work.fireAt.toISOString() }) }));
-    };
-    this.timers.set(key, setTimeout(fire, Math.max(0, Math.min(work.fireAt.getTime() - Date.now(), maxTimerDelay))));
+    });
   }
 
-  private cancelTimers(instanceId: string): void {
-    for (const [key, t] of this.timers) {
-      if (key.startsWith(`${instanceId}\u0000`)) { clearTimeout(t); this.timers.delete(key); }
-    }
-  }
-}
-
-/** The replay executor the library left on the context (pinned durable-functions 3.5.0 internal). */
-export function executorOpenTasks(context: Record<string, unknown>): Record<string, unknown> {
-  const df = context['df'] as { taskOrchestratorExecutor?: { openTasks?: Record<string, unknown> } } | undefined;
-  const open = df?.taskOrchestratorExecutor?.openTasks;
-  if (!open) throw new Error('durable-functions internals changed: context.df.taskOrchestratorExecutor.openTasks is missing (pin durable-functions 3.5.x)');
-  return open;
-}
-
-export function typedDataValue(data: RpcTypedData | null | undefined): unknown {
-  if (!data) return undefined;
-  if (data.json !== undefined) return JSON.parse(data.json);
-  if (data.string !== undefined) return data.string;
-  if (data.int !== undefined) return data.int;
-  if (data.double !== undefined) return data.double;
-  if (data.bytes !== undefined) return Buffer.from(data.bytes).toString('base64');
-  return undefined;
-}
-
-/** An activity's return value as the JSON text TaskCompleted.Result carries (undefined -> null). */
-export function resultJson(data: RpcTypedData | null | undefined): string {
-  if (!data) return 'null';
-  if (data.json !== undefined) return data.json;
-  return jsonText(typedDataValue(data));
-}
-
-/** TaskFailed fields for an activity error; JSON from setExceptionPropertiesProvider becomes FailureDetails. */
-export function activityFailure(name: string, err: unknown): Record<string, unknown> {
-  const message = err instanceof Error ? err.message : String(err);
-  const details = err instanceof Error ? err.stack ?? '' : '';
-  try {
-    const p = JSON.parse(message) as Record<string, unknown>;
-    if (p && typeof p['errorType'] === 'string' && typeof p['errorMessage'] === 'string') {
-      return {
-        Reason: `Activity function '${name}' failed: ${p['errorMessage']}`, Details: details,
-        FailureDetails: { ErrorType: p['errorType'], ErrorMessage: p['errorMessage'], StackTrace: p['stackTrace'] ?? null, IsNonRetriable: p['isNonRetriable'] ?? false, Properties: p['properties'] ?? null, InnerFailure: null },
-      };
-    }
-  } catch {
-    // plain message
-  }
-  return { Reason: `Activity function '${name}' failed: ${message}`, Details: details };
 }
