@@ -22,15 +22,20 @@ export interface Operation {
   doneStatus: 200 | 204;
   /** Keys (lower-cased resource ids) this operation locks while in progress. */
   locks: string[];
+  /** When the operation reached Succeeded/Failed (ms). */
+  finishedAt?: number;
   /** When set, the operation ends Failed with this error and `onFail` runs instead of `complete`. */
   failWith?: ArmError;
   onFail?: () => void;
 }
 
+/** Finished operations (and their results, e.g. 2,000 learned routes) are forgotten after this long. */
+export const FINISHED_OPERATION_RETENTION_MS = 10 * 60_000;
+
 export class Operations {
   private readonly ops = new Map<string, Operation>();
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number, private readonly retentionMs = FINISHED_OPERATION_RETENTION_MS) {}
 
   start(init: Omit<Operation, 'id' | 'status' | 'dueAt'> & { durationMs: number }): Operation {
     const op: Operation = { ...init, id: randomUUID(), status: 'InProgress', dueAt: this.now() + init.durationMs };
@@ -60,12 +65,16 @@ export class Operations {
   }
 
   private async settleDue(): Promise<void> {
+    for (const [id, op] of this.ops) {
+      if (op.finishedAt !== undefined && op.finishedAt + this.retentionMs < this.now()) this.ops.delete(id);
+    }
     const due = [...this.ops.values()].filter((op) => op.status === 'InProgress' && op.dueAt <= this.now()).sort((a, b) => a.dueAt - b.dueAt);
     for (const op of due) {
       if (op.status !== 'InProgress') continue;
       if (op.failWith !== undefined) {
         op.status = 'Failed';
         op.error = { code: op.failWith.code, message: op.failWith.message };
+        op.finishedAt = this.now();
         op.onFail?.();
         continue;
       }
@@ -76,6 +85,7 @@ export class Operations {
         op.status = 'Failed';
         op.error = { code: 'InternalServerError', message: e instanceof Error ? e.message : String(e) };
       }
+      op.finishedAt = this.now();
     }
   }
 
