@@ -1,6 +1,6 @@
 # Second stage, once per cluster: Terraform cannot instantiate providers per element of a map, and
-# helm/kubernetes need one provider configuration per cluster. Run it per spoke with its own state:
-#   terraform -chdir=infra/calico apply -state=spoke1.tfstate -var cluster_name=... (see ../README.md)
+# helm/kubernetes need one provider configuration per cluster. Run it per spoke in its own workspace:
+#   terraform -chdir=infra/calico workspace select -or-create=true spoke1 && terraform -chdir=infra/calico apply ... (../README.md)
 data "azurerm_kubernetes_cluster" "this" {
   name                = var.cluster_name
   resource_group_name = var.resource_group_name
