@@ -6,7 +6,7 @@
  * SIGTERM/SIGINT stop it cleanly (appTerminate hooks run, the hub lease is released).
  */
 import { ConfigError, loadConfig, type CliOptions } from './config';
-import { LeaseError } from './durable/store';
+import { LeaseError } from './durable/hostTable';
 import { startHost } from './host';
 import { errorText } from './log';
 

@@ -12,7 +12,8 @@ import { FunctionRegistry, installCoreShim } from './core/shim';
 import type { RpcTypedData } from './core/types';
 import { durableClientData, webhookPath } from './durable/clientData';
 import { DurableEngine } from './durable/engine';
-import { leaseIdentity, TaskHubStore } from './durable/store';
+import { HostTable, leaseIdentity } from './durable/hostTable';
+import { TaskHubStore } from './durable/store';
 import { handleAdmin } from './http/admin';
 import { publicUrl, sendJson, sendText } from './http/common';
 import { handleDurableApi } from './http/durableApi';
@@ -69,10 +70,11 @@ export async function startHost(config: HostConfig, options: HostOptions = {}): 
   process.env['AzureWebJobsScriptRoot'] = config.appDir;
 
   const store = await TaskHubStore.open(config.storageConnection, config.hubName);
+  const hostTable = await HostTable.open(config.storageConnection, config.hubName);
   const me = leaseIdentity();
-  await store.acquireLease(me, config.leaseMs, pidAlive);
+  await hostTable.acquireLease(me, config.leaseMs, pidAlive);
   const renew = setInterval(() => {
-    store.renewLease(me, config.leaseMs).catch((err: unknown) => {
+    hostTable.renewLease(me, config.leaseMs).catch((err: unknown) => {
       const msg = `lost the lease of task hub "${config.hubName}": ${errorText(err)}`;
       logger.error('Host', msg);
       options.onFatal?.(msg);
@@ -114,11 +116,11 @@ export async function startHost(config: HostConfig, options: HostOptions = {}): 
       maxConcurrentOrchestratorFunctions: config.maxConcurrentOrchestratorFunctions,
     });
     await engine.recover();
-    timers = new TimerScheduler({ registry, invoker, logger, settings: config.settings, bindingInputs, statusStore: store });
+    timers = new TimerScheduler({ registry, invoker, logger, settings: config.settings, bindingInputs, statusStore: hostTable });
   } catch (err) {
     clearInterval(renew);
     server.close();
-    await store.releaseLease(me);
+    await hostTable.releaseLease(me);
     process.chdir(previousCwd);
     throw err;
   }
@@ -166,7 +168,7 @@ export async function startHost(config: HostConfig, options: HostOptions = {}): 
         }
       }
       clearInterval(renew);
-      await store.releaseLease(me);
+      await hostTable.releaseLease(me);
     },
   };
 }

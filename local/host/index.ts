@@ -4,5 +4,5 @@
  */
 export { loadConfig, ConfigError, type HostConfig, type CliOptions } from './config';
 export { startHost, type RunningHost, type HostOptions } from './host';
-export { LeaseError } from './durable/store';
+export { LeaseError } from './durable/hostTable';
 export { durableClientData, managementUrls, webhookPath } from './durable/clientData';

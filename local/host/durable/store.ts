@@ -7,10 +7,9 @@
  *   `m:<time-ordered id>`             pending messages (completions, events, starts, terminate)
  *   `x:<executionId>:<field>:<part>`  spilled large values
  * Strings are split into 30,000-char properties (Azure caps a property at 64 KiB and an entity at 1 MiB).
- * A second table `<hub>Leases` holds the single-host lease.
+ * The single-host lease and timer schedule status live in `<hub>Leases` (hostTable.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { TableClient, odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import type { HistoryEvent } from './history';
 
@@ -89,102 +88,17 @@ export function newMessageId(): string {
 
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
-export class LeaseError extends Error {}
-
-export interface TimerStatus { last: string; next: string; lastUpdated: string }
-
-export interface LeaseInfo { ownerId: string; pid: number; hostname: string; expiresAt: number; startedAt: string }
-
 export class TaskHubStore {
   private constructor(
     readonly hubName: string,
     private readonly table: TableClient,
-    private readonly leases: TableClient,
   ) {}
 
   static async open(connectionString: string, hubName: string): Promise<TaskHubStore> {
     const options = { allowInsecureConnection: true };
     const table = TableClient.fromConnectionString(connectionString, `${hubName}Instances`, options);
-    const leases = TableClient.fromConnectionString(connectionString, `${hubName}Leases`, options);
     await table.createTable();
-    await leases.createTable();
-    return new TaskHubStore(hubName, table, leases);
-  }
-
-  // ---------- lease ----------
-
-  /**
-   * Takes the hub lease. A live holder is refused at once (same machine: its pid is alive) or after waiting
-   * out its expiry (another machine); a dead holder on this machine (SIGKILL) is taken over immediately.
-   */
-  async acquireLease(me: LeaseInfo, leaseMs: number, isAlive: (pid: number) => boolean): Promise<void> {
-    const deadline = Date.now() + leaseMs + 2000;
-    const sameMachineDeadline = Date.now() + 2000;
-    for (;;) {
-      const entity = { partitionKey: 'hub', rowKey: 'owner', ...me, expiresAt: Date.now() + leaseMs };
-      try {
-        await this.leases.createEntity(entity);
-        return;
-      } catch (err) {
-        if (statusOf(err) !== 409) throw err;
-      }
-      let current: Entity & Partial<LeaseInfo> & { etag: string };
-      try {
-        current = await this.leases.getEntity('hub', 'owner') as Entity & Partial<LeaseInfo> & { etag: string };
-      } catch (err) {
-        if (statusOf(err) === 404) continue;
-        throw err;
-      }
-      const expired = Number(current.expiresAt ?? 0) < Date.now();
-      const sameMachine = current.hostname === me.hostname;
-      const holderDead = sameMachine && typeof current.pid === 'number' && !isAlive(current.pid);
-      if (current.ownerId === me.ownerId || expired || holderDead) {
-        try {
-          await this.leases.updateEntity(entity, 'Replace', { etag: current.etag });
-          return;
-        } catch (err) {
-          if (statusOf(err) !== 412) throw err;
-          continue;
-        }
-      }
-      const who = `host pid ${current.pid} on ${current.hostname} (started ${current.startedAt})`;
-      // a holder on this machine whose pid is alive is refused after a short grace (it may be exiting)
-      if ((sameMachine && Date.now() > sameMachineDeadline) || Date.now() > deadline) {
-        throw new LeaseError(`Task hub "${this.hubName}" is already in use by another host: ${who} holds its lease until ${new Date(Number(current.expiresAt)).toISOString()}. Stop that host or use another hubName.`);
-      }
-      await new Promise((r) => setTimeout(r, sameMachine ? 250 : 1000));
-    }
-  }
-
-  async renewLease(me: LeaseInfo, leaseMs: number): Promise<void> {
-    const current = await this.leases.getEntity('hub', 'owner') as Entity & Partial<LeaseInfo> & { etag: string };
-    if (current.ownerId !== me.ownerId) throw new LeaseError(`lease of task hub "${this.hubName}" was taken by pid ${current.pid} on ${current.hostname}`);
-    await this.leases.updateEntity({ partitionKey: 'hub', rowKey: 'owner', ...me, expiresAt: Date.now() + leaseMs }, 'Replace', { etag: current.etag });
-  }
-
-  async releaseLease(me: LeaseInfo): Promise<void> {
-    try {
-      const current = await this.leases.getEntity('hub', 'owner') as Entity & Partial<LeaseInfo> & { etag: string };
-      if (current.ownerId === me.ownerId) await this.leases.deleteEntity('hub', 'owner', { etag: current.etag });
-    } catch {
-      // best effort: an expired lease is taken over anyway
-    }
-  }
-
-  // ---------- timer schedule status (for isPastDue after downtime) ----------
-
-  async readTimerStatus(functionName: string): Promise<TimerStatus | undefined> {
-    try {
-      const e = await this.leases.getEntity<Record<string, unknown>>('timer', functionName.toLowerCase());
-      return { last: String(e['last']), next: String(e['next']), lastUpdated: String(e['lastUpdated']) };
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw err;
-    }
-  }
-
-  async writeTimerStatus(functionName: string, status: TimerStatus): Promise<void> {
-    await this.leases.upsertEntity({ partitionKey: 'timer', rowKey: functionName.toLowerCase(), ...status }, 'Replace');
+    return new TaskHubStore(hubName, table);
   }
 
   // ---------- instances ----------
@@ -401,8 +315,4 @@ export class TaskHubStore {
 export function statusOf(err: unknown): number | undefined {
   const s = (err as { statusCode?: unknown }).statusCode;
   return typeof s === 'number' ? s : undefined;
-}
-
-export function leaseIdentity(): LeaseInfo {
-  return { ownerId: randomUUID(), pid: process.pid, hostname: hostname(), expiresAt: 0, startedAt: new Date().toISOString() };
 }

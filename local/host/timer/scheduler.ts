@@ -7,7 +7,7 @@ import type { Invoker } from '../core/invoke';
 import type { FunctionRegistry } from '../core/shim';
 import type { RegisteredFunction, RpcTypedData } from '../core/types';
 import { resolveSetting } from '../config';
-import type { TimerStatus } from '../durable/store';
+import type { TimerStatus } from '../durable/hostTable';
 import { errorText, type Logger } from '../log';
 import { parseSchedule, type Schedule } from './ncrontab';
 
