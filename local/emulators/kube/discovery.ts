@@ -103,7 +103,43 @@ export function openApiV3Document(registry: ResourceRegistry, subPath: string): 
   return gvDocument(registry, group, version);
 }
 
-/** OpenAPI v2 (JSON only; the protobuf form old kubectl wants is not served, see README). */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+function protoString(field: number, value: string): Buffer {
+  const bytes = Buffer.from(value, 'utf8');
+  return Buffer.concat([protoKey(field), varint(bytes.length), bytes]);
+}
+
+function protoMessage(field: number, body: Buffer): Buffer {
+  return Buffer.concat([protoKey(field), varint(body.length), body]);
+}
+
+function protoKey(field: number): Buffer {
+  return varint((field << 3) | 2);
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = n;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
+/**
+ * The protobuf OpenAPI v2 document (gnostic openapi_v2.Document) that kubectl ≤ 1.26 downloads to
+ * validate on the client: swagger (1), info (2: title 1, version 2) and empty paths (8), no definitions.
+ * With no schema for a kind, those kubectl versions skip client-side validation; the server still validates.
+ */
+export function openApiV2Protobuf(): Buffer {
+  const info = Buffer.concat([protoString(1, 'Kubernetes'), protoString(2, EMULATED_VERSION.gitVersion)]);
+  return Buffer.concat([protoString(1, '2.0'), protoMessage(2, info), protoMessage(8, Buffer.alloc(0))]);
+}
+
+/** OpenAPI v2 as JSON (definitions only; kubectl uses the v3 documents or the protobuf form above). */
 export function openApiV2(registry: ResourceRegistry): JsonObject {
   const definitions: JsonObject = {};
   for (const r of registry.all) {

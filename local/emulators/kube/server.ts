@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { ClusterApi, type ApiResponse } from './api';
-import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, EMULATED_VERSION, openApiV2, openApiV3Document, openApiV3Index } from './discovery';
+import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, EMULATED_VERSION, OPENAPI_V2_PROTOBUF, openApiV2, openApiV2Protobuf, openApiV3Document, openApiV3Index } from './discovery';
 import { kubeErrors, StatusError } from './errors';
 import type { FaultBook } from './faults';
 import type { JsonObject } from './json';
@@ -137,8 +137,14 @@ export class ClusterServer {
       if (!doc) throw kubeErrors.pathNotFound(path);
       return ok(doc);
     }
-    if (path === '/openapi/v2') {
-      if (!/application\/json|\*\/\*/.test(req.headers.accept ?? '*/*')) throw kubeErrors.notAcceptable('only application/json is served for /openapi/v2 (no protobuf)');
+    if (path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') {
+      const accept = req.headers.accept ?? '*/*';
+      if (path === '/swagger-2.0.0.pb-v1' || (accept.includes(OPENAPI_V2_PROTOBUF) && !/^application\/json/.test(accept))) {
+        const body = openApiV2Protobuf();
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
+        res.end(body);
+        return;
+      }
       return ok(openApiV2(registry));
     }
     const segs = path.split('/').slice(1).map(decodeURIComponent);

@@ -38,6 +38,8 @@ export async function expectStatus(p: Promise<unknown>, code: number, reason: st
 
 export interface Kubectl {
   available: boolean;
+  /** major.minor of the client, e.g. "1.32". */
+  version: string;
   reason: string;
   /** Asynchronous: the emulator usually runs in this same process and must keep answering. */
   run(args: string[], stdin?: string): Promise<{ status: number; stdout: string; stderr: string }>;
@@ -46,7 +48,9 @@ export interface Kubectl {
 
 /** kubectl against `url` with a temporary kubeconfig, HOME and discovery cache. */
 export function kubectl(url: string, token = 'test-token'): Kubectl {
-  const probe = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+  // $KUBECTL picks another binary (e.g. Debian's kubernetes-client 1.20 next to a current kubectl).
+  const bin = process.env.KUBECTL || 'kubectl';
+  const probe = spawnSync(bin, ['version', '--client'], { encoding: 'utf8' });
   const available = !probe.error && probe.status === 0;
   const home = mkdtempSync(path.join(os.tmpdir(), 'kubectl-home-'));
   const config = path.join(home, 'kubeconfig');
@@ -59,10 +63,11 @@ export function kubectl(url: string, token = 'test-token'): Kubectl {
   ].join('\n'));
   return {
     available,
-    reason: available ? '' : `kubectl is not installed (${probe.error?.message ?? probe.stderr}); .ci/run installs Debian's kubernetes-client`,
+    version: available ? (/v?(\d+\.\d+)/.exec(probe.stdout)?.[1] ?? 'unknown') : '',
+    reason: available ? '' : `${bin} is not installed (${probe.error?.message ?? probe.stderr}); .ci/run installs Debian's kubernetes-client`,
     run(args, stdin) {
       return new Promise((resolve, reject) => {
-        const child = spawn('kubectl', args, {
+        const child = spawn(bin, args, {
           env: { PATH: process.env.PATH ?? '', HOME: home, KUBECONFIG: config, KUBECACHEDIR: path.join(home, 'cache') },
           timeout: 30_000,
         });
