@@ -1,16 +1,63 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { startSandbox } from './sandbox';
 
-// Interim sandbox: starts what exists today (Azurite) and says what is still missing.
-// The full sandbox (emulators seeded with the reference hub, the local Functions host with the app)
-// replaces this as those parts land.
-const root = path.resolve(__dirname, '..', '..', '..');
-const azurite = spawn(path.join(root, 'node_modules', '.bin', 'azurite'),
-  ['--blobPort', '0', '--queuePort', '0', '--tablePort', '0', '--inMemoryPersistence', '--disableTelemetry', '--silent'],
-  { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-console.log('egress-pilot sandbox (interim): Azurite is starting; not yet available: Kubernetes emulator, ARM emulator, local Functions host.');
-console.log('Press Ctrl-C to stop.');
-const stop = (): void => { azurite.kill('SIGTERM'); };
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-azurite.on('exit', (code) => process.exit(code ?? 0));
+/**
+ * `npm start`: the sandbox. Flags: --dir <folder> (default .sandbox, or EGRESS_SANDBOX_DIR), --reset
+ * (new keys, CA and ports), --verbose (echo the Functions host's log).
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (name: string): boolean => args.includes(name);
+  const value = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  if (flag('--help')) {
+    console.log('usage: npm start -- [--dir <folder>] [--reset] [--verbose]');
+    return;
+  }
+  const dir = path.resolve(value('--dir') ?? process.env.EGRESS_SANDBOX_DIR ?? '.sandbox');
+  console.log(`egress-pilot sandbox: starting in ${dir} …`);
+  const sandbox = await startSandbox({ dir, reset: flag('--reset'), echoHostLogs: flag('--verbose') });
+  const { info } = sandbox;
+  const body = JSON.stringify({
+    name: 'tenant0', cluster: 'spoke1-aks', namespaces: ['default'], gateway: { replicas: 2, prefixLength: 29 },
+    allow: {
+      applications: [{ name: 'tigera', fqdns: ['www.tigera.io'], protocols: ['Http:80', 'Https:443'] }],
+      networks: [{ name: 'dns', destinations: ['1.1.1.1/32'], ports: ['53'], protocols: ['UDP'] }],
+    },
+  });
+  console.log(`
+egress-pilot sandbox is up.
+
+  API base URL   ${info.apiBaseUrl}
+  function key   ${info.functionKey}
+  OpenAPI        ${info.apiBaseUrl}/openapi.json?code=${info.functionKey}
+  ARM endpoint   ${info.armEndpoint}   (CA: ${info.caCertPath})
+  cluster        spoke1-aks   kubectl --kubeconfig ${info.clusters[0]!.kubeconfigPath} get ippools
+  sandbox.json   ${path.join(dir, 'sandbox.json')}
+
+Onboard tenant0:
+  curl -s -X POST '${info.apiBaseUrl}/tenants' -H 'x-functions-key: ${info.functionKey}' -H 'content-type: application/json' -d '${body}'
+Watch it:
+  curl -s '${info.apiBaseUrl}/tenants/spoke1-aks/tenant0' -H 'x-functions-key: ${info.functionKey}'
+
+Ctrl-C stops everything.`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\negress-pilot sandbox: stopping …');
+    void sandbox.stop().then(() => {
+      console.log('stopped.');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`egress-pilot sandbox failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  process.exit(1);
+});
