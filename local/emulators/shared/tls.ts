@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import tls from 'node:tls';
 import forge from 'node-forge';
 
 /**
@@ -128,4 +129,15 @@ export function loadCertificateAuthority(pems: { caCertPem: string; caKeyPem: st
   const caCert = pki.certificateFromPem(pems.caCertPem);
   const caKey = pki.privateKeyFromPem(pems.caKeyPem);
   return buildAuthority(caCert, caKey, pems.caKeyPem, options.validDays ?? 7, options.now ?? (() => new Date()));
+}
+
+/**
+ * Trust `caCertPem` in this process, in addition to the default roots (Node >= 22.19
+ * `tls.setDefaultCACertificates`): for in-process tests whose clients take no `ca` option, the
+ * equivalent of NODE_EXTRA_CA_CERTS (which Node reads only at start). Verification stays on;
+ * affects TLS contexts created afterwards.
+ */
+export function trustCertificateAuthority(caCertPem: string): void {
+  const current = tls.getCACertificates('default');
+  if (!current.includes(caCertPem)) tls.setDefaultCACertificates([...current, caCertPem]);
 }

@@ -1,7 +1,7 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import { createCertificateAuthority, loadCertificateAuthority } from '../../../local/emulators/shared/tls';
+import { createCertificateAuthority, loadCertificateAuthority, trustCertificateAuthority } from '../../../local/emulators/shared/tls';
 
 function get(url: string, ca?: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,6 +38,21 @@ describe('shared TLS certificate authority', () => {
   it('is refused by a client that trusts another CA', async () => {
     const other = createCertificateAuthority();
     await expect(get(`https://127.0.0.1:${port}/`, other.caCertPem)).rejects.toThrow(/certificate|signature/i);
+  });
+
+  it('trustCertificateAuthority adds the CA to this process\'s default roots (no ca option needed afterwards)', async () => {
+    const own = createCertificateAuthority();
+    const ownLeaf = own.issue(['localhost'], ['127.0.0.1']);
+    const other = https.createServer({ cert: ownLeaf.certPem, key: ownLeaf.keyPem }, (_req, res) => { res.end('ok'); });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(other.address() as AddressInfo).port}/`;
+      await expect(get(url)).rejects.toThrow(/certificate|issuer/i);
+      trustCertificateAuthority(own.caCertPem);
+      expect(await get(url)).toBe(200);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('a CA re-opened from its PEMs issues certificates the original CA certificate verifies', () => {
