@@ -395,6 +395,35 @@ resource "azurerm_subnet" "s" {}`);
     expect(uncoveredTypes(m, schema, 'azurerm_')).toEqual(['resource.azurerm_subnet']);
   });
 
+  it('reports missing required arguments, at top level and in blocks (dynamic blocks count as present)', async () => {
+    const required = { 'resource.azurerm_route_table': { '': ['name', 'route'], route: ['name', 'address_prefix'] } };
+    const missing = await mod('/m', `
+resource "azurerm_route_table" "rt" {
+  bgp_route_propagation_enabled = true
+}
+resource "azurerm_route_table" "partial" {
+  name = "p"
+  route {
+    name = "r"
+  }
+}
+resource "azurerm_route_table" "dyn" {
+  name = "d"
+  dynamic "route" {
+    for_each = ["x"]
+    content {
+      name           = route.value
+      address_prefix = "0.0.0.0/0"
+    }
+  }
+}`);
+    expect(checkArguments(missing, schema, required).sort()).toEqual([
+      '/m: azurerm_route_table.partial.route: required "address_prefix" of block route is missing',
+      '/m: azurerm_route_table.rt: required "name" is missing',
+      '/m: azurerm_route_table.rt: required "route" is missing',
+    ]);
+  });
+
   it('accepts documented arguments, meta-arguments and dynamic blocks of documented blocks', async () => {
     const m = await mod('/m', `
 resource "azurerm_route_table" "rt" {

@@ -400,19 +400,22 @@ export type ArgumentSchema = Record<string, Record<string, string[]>>;
 const RESOURCE_META = new Set(['count', 'for_each', 'depends_on', 'provider', 'lifecycle', 'dynamic', 'timeouts']);
 
 /**
- * Every argument and nested block a resource/data block sets is documented for its type (a typo or an
- * argument renamed between provider majors fails here, as `terraform validate` would). Types the
- * schema does not cover are reported by `uncoveredTypes`, not here.
+ * Every argument and nested block a resource/data block sets is documented for its type, and every
+ * documented required argument of the blocks it writes is set (a typo, a missing argument or one renamed
+ * between provider majors fails here, as `terraform validate` would). Types the schema does not cover
+ * are reported by `uncoveredTypes`, not here.
  */
-export function checkArguments(mod: TfModule, schema: ArgumentSchema): string[] {
+export function checkArguments(mod: TfModule, schema: ArgumentSchema, required: ArgumentSchema = {}): string[] {
   const problems: string[] = [];
-  const visit = (body: Obj, sections: Record<string, string[]>, section: string, at: string) => {
+  const visit = (body: Obj, sections: Record<string, string[]>, needed: Record<string, string[]>, section: string, at: string) => {
     const allowed = new Set(sections[section] ?? []);
+    const present = new Set(Object.keys(body));
     for (const [key, value] of Object.entries(body)) {
       if (key === 'dynamic' && isObj(value)) {
         for (const [label, dyn] of Object.entries(value)) {
+          present.add(label);
           if (!allowed.has(label)) problems.push(`${mod.dir}: ${at}: dynamic block "${label}" is not an argument`);
-          for (const d of blocks(dyn)) for (const content of blocks(d.content)) if (sections[label]) visit(content, sections, label, `${at}.${label}`);
+          for (const d of blocks(dyn)) for (const content of blocks(d.content)) if (sections[label]) visit(content, sections, needed, label, `${at}.${label}`);
         }
         continue;
       }
@@ -422,13 +425,15 @@ export function checkArguments(mod: TfModule, schema: ArgumentSchema): string[] 
         continue;
       }
       // Nested blocks are arrays of objects; descend when the docs describe the block.
-      if (Array.isArray(value) && sections[key]) for (const nested of blocks(value)) visit(nested, sections, key, `${at}.${key}`);
+      if (Array.isArray(value) && sections[key]) for (const nested of blocks(value)) visit(nested, sections, needed, key, `${at}.${key}`);
     }
+    for (const arg of needed[section] ?? []) if (!present.has(arg)) problems.push(`${mod.dir}: ${at}: required "${arg}"${section === '' ? '' : ` of block ${section}`} is missing`);
   };
   for (const [kind, map] of [['resource', mod.resources], ['data', mod.data]] as const) {
     for (const [key, body] of map) {
-      const sections = schema[`${kind}.${key.split('.')[0]}`];
-      if (sections) visit(body, sections, '', kind === 'data' ? `data.${key}` : key);
+      const type = `${kind}.${key.split('.')[0]}`;
+      const sections = schema[type];
+      if (sections) visit(body, sections, required[type] ?? {}, '', kind === 'data' ? `data.${key}` : key);
     }
   }
   return problems;
