@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { appSettings } from '../../lib/domain/config';
-import { checkAppSettingsContract, literalKeys, type ContractSetting, type ModuleTree } from './hcl';
+import { type ModuleTree } from './hcl';
+import { checkAppSettingsContract, literalKeys, type ContractSetting } from './policy-checks';
 import { INFRA, loadInfra, mustGet } from './support';
 
 /**

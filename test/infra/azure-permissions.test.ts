@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { armActions, armPermissions } from '../../lib/adapters/azure-permissions';
 import { ungrantedActions, uncalledPermissions } from './contracts';
-import { checkRoleActions, customRoleActions, type ModuleTree } from './hcl';
+import { type ModuleTree } from './hcl';
+import { checkRoleActions, customRoleActions } from './policy-checks';
 import { INFRA, loadInfra } from './support';
 
 let tree: ModuleTree;

@@ -1,12 +1,11 @@
 /**
- * Each checker of ./hcl.ts must be able to fail: a small bad module makes it report the problem, and the
+ * Each checker (language-checks.ts, policy-checks.ts, schema-checks.ts) must be able to fail: a small bad module makes it report the problem, and the
  * same module fixed passes. Modules are parsed from inline HCL with the real parser.
  */
-import {
-  checkArguments, uncoveredTypes, checkAzapiBody, checkLiteralObject, checkUnusedVariables, checkFunctions,
-  checkAppSettingsContract, checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins,
-  checkReferences, checkRoleActions, parseModule, type ModuleTree, type TfModule,
-} from './hcl';
+import { parseModule, type ModuleTree, type TfModule } from './hcl';
+import { checkDeclarations, checkFunctions, checkModuleCalls, checkReferences, checkUnusedVariables } from './language-checks';
+import { checkAppSettingsContract, checkAssignmentScopes, checkNoSecretLiterals, checkProviderPins, checkRoleActions } from './policy-checks';
+import { checkArguments, checkAzapiBody, checkLiteralObject, uncoveredTypes } from './schema-checks';
 
 const mod = (dir: string, hcl: string) => parseModule(dir, { 'main.tf': hcl });
 const treeOf = (...mods: TfModule[]): ModuleTree => new Map(mods.map((m) => [m.dir, m]));

@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import installationSchema from './fixtures/installation-v3.32.1.json';
-import { checkLiteralObject, type Json, type ModuleTree, type TfModule } from './hcl';
+import { type Json, type ModuleTree, type TfModule } from './hcl';
+import { checkLiteralObject } from './schema-checks';
 import { INFRA, loadInfra, mustGet } from './support';
 
 let tree: ModuleTree;

@@ -8,11 +8,10 @@ import { parse } from '@cdktf/hcl2json';
 import azurermArguments from './fixtures/azurerm-4.81-arguments.json';
 import webSitesBody from './fixtures/azapi-web-sites-2024-04-01.json';
 import helmKubernetesArguments from './fixtures/helm-kubernetes-arguments.json';
-import {
-  checkArguments, uncoveredTypes, checkAzapiBody, checkUnusedVariables, checkFunctions, type ArgumentSchema,
-  checkAssignmentScopes, checkDeclarations, checkModuleCalls, checkNoSecretLiterals, checkProviderPins, checkReferences,
-  type ModuleTree,
-} from './hcl';
+import { type ModuleTree } from './hcl';
+import { checkDeclarations, checkFunctions, checkModuleCalls, checkReferences, checkUnusedVariables } from './language-checks';
+import { checkAssignmentScopes, checkNoSecretLiterals, checkProviderPins } from './policy-checks';
+import { checkArguments, checkAzapiBody, uncoveredTypes, type ArgumentSchema } from './schema-checks';
 import { INFRA, loadInfra, moduleDirs, ROOTS } from './support';
 
 let tree: ModuleTree;
