@@ -38,6 +38,8 @@ export interface ArmLimits {
   /** Priority range of rule collection groups and rule collections. */
   minPriority: number;
   maxPriority: number;
+  /** Not an Azure limit: items per list page (with `nextLink`); 0 = one page. */
+  listPageSize: number;
 }
 
 export const DEFAULT_TIMINGS: ArmTimings = {
@@ -60,6 +62,7 @@ export const DEFAULT_LIMITS: ArmLimits = {
   bgpPeersPerRouteServer: 8,
   minPriority: 100,
   maxPriority: 65_000,
+  listPageSize: 0,
 };
 
 /** api-versions the installed SDKs send; others are accepted unless `strictApiVersions` is on. */

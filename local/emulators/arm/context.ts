@@ -90,3 +90,18 @@ export function accepted(ctx: EmulatorContext, req: ArmRequest, namespace: strin
 
 /** The child resources' `[{ id }]` list a parent shows (ruleCollectionGroups, bgpConnections...). */
 export const subResources = (items: StoredResource[]): { id: string }[] => items.map((i) => ({ id: i.id }));
+
+/**
+ * A list response: everything in one page, or pages of `limits.listPageSize` with an ARM `nextLink`
+ * (`$skipToken`), so clients' paging code runs against the emulator too.
+ */
+export function listPage(ctx: EmulatorContext, req: ArmRequest, items: unknown[]): ArmResponse {
+  const size = ctx.limits.listPageSize;
+  if (size <= 0) return { status: 200, body: { value: items } };
+  const skip = Number.parseInt(req.query.get('$skipToken') ?? '0', 10);
+  if (!Number.isInteger(skip) || skip < 0) throw invalidRequest('$skipToken', 'must be a non-negative integer issued in a nextLink');
+  const value = items.slice(skip, skip + size);
+  if (skip + size >= items.length) return { status: 200, body: { value } };
+  const next = new URLSearchParams({ 'api-version': req.apiVersion, $skipToken: String(skip + size) });
+  return { status: 200, body: { value, nextLink: `${req.baseUrl}${req.path}?${next.toString()}` } };
+}

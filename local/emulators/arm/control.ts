@@ -60,6 +60,7 @@ const limitsSchema = z.object({
   bgpPeersPerRouteServer: z.number().int().positive(),
   minPriority: z.number().int(),
   maxPriority: z.number().int(),
+  listPageSize: z.number().int().nonnegative(),
 }).partial().strict();
 const clusterChangeSchema = z.object({
   kube: z.object({ url: z.url(), caCertPem: z.string().min(1) }).nullable().optional(),

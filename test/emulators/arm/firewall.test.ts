@@ -156,6 +156,17 @@ describe('ARM emulator: Firewall Policy through @azure/arm-network', () => {
     expect((await h.network.firewallPolicyRuleCollectionGroups.get(HUB_RG, POLICY, 'tenant-a')).provisioningState).toBe('Failed');
   });
 
+  it('pages lists with nextLink when listPageSize is set, and the SDK follows it', async () => {
+    h.arm.control.setTimings({ firewallUpdateMs: 0 });
+    await h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(HUB_RG, POLICY, 'g2', networkGroup(300, ['10.0.0.1']), h.lro);
+    await h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(HUB_RG, POLICY, 'g3', networkGroup(400, ['10.0.0.1']), h.lro);
+    h.arm.control.setLimits({ listPageSize: 1 });
+    const names = [];
+    for await (const g of h.network.firewallPolicyRuleCollectionGroups.list(HUB_RG, POLICY)) names.push(g.name);
+    expect(names).toEqual(['DefaultNetworkRuleCollectionGroup', 'g2', 'g3']);
+    expect(h.arm.control.counters().requests['firewallPolicyRuleCollectionGroups.list']).toBe(3);
+  });
+
   it('creates and deletes a firewall policy', async () => {
     const created = await h.network.firewallPolicies.beginCreateOrUpdateAndWait(HUB_RG, 'other-policy', { location: 'westeurope', sku: { tier: 'Standard' }, threatIntelMode: 'Deny' }, h.lro);
     expect(created).toMatchObject({ name: 'other-policy', provisioningState: 'Succeeded', threatIntelMode: 'Deny', sku: { tier: 'Standard' } });

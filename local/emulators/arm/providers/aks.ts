@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { AKS_ENTRA_CLIENT_APP_ID, AKS_ENTRA_SERVER_APP_ID } from '../config';
-import { type EmulatorContext, requireResourceGroup, requireSubscription } from '../context';
+import { type EmulatorContext, requireResourceGroup, requireSubscription, listPage } from '../context';
 import { conflict, notFound } from '../errors';
 import { ids, TYPES } from '../ids';
 import type { ArmRequest, ArmResponse, Route } from '../router';
@@ -158,11 +158,11 @@ export class AksProvider {
     return [
       r('GET', `/subscriptions/{subscriptionId}/providers/Microsoft.ContainerService/managedClusters`, 'managedClusters.list', (req) => {
         requireSubscription(this.ctx, req.params.subscriptionId ?? '');
-        return { status: 200, body: { value: this.ctx.store.list({ type: TYPES.managedCluster }).map((c) => this.wire(c)) } };
+        return listPage(this.ctx, req, this.ctx.store.list({ type: TYPES.managedCluster }).map((c) => this.wire(c)));
       }),
       r('GET', `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters`, 'managedClusters.listByResourceGroup', (req) => {
         const rg = requireResourceGroup(this.ctx, req);
-        return { status: 200, body: { value: this.ctx.store.list({ type: TYPES.managedCluster, resourceGroup: rg }).map((c) => this.wire(c)) } };
+        return listPage(this.ctx, req, this.ctx.store.list({ type: TYPES.managedCluster, resourceGroup: rg }).map((c) => this.wire(c)));
       }),
       r('GET', CLUSTER, 'managedClusters.get', (req) => ({ status: 200, body: this.wire(this.requireCluster(req).cluster) })),
       r('POST', `${CLUSTER}/listClusterUserCredential`, 'managedClusters.listClusterUserCredentials', credentials('user')),

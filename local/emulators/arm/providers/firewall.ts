@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accepted, acceptedPut, checkPreconditions, type EmulatorContext, parseBody, requireResourceGroup, requireSubscription, subResources } from '../context';
+import { accepted, acceptedPut, checkPreconditions, type EmulatorContext, parseBody, requireResourceGroup, requireSubscription, subResources, listPage } from '../context';
 import { anotherOperationInProgress, ArmError, badRequest, deleteNotAllowedWhileUpdating, limitExceeded, notFound, notImplemented, retryableAnotherOperation } from '../errors';
 import { ids, TYPES } from '../ids';
 import { bump } from '../knobs';
@@ -160,18 +160,16 @@ export class FirewallProvider {
   routes(): Route[] {
     const r = (method: Route['method'], pattern: string, operation: string, handler: Route['handler'], resourceType = 'firewallPolicies'): Route =>
       ({ method, pattern, operation, handler, api: 'network', resourceType });
-    const listPolicies = (rg?: string): ArmResponse => ({
-      status: 200, body: { value: this.ctx.store.list({ type: TYPES.firewallPolicy, ...(rg ? { resourceGroup: rg } : {}) }).map((p) => this.policyWire(p)) },
-    });
-    const listFirewalls = (rg?: string): ArmResponse => ({
-      status: 200, body: { value: this.ctx.store.list({ type: TYPES.azureFirewall, ...(rg ? { resourceGroup: rg } : {}) }).map((f) => toWire(f)) },
-    });
+    const listPolicies = (req: ArmRequest, rg?: string): ArmResponse =>
+      listPage(this.ctx, req, this.ctx.store.list({ type: TYPES.firewallPolicy, ...(rg ? { resourceGroup: rg } : {}) }).map((p) => this.policyWire(p)));
+    const listFirewalls = (req: ArmRequest, rg?: string): ArmResponse =>
+      listPage(this.ctx, req, this.ctx.store.list({ type: TYPES.azureFirewall, ...(rg ? { resourceGroup: rg } : {}) }).map((f) => toWire(f)));
     return [
       r('GET', `/subscriptions/{subscriptionId}/providers/Microsoft.Network/firewallPolicies`, 'firewallPolicies.listAll', (req) => {
         requireSubscription(this.ctx, req.params.subscriptionId ?? '');
-        return listPolicies();
+        return listPolicies(req);
       }),
-      r('GET', `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/firewallPolicies`, 'firewallPolicies.list', (req) => listPolicies(requireResourceGroup(this.ctx, req))),
+      r('GET', `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/firewallPolicies`, 'firewallPolicies.list', (req) => listPolicies(req, requireResourceGroup(this.ctx, req))),
       r('GET', POLICY, 'firewallPolicies.get', (req) => ({ status: 200, body: this.policyWire(this.requirePolicy(req).policy) })),
       r('PUT', POLICY, 'firewallPolicies.createOrUpdate', (req) => {
         const rg = requireResourceGroup(this.ctx, req);
@@ -198,7 +196,7 @@ export class FirewallProvider {
 
       r('GET', `${POLICY}/ruleCollectionGroups`, 'firewallPolicyRuleCollectionGroups.list', (req) => {
         const { policy } = this.requirePolicy(req);
-        return { status: 200, body: { value: this.ctx.store.list({ type: TYPES.ruleCollectionGroup, parentId: policy.id }).map((g) => toWire(g)) } };
+        return listPage(this.ctx, req, this.ctx.store.list({ type: TYPES.ruleCollectionGroup, parentId: policy.id }).map((g) => toWire(g)));
       }, 'firewallPolicies/ruleCollectionGroups'),
       r('GET', GROUP, 'firewallPolicyRuleCollectionGroups.get', (req) => {
         const { policy, rg } = this.requirePolicy(req);
@@ -228,9 +226,9 @@ export class FirewallProvider {
 
       r('GET', `/subscriptions/{subscriptionId}/providers/Microsoft.Network/azureFirewalls`, 'azureFirewalls.listAll', (req) => {
         requireSubscription(this.ctx, req.params.subscriptionId ?? '');
-        return listFirewalls();
+        return listFirewalls(req);
       }, 'azureFirewalls'),
-      r('GET', `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/azureFirewalls`, 'azureFirewalls.list', (req) => listFirewalls(requireResourceGroup(this.ctx, req)), 'azureFirewalls'),
+      r('GET', `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/azureFirewalls`, 'azureFirewalls.list', (req) => listFirewalls(req, requireResourceGroup(this.ctx, req)), 'azureFirewalls'),
       r('GET', FIREWALL, 'azureFirewalls.get', (req) => {
         const rg = requireResourceGroup(this.ctx, req);
         const name = req.params.azureFirewallName ?? '';

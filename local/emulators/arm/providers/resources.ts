@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { retryAfterHeader, type EmulatorContext, parseBody, requireSubscription } from '../context';
+import { retryAfterHeader, type EmulatorContext, parseBody, requireSubscription, listPage } from '../context';
 import { operationNotFound, resourceGroupNotFound } from '../errors';
 import { ids, TYPES } from '../ids';
 import type { ArmRequest, ArmResponse, Route } from '../router';
@@ -58,7 +58,7 @@ export class ResourcesProvider {
     return [
       r('GET', '/subscriptions/{subscriptionId}/resourcegroups', 'resourceGroups.list', (req) => {
         requireSubscription(this.ctx, req.params.subscriptionId ?? '');
-        return { status: 200, body: { value: this.ctx.store.list({ type: TYPES.resourceGroup }).map((g) => { const { etag: _e, ...w } = toWire(g); return w; }) } };
+        return listPage(this.ctx, req, this.ctx.store.list({ type: TYPES.resourceGroup }).map((g) => { const { etag: _e, ...w } = toWire(g); return w; }));
       }),
       r('GET', RG, 'resourceGroups.get', (req) => ({ status: 200, body: this.groupWire(req) })),
       r('HEAD', RG, 'resourceGroups.checkExistence', (req) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accepted, acceptedPut, checkPreconditions, type EmulatorContext, parseBody, requireResourceGroup, requireSubscription, subResources } from '../context';
+import { accepted, acceptedPut, checkPreconditions, type EmulatorContext, parseBody, requireResourceGroup, requireSubscription, subResources, listPage } from '../context';
 import { badRequest, limitExceeded, notFound } from '../errors';
 import { ids, TYPES } from '../ids';
 import type { Operation } from '../operations';
@@ -210,11 +210,11 @@ export class RouteServerProvider {
     return [
       r('GET', `/subscriptions/{subscriptionId}/providers/Microsoft.Network/virtualHubs`, 'virtualHubs.list', (req) => {
         requireSubscription(this.ctx, req.params.subscriptionId ?? '');
-        return { status: 200, body: { value: this.ctx.store.list({ type: TYPES.virtualHub }).map((h) => this.hubWire(h)) } };
+        return listPage(this.ctx, req, this.ctx.store.list({ type: TYPES.virtualHub }).map((h) => this.hubWire(h)));
       }),
       r('GET', `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualHubs`, 'virtualHubs.listByResourceGroup', (req) => {
         const rg = requireResourceGroup(this.ctx, req);
-        return { status: 200, body: { value: this.ctx.store.list({ type: TYPES.virtualHub, resourceGroup: rg }).map((h) => this.hubWire(h)) } };
+        return listPage(this.ctx, req, this.ctx.store.list({ type: TYPES.virtualHub, resourceGroup: rg }).map((h) => this.hubWire(h)));
       }),
       r('GET', HUB, 'virtualHubs.get', (req) => ({ status: 200, body: this.hubWire(this.requireHub(req).hub) })),
       r('PUT', HUB, 'virtualHubs.createOrUpdate', (req) => {
@@ -238,7 +238,7 @@ export class RouteServerProvider {
       // ipConfigurations
       r('GET', `${HUB}/ipConfigurations`, 'virtualHubIpConfiguration.list', (req) => {
         const { hub } = this.requireHub(req);
-        return { status: 200, body: { value: this.ctx.store.list({ type: TYPES.hubIpConfiguration, parentId: hub.id }).map((c) => toWire(c)) } };
+        return listPage(this.ctx, req, this.ctx.store.list({ type: TYPES.hubIpConfiguration, parentId: hub.id }).map((c) => toWire(c)));
       }),
       r('GET', `${HUB}/ipConfigurations/{ipConfigName}`, 'virtualHubIpConfiguration.get', (req) => {
         const { hub, rg } = this.requireHub(req);
@@ -264,7 +264,7 @@ export class RouteServerProvider {
       r('GET', `${HUB}/bgpConnections`, 'virtualHubBgpConnections.list', async (req) => {
         const { hub } = this.requireHub(req);
         const conns = this.ctx.store.list({ type: TYPES.bgpConnection, parentId: hub.id });
-        return { status: 200, body: { value: await Promise.all(conns.map((c) => this.bgpWire(c, hub))) } };
+        return listPage(this.ctx, req, await Promise.all(conns.map((c) => this.bgpWire(c, hub))));
       }),
       r('GET', `${HUB}/bgpConnections/{connectionName}`, 'virtualHubBgpConnection.get', async (req) => {
         const { hub, rg } = this.requireHub(req);
