@@ -107,6 +107,8 @@ export class ClusterApi {
   // ---- writes ------------------------------------------------------------------------------
 
   private parseBody(req: ApiRequest): unknown {
+    // Protobuf is not spoken here; 415 makes client-go fall back to JSON.
+    if (/protobuf/.test(req.contentType)) throw kubeErrors.unsupportedMediaType(req.contentType);
     if (req.body.trim() === '') throw kubeErrors.badRequest('the request body is empty');
     try {
       return /yaml/.test(req.contentType) ? parseYaml(req.body) : JSON.parse(req.body);

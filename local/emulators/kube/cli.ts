@@ -28,7 +28,7 @@ const configSchema = z.object({
   tls: z.object({ certFile: z.string(), keyFile: z.string() }).strict().optional(),
   auth: z.object({ tokens: z.record(z.string(), z.string()) }).strict().optional(),
   controlToken: z.string().min(1).optional(),
-  timings: z.object({ gatewayPodReadyMs: z.number().int().min(0).optional() }).strict().optional(),
+  timings: z.object({ gatewayPodReadyMs: z.number().int().min(0).optional(), podReadyMs: z.number().int().min(0).optional(), jobCompleteMs: z.number().int().min(0).optional() }).strict().optional(),
   crdDir: z.string().optional(),
   defaultFieldValidation: z.enum(['Strict', 'Warn', 'Ignore']).optional(),
 }).strict();

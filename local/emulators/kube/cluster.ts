@@ -9,6 +9,7 @@ import { isObject, type JsonObject } from './json';
 import type { ResourceRegistry } from './resources';
 import { ClusterServer, type Authenticate } from './server';
 import { ObjectStore } from './store';
+import { WorkloadSimulator } from './workloads';
 import { kubeErrors } from './errors';
 import type { ApiResponse } from './api';
 
@@ -89,6 +90,7 @@ export class EmulatedCluster {
   readonly faults = new FaultBook();
   readonly twin: CalicoTwin;
   readonly server: ClusterServer;
+  readonly workloads: WorkloadSimulator;
 
   constructor(readonly options: ClusterOptions, runtime: ClusterRuntimeOptions) {
     const now = runtime.now ?? (() => new Date());
@@ -98,6 +100,7 @@ export class EmulatedCluster {
     const pool = options.defaultPool === false ? undefined : { ...CLUSTER_DEFAULTS.defaultPool, ...(options.defaultPool ?? {}) };
     this.seed(options, zones, pool);
     this.twin = new CalicoTwin(options.name, this.store, runtime.registry, { ...DEFAULT_TIMINGS, ...(runtime.timings ?? {}) }, pool?.name ?? CLUSTER_DEFAULTS.defaultPool.name, now);
+    this.workloads = new WorkloadSimulator(this.store, runtime.registry, this.twin, this.twin.timings, now);
     this.server = new ClusterServer({
       api: this.api, faults: this.faults, control: (m, p, q, b) => this.control(m, p, q, b),
       ...(runtime.authenticate ? { authenticate: runtime.authenticate } : {}),
@@ -159,6 +162,7 @@ export class EmulatedCluster {
 
   async stop(): Promise<void> {
     this.twin.stop();
+    this.workloads.stop();
     await this.server.close();
   }
 }

@@ -7,7 +7,26 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isObject, type JsonObject } from './json';
 
-export interface PrinterColumn { name: string; type: string; jsonPath: string; description?: string; priority?: number; format?: string }
+export interface PrinterColumn {
+  name: string; type: string; jsonPath: string; description?: string; priority?: number; format?: string;
+  /** Built-in kinds compute some cells (kubectl's printers do it in Go for them). */
+  value?: (obj: JsonObject) => unknown;
+}
+
+function conditionStatus(obj: JsonObject, type: string): string | undefined {
+  const status = isObject(obj.status) ? obj.status : {};
+  const list = Array.isArray(status.conditions) ? status.conditions : [];
+  const c = list.find((x) => isObject(x) && x.type === type);
+  return isObject(c) && typeof c.status === 'string' ? c.status : undefined;
+}
+
+function containerCounts(obj: JsonObject): string {
+  const spec = isObject(obj.spec) ? obj.spec : {};
+  const status = isObject(obj.status) ? obj.status : {};
+  const total = Array.isArray(spec.containers) ? spec.containers.length : 0;
+  const ready = Array.isArray(status.containerStatuses) ? status.containerStatuses.filter((c) => isObject(c) && c.ready === true).length : 0;
+  return `${ready}/${total}`;
+}
 
 export interface ResourceType {
   group: string; // '' for the core group
@@ -42,16 +61,25 @@ function builtin(group: string, version: string, kind: string, plural: string, n
 export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   builtin('', 'v1', 'Namespace', 'namespaces', false, ['ns'], [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }]),
   builtin('', 'v1', 'Node', 'nodes', false, ['no'], [
-    { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: 'Status', type: 'string', jsonPath: '', value: (o) => (conditionStatus(o, 'Ready') === 'True' ? 'Ready' : 'NotReady') },
+    { name: 'Roles', type: 'string', jsonPath: '', value: () => '<none>' },
+    { name: 'Version', type: 'string', jsonPath: '.status.nodeInfo.kubeletVersion', priority: 0 },
     { name: 'Internal-IP', type: 'string', jsonPath: '.status.addresses[?(@.type=="InternalIP")].address', priority: 1 },
   ]),
   builtin('', 'v1', 'Pod', 'pods', true, ['po'], [
+    { name: 'Ready', type: 'string', jsonPath: '', value: containerCounts },
     { name: 'Status', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Restarts', type: 'integer', jsonPath: '', value: () => 0 },
     { name: 'IP', type: 'string', jsonPath: '.status.podIP', priority: 1 },
     { name: 'Node', type: 'string', jsonPath: '.spec.nodeName', priority: 1 },
   ]),
-  builtin('', 'v1', 'ConfigMap', 'configmaps', true, ['cm'], []),
-  builtin('batch', 'v1', 'Job', 'jobs', true, [], [{ name: 'Status', type: 'string', jsonPath: '.status.conditions[0].type' }]),
+  builtin('', 'v1', 'ConfigMap', 'configmaps', true, ['cm'], [
+    { name: 'Data', type: 'integer', jsonPath: '', value: (o) => (isObject(o.data) ? Object.keys(o.data).length : 0) + (isObject(o.binaryData) ? Object.keys(o.binaryData).length : 0) },
+  ]),
+  builtin('batch', 'v1', 'Job', 'jobs', true, [], [
+    { name: 'Status', type: 'string', jsonPath: '', value: (o) => (conditionStatus(o, 'Complete') === 'True' ? 'Complete' : conditionStatus(o, 'Failed') === 'True' ? 'Failed' : 'Running') },
+    { name: 'Completions', type: 'string', jsonPath: '', value: (o) => `${Number((isObject(o.status) && o.status.succeeded) || 0)}/${Number((isObject(o.spec) && o.spec.completions) || 1)}` },
+  ]),
 ].map((r) => (r.kind === 'ConfigMap' ? { ...r, statusSubresource: false } : r));
 
 function strings(value: unknown): string[] {

@@ -41,7 +41,7 @@ export function toTable(r: ResourceType, objects: JsonObject[], resourceVersion:
     const md = metadataOf(o);
     const cells: unknown[] = [md.name];
     for (const c of r.printerColumns.filter((col) => col.name !== 'Age')) {
-      const v = evalJsonPath(o, c.jsonPath);
+      const v = c.value ? c.value(o) : evalJsonPath(o, c.jsonPath);
       cells.push(v === undefined || v === null ? (c.type === 'string' ? '' : null) : c.type === 'date' && typeof v === 'string' ? humanAge(v, now) : v);
     }
     cells.push(typeof md.creationTimestamp === 'string' ? humanAge(md.creationTimestamp, now) : '<unknown>');

@@ -1,7 +1,7 @@
 /** The Kubernetes API emulator driven only through @kubernetes/client-node. */
 import * as k8s from '@kubernetes/client-node';
 import { startKubeEmulator, type KubeEmulator } from '../../../local/emulators/kube';
-import { expectStatus, kubeConfig } from './support';
+import { expectStatus, kubeConfig, waitFor } from './support';
 
 type Obj = k8s.KubernetesObject & { spec?: Record<string, unknown>; data?: Record<string, string> };
 
@@ -11,7 +11,7 @@ let core: k8s.CoreV1Api;
 let batch: k8s.BatchV1Api;
 
 beforeAll(async () => {
-  emu = await startKubeEmulator({ clusters: [{ name: 'spoke1' }], timings: { gatewayPodReadyMs: 10 } });
+  emu = await startKubeEmulator({ clusters: [{ name: 'spoke1' }], timings: { gatewayPodReadyMs: 10, podReadyMs: 10, jobCompleteMs: 20 } });
   const kc = kubeConfig(emu.clusters.get('spoke1')!.url);
   objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   core = kc.makeApiClient(k8s.CoreV1Api);
@@ -42,7 +42,23 @@ describe('built-in kinds through CoreV1Api / BatchV1Api', () => {
     expect(pod.metadata?.generation).toBe(1);
     const job = await batch.createNamespacedJob({ namespace: 'team-a', body: { metadata: { name: 'verify' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'curl' }] } } } } });
     expect(job.metadata?.name).toBe('verify');
-    expect((await core.listNamespacedPod({ namespace: 'team-a' })).items.map((p) => p.metadata?.name)).toEqual(['p1']);
+    expect((await core.listNamespacedPod({ namespace: 'team-a', labelSelector: '!job-name' })).items.map((p) => p.metadata?.name)).toEqual(['p1']);
+  });
+
+  it('ordinary pods are scheduled, addressed from the default pool and become Ready; Jobs complete', async () => {
+    const pod = await waitFor('pod p1 ready', async () => {
+      const p = await core.readNamespacedPod({ name: 'p1', namespace: 'team-a' });
+      return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
+    });
+    expect(pod.spec?.nodeName).toMatch(/^aks-nodepool1-/);
+    expect(pod.status?.podIP).toMatch(/^10\.244\.0\./);
+    const job = await waitFor('job complete', async () => {
+      const j = await batch.readNamespacedJob({ name: 'verify', namespace: 'team-a' });
+      return j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ? j : undefined;
+    });
+    expect(job.status?.succeeded).toBe(1);
+    const jobPods = await core.listNamespacedPod({ namespace: 'team-a', labelSelector: 'job-name=verify' });
+    expect(jobPods.items.map((p) => p.status?.phase)).toEqual(['Succeeded']);
   });
 
   it('refuses a pod without containers with 422 naming spec.containers', async () => {

@@ -100,6 +100,12 @@ export class CalicoTwin {
     return { cluster: this.clusterName, localAsn: input.asNumber, sessions: computeBgpSessions(input) };
   }
 
+  /** Calico IPAM for an ordinary pod on `node`: an address from the default pool (undefined when none). */
+  assignPodAddress(node: string, handle: string): string | undefined {
+    const pool = this.pools().get(this.defaultPoolName);
+    return pool ? this.ipam.assign(pool, node, handle) : undefined;
+  }
+
   /** IPAM blocks with their node affinity and allocations (handles are namespace/pod). */
   blocks(): BlockInfo[] {
     return this.ipam.blockList();
