@@ -31,19 +31,19 @@ resource "azurerm_role_assignment" "private_dns_zone" {
 }
 
 resource "azurerm_kubernetes_cluster" "this" {
-  name                      = var.name
-  resource_group_name       = var.resource_group_name
-  location                  = var.location
-  dns_prefix                = var.private_cluster_enabled ? null : var.name
+  name                       = var.name
+  resource_group_name        = var.resource_group_name
+  location                   = var.location
+  dns_prefix                 = var.private_cluster_enabled ? null : var.name
   dns_prefix_private_cluster = var.private_cluster_enabled ? var.name : null
-  kubernetes_version        = var.kubernetes_version
-  sku_tier                  = var.sku_tier
-  automatic_upgrade_channel = var.automatic_upgrade_channel
-  node_os_upgrade_channel   = var.node_os_upgrade_channel
-  local_account_disabled    = true
-  private_cluster_enabled   = var.private_cluster_enabled
-  private_dns_zone_id       = var.private_cluster_enabled ? var.private_dns_zone_id : null
-  tags                      = var.tags
+  kubernetes_version         = var.kubernetes_version
+  sku_tier                   = var.sku_tier
+  automatic_upgrade_channel  = var.automatic_upgrade_channel
+  node_os_upgrade_channel    = var.node_os_upgrade_channel
+  local_account_disabled     = true
+  private_cluster_enabled    = var.private_cluster_enabled
+  private_dns_zone_id        = var.private_cluster_enabled ? var.private_dns_zone_id : null
+  tags                       = var.tags
 
   default_node_pool {
     name                        = "system"

@@ -13,10 +13,10 @@ locals {
   # Host-level settings: they configure the Functions host, not the app, so they are not part of the
   # app's configuration schema (lib/domain/config.ts). test/infra lists each with its reason.
   host_app_settings = {
-    AzureWebJobsStorage__accountName                       = azurerm_storage_account.this.name
-    AzureWebJobsStorage__credential                        = "managedidentity"
-    APPLICATIONINSIGHTS_CONNECTION_STRING                  = azurerm_application_insights.this.connection_string
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING              = "Authorization=AAD"
+    AzureWebJobsStorage__accountName                        = azurerm_storage_account.this.name
+    AzureWebJobsStorage__credential                         = "managedidentity"
+    APPLICATIONINSIGHTS_CONNECTION_STRING                   = azurerm_application_insights.this.connection_string
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING               = "Authorization=AAD"
     AzureFunctionsJobHost__extensions__durableTask__hubName = var.task_hub_name
   }
 
@@ -54,13 +54,13 @@ resource "azurerm_storage_container" "package" {
 }
 
 resource "azurerm_application_insights" "this" {
-  name                          = "${var.name}-appi"
-  resource_group_name           = var.resource_group_name
-  location                      = var.location
-  workspace_id                  = var.log_analytics_workspace_id
-  application_type              = "Node.JS"
-  local_authentication_enabled  = false
-  tags                          = var.tags
+  name                         = "${var.name}-appi"
+  resource_group_name          = var.resource_group_name
+  location                     = var.location
+  workspace_id                 = var.log_analytics_workspace_id
+  application_type             = "Node.JS"
+  local_authentication_enabled = false
+  tags                         = var.tags
 }
 
 resource "azurerm_service_plan" "this" {
