@@ -70,3 +70,11 @@ export const armPermissions: ReadonlyArray<ArmPermission> = [
 
 /** The set of action strings, for role definitions and checks. */
 export const armActions: ReadonlySet<string> = new Set(armPermissions.map((p) => p.action));
+
+/**
+ * The ARM action an SDK call needs, for error messages on 403 (e.g. `requiredAction('ContainerServiceClient.managedClusters.get')`);
+ * undefined for calls this list does not know.
+ */
+export function requiredAction(calledBy: string): string | undefined {
+  return armPermissions.find((p) => p.calledBy === calledBy)?.action;
+}

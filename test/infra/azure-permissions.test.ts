@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { armActions, armPermissions } from '../../lib/adapters/azure-permissions';
+import { armActions, armPermissions, requiredAction } from '../../lib/adapters/azure-permissions';
 import { ungrantedActions, uncalledPermissions } from './contracts';
 import { type ModuleTree } from './hcl';
 import { checkRoleActions, customRoleActions } from './policy-checks';
@@ -57,5 +57,10 @@ describe('least privilege: custom roles ↔ lib/adapters/azure-permissions.ts', 
   it('defines custom roles only in infra/modules/app-access', () => {
     const withRoles = [...tree.values()].filter((m) => customRoleActions(m).length > 0).map((m) => path.relative(INFRA, m.dir));
     expect(withRoles).toEqual(['modules/app-access']);
+  });
+
+  it('names the action an SDK call needs (for 403 messages)', () => {
+    expect(requiredAction('NetworkManagementClient.virtualHubBgpConnections.beginListLearnedRoutesAndWait')).toBe('Microsoft.Network/virtualHubs/bgpConnections/learnedRoutes/action');
+    expect(requiredAction('NetworkManagementClient.virtualHubs.beginDeleteAndWait')).toBeUndefined();
   });
 });
