@@ -32,6 +32,11 @@ describe('infra/ Terraform', () => {
     expect(loaded.length).toBe(ROOTS.length + moduleDirs().length);
   });
 
+  it('every module has main.tf, variables.tf, outputs.tf and versions.tf', () => {
+    const missing = moduleDirs().flatMap((dir) => ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf'].filter((f) => !(f in tree.get(dir)!.sources)).map((f) => `${path.relative(INFRA, dir)}/${f}`));
+    expect(missing).toEqual([]);
+  });
+
   it('every module call resolves: source exists, arguments are declared variables, required variables are passed', async () => {
     expect(await each((dir) => checkModuleCalls(tree.get(dir)!, tree))).toEqual([]);
   });
