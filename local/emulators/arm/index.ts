@@ -13,6 +13,7 @@ import { createRequestListener } from './pipeline';
 import { AksProvider } from './providers/aks';
 import { BgpService } from './providers/bgpService';
 import { FirewallProvider } from './providers/firewall';
+import { validateRuleCollectionGroup } from './providers/firewallRules';
 import { ResourcesProvider } from './providers/resources';
 import { RouteServerProvider } from './providers/routeServer';
 import { createHttpRouteFeed, type RouteFeed } from './routeFeed';
@@ -89,7 +90,7 @@ export interface ArmEmulator {
   stop(): Promise<void>;
 }
 
-function seedInto(seed: ArmSeed, providers: { resources: ResourcesProvider; routeServer: RouteServerProvider; firewall: FirewallProvider; aks: AksProvider }): void {
+function seedInto(seed: ArmSeed, limits: ArmLimits, providers: { resources: ResourcesProvider; routeServer: RouteServerProvider; firewall: FirewallProvider; aks: AksProvider }): void {
   for (const group of seed.resourceGroups) {
     const location = group.location ?? seed.location;
     providers.resources.putGroup(group.name, location);
@@ -103,7 +104,14 @@ function seedInto(seed: ArmSeed, providers: { resources: ResourcesProvider; rout
     }
     for (const p of group.firewallPolicies) {
       const { resource: policy } = providers.firewall.putPolicy(group.name, p.name, { location, properties: { ...p.properties, sku: { tier: p.tier } } }, 'Succeeded');
-      for (const g of p.ruleCollectionGroups) providers.firewall.putGroup(policy, g.name, g.properties, 'Succeeded');
+      for (const [i, g] of p.ruleCollectionGroups.entries()) {
+        try {
+          validateRuleCollectionGroup(g.properties, limits);
+        } catch (e) {
+          throw new Error(`invalid ARM emulator seed: resourceGroups[${group.name}].firewallPolicies[${p.name}].ruleCollectionGroups[${i}] (${g.name}): ${(e as Error).message}`);
+        }
+        providers.firewall.putGroup(policy, g.name, g.properties, 'Succeeded');
+      }
     }
     for (const f of group.firewalls) providers.firewall.putFirewall(group.name, f.name, location, f);
     for (const c of group.managedClusters) {
@@ -157,7 +165,7 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
       aks.setCluster(owner.name, name, { kube: endpoint });
     }
   };
-  const reseed = (): void => { seedInto(seed, providers); applyClusterOptions(); };
+  const reseed = (): void => { seedInto(seed, limits, providers); applyClusterOptions(); };
   reseed();
 
   const tls = ca.issue(['localhost'], ['127.0.0.1']);

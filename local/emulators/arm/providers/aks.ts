@@ -28,6 +28,8 @@ export interface ClusterSeedFacts {
 export class AksProvider {
   /** Kubernetes emulator endpoint per cluster id (lower-cased). */
   readonly endpoints = new Map<string, KubeEndpoint>();
+  /** The local admin's client certificate per cluster id: issued once, like AKS's cluster certificate. */
+  private readonly adminCerts = new Map<string, { certPem: string; keyPem: string }>();
 
   constructor(private readonly ctx: EmulatorContext) {}
 
@@ -123,7 +125,9 @@ export class AksProvider {
     let user: Record<string, unknown>;
     if (role === 'admin') {
       // Local admin account: a client certificate signed by the emulators' CA, as AKS issues.
-      const cert = this.ctx.ca.issue([`clusterAdmin_${rg}_${cluster.name}`]);
+      const key = cluster.id.toLowerCase();
+      const cert = this.adminCerts.get(key) ?? this.ctx.ca.issue([`clusterAdmin_${rg}_${cluster.name}`]);
+      this.adminCerts.set(key, cert);
       user = { 'client-certificate-data': Buffer.from(cert.certPem).toString('base64'), 'client-key-data': Buffer.from(cert.keyPem).toString('base64') };
     } else if (format === 'azure') {
       user = { 'auth-provider': { name: 'azure', config: { 'apiserver-id': AKS_ENTRA_SERVER_APP_ID, 'client-id': AKS_ENTRA_CLIENT_APP_ID, 'config-mode': '1', environment: 'AzurePublicCloud', 'tenant-id': this.ctx.tenantId } } };
