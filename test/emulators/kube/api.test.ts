@@ -139,6 +139,22 @@ describe('CRD kinds through KubernetesObjectApi', () => {
   });
 });
 
+describe('status subresource', () => {
+  it('status is written only through /status; main-resource writes keep it', async () => {
+    const kc = kubeConfig(emu.clusters.get('spoke1')!.url);
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    await objects.create(pool('with-status', '10.53.0.0/29'));
+    const condition = { type: 'Allocatable', status: 'True', reason: 'Ok', message: '', lastTransitionTime: '2026-11-25T00:00:00Z' };
+    const live = await custom.getClusterCustomObject({ group: 'projectcalico.org', version: 'v3', plural: 'ippools', name: 'with-status' }) as Obj;
+    await custom.replaceClusterCustomObjectStatus({ group: 'projectcalico.org', version: 'v3', plural: 'ippools', name: 'with-status', body: { ...live, spec: { ...live.spec, disableBGPExport: true }, status: { conditions: [condition] } } });
+    const afterStatus = await objects.read<Obj & { status?: unknown }>({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'with-status' } });
+    expect(afterStatus.status).toEqual({ conditions: [condition] });
+    expect(afterStatus.spec?.disableBGPExport).toBeUndefined();
+    const replaced = await objects.replace<Obj & { status?: unknown }>({ ...afterStatus, status: { conditions: [] } } as Obj);
+    expect(replaced.status).toEqual({ conditions: [condition] });
+  });
+});
+
 describe('server-side apply', () => {
   const ssa = (obj: Obj, manager: string, force?: boolean): Promise<Obj> => objects.patch<Obj>(obj, undefined, undefined, manager, force, k8s.PatchStrategy.ServerSideApply);
 

@@ -35,6 +35,22 @@ describe('bearer authentication', () => {
   });
 });
 
+describe('control token', () => {
+  it('guards /_emulator/* when set; the API keeps its own authentication', async () => {
+    const emu = await startKubeEmulator({ clusters: [{ name: 'c' }], controlToken: 'ctl' });
+    try {
+      const url = emu.clusters.get('c')!.url;
+      expect((await fetch(`${url}/_emulator/bgp/sessions`)).status).toBe(401);
+      const ok = await fetch(`${url}/_emulator/ipam/blocks`, { headers: { Authorization: 'Bearer ctl' } });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { blocks: Array<{ cidr: string }> }).blocks.map((b) => b.cidr)).toEqual(['10.244.0.0/26', '10.244.0.64/26', '10.244.0.128/26']);
+      expect((await fetch(`${url}/api/v1/nodes`)).status).toBe(200);
+    } finally {
+      await emu.stop();
+    }
+  });
+});
+
 describe('TLS', () => {
   const openssl = spawnSync('openssl', ['version'], { encoding: 'utf8' });
   it('serves HTTPS with the caller-owned certificate', async () => {
