@@ -190,10 +190,20 @@ export class ClusterApi {
     this.requireNamespace(req);
     this.stripServerOwned(obj);
     if (req.resource.statusSubresource) delete obj.status;
+    this.systemDefaults(req, obj);
     const warnings = this.validate(req, obj, undefined);
     recordUpdate(undefined, obj, this.manager(req), groupVersion(req.resource), this.timestamp(), req.resource.statusSubresource);
     if (this.dryRun(req)) return this.withWarnings(201, obj, warnings);
     return this.withWarnings(201, this.store.create(req.resource, obj), warnings);
+  }
+
+  /** What the API server and its controllers add to a new object of a built-in kind. */
+  private systemDefaults(req: ApiRequest, obj: JsonObject): void {
+    if (req.resource.group !== '' || req.resource.kind !== 'Namespace') return;
+    const md = metadataOf(obj);
+    md.labels = { ...(isObject(md.labels) ? md.labels : {}), 'kubernetes.io/metadata.name': String(md.name) };
+    obj.spec = { finalizers: ['kubernetes'], ...(isObject(obj.spec) ? obj.spec : {}) };
+    obj.status = { phase: 'Active' };
   }
 
   private existing(req: ApiRequest, name: string): JsonObject {
@@ -288,7 +298,10 @@ export class ClusterApi {
     if (req.resource.namespaced) mmd.namespace = req.namespace;
     const warnings = this.validate(req, merged, old);
     if (this.dryRun(req)) return this.withWarnings(old ? 200 : 201, merged, warnings);
-    if (!old) return this.withWarnings(201, this.store.create(req.resource, merged), warnings);
+    if (!old) {
+      this.systemDefaults(req, merged);
+      return this.withWarnings(201, this.store.create(req.resource, merged), warnings);
+    }
     const scoped = req.subresource === 'status' ? this.scopeToSubresource(req, old, merged) : merged;
     if (req.subresource === 'status') metadataOf(scoped).managedFields = mmd.managedFields;
     return this.withWarnings(200, this.store.update(req.resource, scoped, expectedRv), warnings);

@@ -120,11 +120,7 @@ export class EmulatedCluster {
         query: new URLSearchParams({ fieldManager: manager }), contentType: 'application/json', body: JSON.stringify(obj),
       });
     };
-    const nsRes = this.api.registry.byKind('v1', 'Namespace');
-    for (const ns of CLUSTER_DEFAULTS.namespaces) {
-      post('v1', 'Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } }, 'kube-apiserver');
-    }
-    if (nsRes) for (const o of this.store.list(nsRes)) this.store.update(nsRes, { ...o, status: { phase: 'Active' } });
+    for (const ns of CLUSTER_DEFAULTS.namespaces) post('v1', 'Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'kube-apiserver');
     const nodes = options.nodes ?? defaultNodes(options.nodeCount ?? CLUSTER_DEFAULTS.nodeCount, zones);
     const nodeRes = this.api.registry.byKind('v1', 'Node');
     nodes.forEach((n, i) => {
