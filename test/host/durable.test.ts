@@ -148,7 +148,10 @@ describe('orchestrations and activities', () => {
     const s = await until('big-1', undefined, 30000);
     expect(s.output).toEqual({ total: 1_000_000, inputLength: 150_000 });
     expect((s.input as { blob: string }).blob).toHaveLength(150_000);
-  }, 40000);
+    // one 2.5 MB activity result: more than a table entity (1 MiB) and an entity-group transaction (4 MB) hold
+    await start('bigData', 'big-2', { parts: 1, size: 2_500_000, blob: '' });
+    expect((await until('big-2', undefined, 30000)).output).toEqual({ total: 2_500_000, inputLength: 0 });
+  }, 60000);
 });
 
 describe('timers, events, custom status', () => {

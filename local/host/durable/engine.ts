@@ -88,7 +88,7 @@ export class DurableEngine {
       }
       if (existing) {
         const stale = await this.o.store.readMessages(id);
-        await this.o.store.deleteMessages(id, stale.map((m) => m.id));
+        await this.o.store.deleteMessages(id, stale);
       }
       const executionId = randomUUID().replace(/-/g, '');
       const t = isoSeconds(now());
@@ -113,7 +113,7 @@ export class DurableEngine {
   }
 
   async getHistory(record: InstanceRecord): Promise<HistoryEvent[]> {
-    return (await this.o.store.readHistory(record.instanceId, record.executionId)).events;
+    return (await this.o.store.readHistory(record.instanceId, record.executionId, record.episodes)).events;
   }
 
   raiseEvent(id: string, eventName: string, data: unknown): Promise<DeliveryResult> {
@@ -149,10 +149,10 @@ export class DurableEngine {
   async recover(): Promise<number> {
     const records = await this.o.store.listActive();
     for (const record of records) {
-      const { events, consumed } = await this.o.store.readHistory(record.instanceId, record.executionId);
+      const { events, consumed } = await this.o.store.readHistory(record.instanceId, record.executionId, record.episodes);
       const messages = await this.o.store.readMessages(record.instanceId);
       const pending = messages.filter((m) => !consumed.has(m.id));
-      const done = messages.filter((m) => consumed.has(m.id)).map((m) => m.id);
+      const done = messages.filter((m) => consumed.has(m.id));
       if (done.length) this.background(this.o.store.deleteMessages(record.instanceId, done));
       const inst: ActiveInstance = { record, history: events.map((e) => ({ ...e, IsPlayed: true })), pending, queued: false };
       this.active.set(record.instanceId, inst);
@@ -295,7 +295,7 @@ export class DurableEngine {
       // only stale/duplicate messages: record their consumption, nothing to replay
       episodeEvents = [];
       next.episodes = record.episodes;
-      if (consumed.length) this.background(this.o.store.deleteMessages(instanceId, consumed));
+      if (batch.length) this.background(this.o.store.deleteMessages(instanceId, batch));
       if (inst.pending.length) this.schedule(instanceId);
       return;
     } else if (suspendState === 'Suspended' || (record.status === 'Suspended' && suspendState !== 'Running')) {
@@ -334,7 +334,7 @@ export class DurableEngine {
       inst.history = [];
       inst.pending = [start, ...inst.pending.filter((m) => !m.executionId)];
       this.timers.cancelInstance(instanceId);
-      this.background(this.o.store.deleteMessages(instanceId, consumed).then(() => this.o.store.deleteOldExecutions(instanceId, executionId)));
+      this.background(this.o.store.deleteMessages(instanceId, batch).then(() => this.o.store.deleteOldExecutions(instanceId, executionId)));
       this.schedule(instanceId);
       return;
     }
@@ -343,7 +343,7 @@ export class DurableEngine {
     progress.committed = true;
     inst.record = next;
     inst.history.push(...episodeEvents.map((e) => ({ ...e, IsPlayed: true })));
-    this.background(this.o.store.deleteMessages(instanceId, consumed));
+    this.background(this.o.store.deleteMessages(instanceId, batch));
 
     if (finalStatuses.has(next.status)) {
       await this.finish(inst);

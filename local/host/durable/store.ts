@@ -9,7 +9,7 @@
  * Strings are split into 30,000-char properties (Azure caps a property at 64 KiB and an entity at 1 MiB).
  * The single-host lease and timer schedule status live in `<hub>Leases` (hostTable.ts).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { TableClient, odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import type { HistoryEvent } from './history';
 
@@ -35,7 +35,13 @@ export interface InstanceRecord {
   episodes: number;
 }
 
-export interface Message { id: string; executionId?: string; event: HistoryEvent }
+export interface Message {
+  id: string;
+  executionId?: string;
+  event: HistoryEvent;
+  /** Number of extra rows holding a large message's text (set when written or read). */
+  parts?: number;
+}
 
 export interface EpisodeCommit {
   record: InstanceRecord;
@@ -53,6 +59,10 @@ type Entity = TableEntity<Record<string, unknown>>;
 const chunkChars = 30000;
 const chunksPerRow = 14;
 const inlineLimit = 60000;
+/** A message up to this many chars is one row; larger ones spill into part rows written before it. */
+const messageInlineLimit = 400000;
+/** Chars per transaction (UTF-16: x2 bytes) so a batch stays under the 4 MB entity-group limit. */
+const transactionChars = 1_500_000;
 const statusRow = '!status';
 const valueFields = ['input', 'output', 'customStatus'] as const;
 
@@ -103,7 +113,8 @@ export class TaskHubStore {
 
   // ---------- instances ----------
 
-  private recordEntity(r: InstanceRecord, ops: TransactionAction[]): Entity {
+  /** The status row; values over 60,000 chars go to `x:` rows collected in `prewrites` (written before the commit). */
+  private recordEntity(r: InstanceRecord, prewrites: Entity[]): Entity {
     const e: Entity = {
       partitionKey: r.instanceId, rowKey: statusRow,
       name: r.name, status: r.status, executionId: r.executionId, createdTime: r.createdTime, lastUpdatedTime: r.lastUpdatedTime,
@@ -118,8 +129,9 @@ export class TaskHubStore {
       } else {
         const rows = splitRows(text);
         e[`${field}Rows`] = rows.length;
-        e[`${field}Key`] = `x:${r.executionId}:${field}:${randomUUID().slice(0, 8)}`;
-        rows.forEach((t, i) => ops.push(['upsert', { partitionKey: r.instanceId, rowKey: `${String(e[`${field}Key`])}:${pad(i, 3)}`, ...packText('d', t) }, 'Replace']));
+        // keyed by content: an unchanged value is not written again, a changed one never overwrites the committed rows
+        e[`${field}Key`] = `x:${r.executionId}:${field}:${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+        rows.forEach((t, i) => prewrites.push({ partitionKey: r.instanceId, rowKey: `${String(e[`${field}Key`])}:${pad(i, 3)}`, ...packText('d', t) }));
       }
     }
     return e;
@@ -169,87 +181,133 @@ export class TaskHubStore {
     }
   }
 
-  /** Creates (or replaces a finished) instance with its ExecutionStarted message, atomically. */
+  /**
+   * Creates (or replaces a finished) instance with its ExecutionStarted message, atomically. Large values are
+   * written first into rows nothing references yet; the transaction is the commit point.
+   */
   async createInstance(record: InstanceRecord, start: Message, replace: boolean): Promise<void> {
-    const ops: TransactionAction[] = [];
-    const entity = this.recordEntity(record, ops);
-    ops.unshift(replace ? ['upsert', entity, 'Replace'] : ['create', entity]);
-    ops.push(['create', this.messageEntity(record.instanceId, start)]);
-    await this.submit(record.instanceId, ops);
+    const prewrites: Entity[] = [];
+    const entity = this.recordEntity(record, prewrites);
+    const ops: TransactionAction[] = [replace ? ['upsert', entity, 'Replace'] : ['create', entity], ['upsert', this.messageEntity(record.instanceId, start, prewrites), 'Replace']];
+    await this.prewrite(prewrites);
+    await this.submit(ops);
   }
 
+  /**
+   * One episode: status row + history rows (+ messages) in one transaction. Each episode's history is split into
+   * 420,000-char rows; row 0 (in the transaction) carries the part count, the other parts are written first, so an
+   * uncommitted attempt leaves nothing a reader would use (readers also stop at the status row's episode count).
+   */
   async commitEpisode(c: EpisodeCommit): Promise<void> {
-    const ops: TransactionAction[] = [];
-    const entity = this.recordEntity(c.record, ops);
-    ops.unshift(['upsert', entity, 'Replace']);
-    const text = JSON.stringify({ events: c.events, consumed: c.consumed });
-    splitRows(text).forEach((t, i) => ops.push(['upsert', {
-      partitionKey: c.record.instanceId, rowKey: `h:${c.historyExecutionId}:${pad(c.episode, 6)}:${pad(i, 3)}`, ...packText('d', t),
-    }, 'Replace']));
-    for (const m of c.newMessages ?? []) ops.push(['create', this.messageEntity(c.record.instanceId, m)]);
-    await this.submit(c.record.instanceId, ops);
+    const prewrites: Entity[] = [];
+    const ops: TransactionAction[] = [['upsert', this.recordEntity(c.record, prewrites), 'Replace']];
+    const rows = splitRows(JSON.stringify({ events: c.events, consumed: c.consumed }));
+    const key = (i: number): string => `h:${c.historyExecutionId}:${pad(c.episode, 6)}:${pad(i, 3)}`;
+    rows.forEach((t, i) => {
+      const row: Entity = { partitionKey: c.record.instanceId, rowKey: key(i), ...packText('d', t) };
+      if (i === 0) ops.push(['upsert', { ...row, parts: rows.length }, 'Replace']);
+      else prewrites.push(row);
+    });
+    for (const m of c.newMessages ?? []) ops.push(['upsert', this.messageEntity(c.record.instanceId, m, prewrites), 'Replace']);
+    await this.prewrite(prewrites);
+    await this.submit(ops);
   }
 
-  async updateRecord(record: InstanceRecord): Promise<void> {
-    const ops: TransactionAction[] = [];
-    ops.unshift(['upsert', this.recordEntity(record, ops), 'Replace']);
-    await this.submit(record.instanceId, ops);
-  }
-
-  /** History of one execution plus the ids of every message already consumed into it. */
-  async readHistory(instanceId: string, executionId: string): Promise<{ events: HistoryEvent[]; consumed: Set<string> }> {
-    const prefix = `h:${executionId}:`;
-    const rows = await this.query(odata`PartitionKey eq ${instanceId} and RowKey ge ${prefix} and RowKey lt ${`h:${executionId};`}`);
-    rows.sort((a, b) => String(a['rowKey']).localeCompare(String(b['rowKey'])));
+  /** History of one execution (its first `episodes` episodes) plus the ids of every message consumed into it. */
+  async readHistory(instanceId: string, executionId: string, episodes: number): Promise<{ events: HistoryEvent[]; consumed: Set<string> }> {
+    const rows = await this.query(odata`PartitionKey eq ${instanceId} and RowKey ge ${`h:${executionId}:`} and RowKey lt ${`h:${executionId};`}`);
+    const byEpisode = new Map<number, Map<number, Record<string, unknown>>>();
+    for (const row of rows) {
+      const [, , ep, part] = String(row['rowKey']).split(':');
+      const e = Number(ep);
+      if (e >= episodes) continue; // an attempt that never committed
+      if (!byEpisode.has(e)) byEpisode.set(e, new Map());
+      byEpisode.get(e)!.set(Number(part), row);
+    }
     const events: HistoryEvent[] = [];
     const consumed = new Set<string>();
-    let buffer = '';
-    let episode = '';
-    const flush = (): void => {
-      if (!buffer) return;
-      const parsed = JSON.parse(buffer) as { events: HistoryEvent[]; consumed: string[] };
+    for (const e of [...byEpisode.keys()].sort((a, b) => a - b)) {
+      const parts = byEpisode.get(e)!;
+      const count = Number(parts.get(0)?.['parts'] ?? parts.size);
+      let text = '';
+      for (let i = 0; i < count; i++) {
+        const row = parts.get(i);
+        if (!row) throw new Error(`history of ${instanceId} is missing row ${i} of episode ${e}`);
+        text += unpackText(row, 'd') ?? '';
+      }
+      const parsed = JSON.parse(text) as { events: HistoryEvent[]; consumed: string[] };
       events.push(...parsed.events);
       for (const id of parsed.consumed) consumed.add(id);
-      buffer = '';
-    };
-    for (const row of rows) {
-      const ep = String(row['rowKey']).split(':')[2] ?? '';
-      if (ep !== episode) { flush(); episode = ep; }
-      buffer += unpackText(row, 'd') ?? '';
     }
-    flush();
     return { events, consumed };
   }
 
-  private messageEntity(instanceId: string, m: Message): Entity {
-    return { partitionKey: instanceId, rowKey: `m:${m.id}`, executionId: m.executionId ?? '', ...packText('d', JSON.stringify(m.event)) };
+  /** A message row; text over 400,000 chars goes to `m:<id>.<n>` part rows ('#' is not allowed in keys) collected in `prewrites`. */
+  private messageEntity(instanceId: string, m: Message, prewrites: Entity[]): Entity {
+    const text = JSON.stringify(m.event);
+    const base = { partitionKey: instanceId, rowKey: `m:${m.id}`, executionId: m.executionId ?? '' };
+    if (text.length <= messageInlineLimit) return { ...base, ...packText('d', text) };
+    const rows = splitRows(text);
+    rows.forEach((t, i) => prewrites.push({ partitionKey: instanceId, rowKey: `m:${m.id}.${pad(i, 3)}`, ...packText('d', t) }));
+    m.parts = rows.length;
+    return { ...base, parts: rows.length };
   }
 
   async readMessages(instanceId: string): Promise<Message[]> {
     const rows = await this.query(odata`PartitionKey eq ${instanceId} and RowKey ge ${'m:'} and RowKey lt ${'m;'}`);
-    rows.sort((a, b) => String(a['rowKey']).localeCompare(String(b['rowKey'])));
-    return rows.map((r) => ({
-      id: String(r['rowKey']).slice(2),
-      executionId: r['executionId'] ? String(r['executionId']) : undefined,
-      event: JSON.parse(unpackText(r, 'd') ?? 'null') as HistoryEvent,
-    }));
-  }
-
-  async putMessages(instanceId: string, messages: Message[]): Promise<void> {
-    for (let i = 0; i < messages.length; i += 100) {
-      await this.submit(instanceId, messages.slice(i, i + 100).map((m): TransactionAction => ['upsert', this.messageEntity(instanceId, m), 'Replace']));
+    const parts = new Map<string, Record<string, unknown>>();
+    for (const r of rows) if (String(r['rowKey']).includes('.')) parts.set(String(r['rowKey']), r);
+    const out: Message[] = [];
+    for (const r of rows.filter((x) => !String(x['rowKey']).includes('.')).sort((a, b) => String(a['rowKey']).localeCompare(String(b['rowKey'])))) {
+      const id = String(r['rowKey']).slice(2);
+      const count = typeof r['parts'] === 'number' ? r['parts'] : undefined;
+      let text = unpackText(r, 'd');
+      if (count !== undefined) {
+        text = '';
+        for (let i = 0; i < count; i++) text += unpackText(parts.get(`m:${id}.${pad(i, 3)}`) ?? {}, 'd') ?? '';
+      }
+      out.push({ id, executionId: r['executionId'] ? String(r['executionId']) : undefined, event: JSON.parse(text ?? 'null') as HistoryEvent, parts: count });
     }
+    return out;
   }
 
-  async deleteMessages(instanceId: string, ids: string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 100) {
-      const ops = ids.slice(i, i + 100).map((id): TransactionAction => ['delete', { partitionKey: instanceId, rowKey: `m:${id}` }]);
+  /** Stores messages: part rows of large ones first, then the message rows in size-bounded transactions. */
+  async putMessages(instanceId: string, messages: Message[]): Promise<void> {
+    const prewrites: Entity[] = [];
+    const entities = messages.map((m) => this.messageEntity(instanceId, m, prewrites));
+    await this.prewrite(prewrites);
+    let batch: TransactionAction[] = [];
+    let chars = 0;
+    for (const e of entities) {
+      const size = JSON.stringify(e).length;
+      if (batch.length && (batch.length >= 100 || chars + size > transactionChars)) {
+        await this.submit(batch);
+        batch = [];
+        chars = 0;
+      }
+      batch.push(['upsert', e, 'Replace']);
+      chars += size;
+    }
+    await this.submit(batch);
+  }
+
+  async deleteMessages(instanceId: string, messages: Pick<Message, 'id' | 'parts'>[]): Promise<void> {
+    const keys = messages.flatMap((m) => [`m:${m.id}`, ...Array.from({ length: m.parts ?? 0 }, (_, i) => `m:${m.id}.${pad(i, 3)}`)]);
+    for (let i = 0; i < keys.length; i += 100) {
+      const ops = keys.slice(i, i + 100).map((rowKey): TransactionAction => ['delete', { partitionKey: instanceId, rowKey }]);
       try {
-        await this.submit(instanceId, ops);
+        await this.submit(ops);
       } catch {
         // some were already gone: delete one by one
         for (const [, e] of ops) await this.table.deleteEntity(e.partitionKey, e.rowKey).catch(() => undefined);
       }
+    }
+  }
+
+  /** Writes rows that no committed row references yet (large values); idempotent upserts, a few at a time. */
+  private async prewrite(rows: Entity[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 4) {
+      await Promise.all(rows.slice(i, i + 4).map((r) => this.table.upsertEntity(r, 'Replace')));
     }
   }
 
@@ -259,7 +317,7 @@ export class TaskHubStore {
     if (!rows.some((r) => r['rowKey'] === statusRow)) return false;
     const keys = rows.map((r) => String(r['rowKey']));
     for (let i = 0; i < keys.length; i += 100) {
-      await this.submit(instanceId, keys.slice(i, i + 100).map((rowKey): TransactionAction => ['delete', { partitionKey: instanceId, rowKey }]));
+      await this.submit(keys.slice(i, i + 100).map((rowKey): TransactionAction => ['delete', { partitionKey: instanceId, rowKey }]));
     }
     return true;
   }
@@ -270,7 +328,7 @@ export class TaskHubStore {
     const xs = await this.query(odata`PartitionKey eq ${instanceId} and RowKey ge ${'x:'} and RowKey lt ${'x;'}`, ['RowKey']);
     const stale = [...rows, ...xs].map((r) => String(r['rowKey'])).filter((k) => !k.startsWith(`h:${keepExecutionId}:`) && !k.startsWith(`x:${keepExecutionId}:`));
     for (let i = 0; i < stale.length; i += 100) {
-      await this.submit(instanceId, stale.slice(i, i + 100).map((rowKey): TransactionAction => ['delete', { partitionKey: instanceId, rowKey }])).catch(() => undefined);
+      await this.submit(stale.slice(i, i + 100).map((rowKey): TransactionAction => ['delete', { partitionKey: instanceId, rowKey }])).catch(() => undefined);
     }
   }
 
@@ -305,7 +363,7 @@ export class TaskHubStore {
     return out;
   }
 
-  private async submit(_partition: string, ops: TransactionAction[]): Promise<void> {
+  private async submit(ops: TransactionAction[]): Promise<void> {
     if (ops.length === 0) return;
     if (ops.length > 100) throw new Error(`transaction of ${ops.length} operations exceeds the 100-operation limit`);
     await this.table.submitTransaction(ops);
