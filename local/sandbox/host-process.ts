@@ -23,7 +23,10 @@ export interface HostProcessOptions {
 
 /** Starts local/host as a child process (Node 22: this process's own binary) and waits for its ready line. */
 export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
-  const cli = path.resolve(__dirname, '..', 'host', 'cli.js');
+  // The compiled host (npm run build): from dist/local/sandbox it is a sibling; from the sources, under dist/.
+  const cli = __dirname.endsWith(path.join('dist', 'local', 'sandbox'))
+    ? path.resolve(__dirname, '..', 'host', 'cli.js')
+    : path.resolve(options.appDir, 'dist', 'local', 'host', 'cli.js');
   const child: ChildProcess = spawn(process.execPath, [cli, '--app', options.appDir, '--port', String(options.port ?? 0), '--settings', options.settingsFile], {
     cwd: options.appDir,
     env: { ...process.env, ...options.env },

@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../local/sandbox/sandbox';
+
+/** A sandbox with fast emulated timings, in a fresh folder, on free ports. */
+export async function fastSandbox(over: Partial<SandboxOptions> = {}): Promise<Sandbox & { cleanup(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'egress-e2e-'));
+  const sandbox = await startSandbox({
+    dir, reset: true, reusePorts: false, echoHostLogs: process.env.E2E_VERBOSE === '1',
+    armTimings: { firewallUpdateMs: 150, routePropagationMs: 300, routeFeedPollMs: 100, lroRetryAfterSeconds: 0, ...over.armTimings },
+    kubeTimings: { gatewayPodReadyMs: 100, ...over.kubeTimings },
+    appSettings: { ROUTE_POLL_INITIAL_SECONDS: '1', ROUTE_POLL_MAX_SECONDS: '2', ROUTE_WAIT_DEADLINE_SECONDS: '60', ...over.appSettings },
+  });
+  return Object.assign(sandbox, {
+    async cleanup() {
+      await sandbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Calls the egress-pilot API with the function key. */
+export function apiClient(sandbox: Sandbox) {
+  return async function api<T = Record<string, unknown>>(method: string, route: string, body?: unknown): Promise<ApiResponse<T>> {
+    const response = await fetch(`${sandbox.info.apiBaseUrl}${route}`, {
+      method,
+      headers: { 'x-functions-key': sandbox.info.functionKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
+
+export interface TenantView {
+  name: string;
+  cluster: string;
+  cidr: string | null;
+  phase: string;
+  steps: Array<{ name: string; state: string; detail?: string }>;
+  routes: { expected: string[]; learned: Record<string, number> };
+  firewall: { ruleCollectionGroup: string; ruleCollection: string; ruleCollections: string[] } | null;
+  error?: string;
+}
+
+/** Polls GET until the tenant reaches one of `phases` (fails with the last status otherwise). */
+export async function waitForPhase(api: ReturnType<typeof apiClient>, cluster: string, name: string, phases: string[], timeoutMs = 60000): Promise<TenantView> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ApiResponse<TenantView> | undefined;
+  while (Date.now() < deadline) {
+    last = await api<TenantView>('GET', `/tenants/${cluster}/${name}`);
+    if (last.status === 200 && phases.includes(last.body.phase)) return last.body;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${cluster}/${name} did not reach ${phases.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last?.body)}`);
+}
+
+export const tenantSpec = (name: string, over: Record<string, unknown> = {}) => ({
+  name,
+  cluster: 'spoke1-aks',
+  namespaces: ['default'],
+  gateway: { replicas: 2, prefixLength: 29 },
+  allow: {
+    applications: [{ name: 'tigera', fqdns: ['www.tigera.io'], protocols: ['Http:80', 'Https:443'] }],
+    networks: [{ name: 'dns', destinations: ['1.1.1.1/32'], ports: ['53'], protocols: ['UDP'] }],
+  },
+  ...over,
+});
+
+import { NetworkManagementClient, type FirewallPolicyRuleCollectionGroup, type PeerRoute } from '@azure/arm-network';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { TokenCredential } from '@azure/core-auth';
+
+/** Real SDK clients on the sandbox's emulated cloud, to check what the app did from the outside. */
+export function cloudClients(sandbox: Sandbox) {
+  const credential: TokenCredential = {
+    getToken: async (scopes) => ({
+      token: sandbox.arm.control.issueToken((Array.isArray(scopes) ? scopes[0]! : (scopes as string)).replace(/\/\.default$/, '')),
+      expiresOnTimestamp: Date.now() + 3_000_000,
+    }),
+  };
+  const network = new NetworkManagementClient(credential, sandbox.arm.subscriptionId, { endpoint: sandbox.arm.url, tlsOptions: { ca: sandbox.arm.caCertPem } });
+  const kc = new KubeConfig();
+  kc.loadFromFile(sandbox.info.clusters[0]!.kubeconfigPath);
+  const kube = KubernetesObjectApi.makeApiClient(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+
+  return {
+    network, kube, core,
+    async ruleCollectionGroups(): Promise<FirewallPolicyRuleCollectionGroup[]> {
+      const groups: FirewallPolicyRuleCollectionGroup[] = [];
+      for await (const g of network.firewallPolicyRuleCollectionGroups.list('demo-hub-network', 'hub-fw-policy')) groups.push(g);
+      return groups;
+    },
+    /** Learned routes of every BGP connection, merged per Route Server instance. */
+    async learnedRoutes(): Promise<Record<string, PeerRoute[]>> {
+      const merged: Record<string, PeerRoute[]> = {};
+      for await (const c of network.virtualHubBgpConnections.list('demo-hub-network', 'hub-rs')) {
+        const routes = await network.virtualHubBgpConnections.beginListLearnedRoutesAndWait('demo-hub-network', 'hub-rs', c.name!, { updateIntervalInMs: 20 });
+        for (const [instance, list] of Object.entries(routes)) (merged[instance] ??= []).push(...list);
+      }
+      return merged;
+    },
+    async exists(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean> {
+      try {
+        await kube.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+        return true;
+      } catch (error) {
+        if ((error as { code?: number }).code === 404) return false;
+        throw error;
+      }
+    },
+  };
+}
+
+/** Every rule of the collections named for a tenant. */
+export function tenantRules(groups: FirewallPolicyRuleCollectionGroup[], cluster: string, name: string) {
+  const prefix = `tenant-${cluster}.${name}-`;
+  const collections = groups.flatMap((g) => g.ruleCollections ?? []).filter((c) => c.name?.startsWith(prefix));
+  const rules = collections.flatMap((c) => ('rules' in c ? ((c as { rules?: Array<{ sourceAddresses?: string[]; ruleType?: string }> }).rules ?? []) : []));
+  return { collections, rules };
+}
