@@ -38,6 +38,8 @@ export interface ArmLimits {
   /** Priority range of rule collection groups and rule collections. */
   minPriority: number;
   maxPriority: number;
+  /** Addresses or prefixes in one IP Group (5,000). */
+  ipAddressesPerIpGroup: number;
   /** Not an Azure limit: items per list page (with `nextLink`); 0 = one page. */
   listPageSize: number;
 }
@@ -62,6 +64,7 @@ export const DEFAULT_LIMITS: ArmLimits = {
   bgpPeersPerRouteServer: 8,
   minPriority: 100,
   maxPriority: 65_000,
+  ipAddressesPerIpGroup: 5000,
   listPageSize: 0,
 };
 

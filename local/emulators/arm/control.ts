@@ -60,6 +60,7 @@ const limitsSchema = z.object({
   bgpPeersPerRouteServer: z.number().int().positive(),
   minPriority: z.number().int(),
   maxPriority: z.number().int(),
+  ipAddressesPerIpGroup: z.number().int().positive(),
   listPageSize: z.number().int().nonnegative(),
 }).partial().strict();
 const clusterChangeSchema = z.object({
@@ -131,7 +132,7 @@ export function createControl(deps: {
       return hub === undefined ? undefined : hubFacts(hub).asn;
     }),
     issueToken: (audience, options) => deps.issuer.issue(audience, deps.identity(), options).token,
-    resources: () => [TYPES.resourceGroup, TYPES.virtualHub, TYPES.hubIpConfiguration, TYPES.bgpConnection, TYPES.firewallPolicy, TYPES.ruleCollectionGroup, TYPES.azureFirewall, TYPES.managedCluster]
+    resources: () => [TYPES.resourceGroup, TYPES.virtualHub, TYPES.hubIpConfiguration, TYPES.bgpConnection, TYPES.firewallPolicy, TYPES.ruleCollectionGroup, TYPES.ipGroup, TYPES.azureFirewall, TYPES.managedCluster]
       .flatMap((type) => ctx.store.list({ type }).map((r) => toWire(r))),
   };
 }

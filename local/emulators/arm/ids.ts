@@ -14,6 +14,7 @@ export const TYPES = {
   firewallPolicy: 'Microsoft.Network/firewallPolicies',
   ruleCollectionGroup: 'Microsoft.Network/firewallPolicies/ruleCollectionGroups',
   azureFirewall: 'Microsoft.Network/azureFirewalls',
+  ipGroup: 'Microsoft.Network/ipGroups',
   managedCluster: 'Microsoft.ContainerService/managedClusters',
 } as const;
 

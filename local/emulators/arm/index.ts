@@ -13,6 +13,7 @@ import { createRequestListener } from './pipeline';
 import { AksProvider } from './providers/aks';
 import { BgpService } from './providers/bgpService';
 import { FirewallProvider } from './providers/firewall';
+import { IpGroupsProvider } from './providers/ipGroups';
 import { validateRuleCollectionGroup } from './providers/firewallRules';
 import { ResourcesProvider } from './providers/resources';
 import { RouteServerProvider } from './providers/routeServer';
@@ -90,7 +91,7 @@ export interface ArmEmulator {
   stop(): Promise<void>;
 }
 
-function seedInto(seed: ArmSeed, limits: ArmLimits, providers: { resources: ResourcesProvider; routeServer: RouteServerProvider; firewall: FirewallProvider; aks: AksProvider }): void {
+function seedInto(seed: ArmSeed, limits: ArmLimits, providers: { resources: ResourcesProvider; routeServer: RouteServerProvider; firewall: FirewallProvider; ipGroups: IpGroupsProvider; aks: AksProvider }): void {
   for (const group of seed.resourceGroups) {
     const location = group.location ?? seed.location;
     providers.resources.putGroup(group.name, location);
@@ -114,6 +115,7 @@ function seedInto(seed: ArmSeed, limits: ArmLimits, providers: { resources: Reso
       }
     }
     for (const f of group.firewalls) providers.firewall.putFirewall(group.name, f.name, location, f);
+    for (const g of group.ipGroups) providers.ipGroups.putSeeded(group.name, g.name, location, g.ipAddresses);
     for (const c of group.managedClusters) {
       providers.aks.putCluster(group.name, c);
       if (c.kube !== undefined) providers.aks.setCluster(group.name, c.name, { kube: c.kube });
@@ -150,11 +152,12 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
   const resources = new ResourcesProvider(ctx);
   const routeServer = new RouteServerProvider(ctx);
   const firewall = new FirewallProvider(ctx);
+  const ipGroups = new IpGroupsProvider(ctx);
   const aks = new AksProvider(ctx);
   kubeUrls = () => aks.kubeUrls();
-  const providers = { resources, routeServer, firewall, aks };
+  const providers = { resources, routeServer, firewall, ipGroups, aks };
   const router = new Router();
-  router.add(...resources.routes(), ...routeServer.routes(), ...firewall.routes(), ...aks.routes());
+  router.add(...resources.routes(), ...routeServer.routes(), ...firewall.routes(), ...ipGroups.routes(), ...aks.routes());
 
   const applyClusterOptions = (): void => {
     for (const [key, endpoint] of Object.entries(options.clusters ?? {})) {

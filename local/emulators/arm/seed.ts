@@ -39,6 +39,7 @@ const firewallSeed = z.object({
   subnetId: z.string().optional(),
   skuTier: z.enum(['Basic', 'Standard', 'Premium']).default('Standard'),
 });
+const ipGroupSeed = z.object({ name, ipAddresses: z.array(z.string()).default([]) });
 const kubeEndpointSeed = z.object({ url: z.url(), caCertPem: z.string().min(1) });
 const managedClusterSeed = z.object({
   name,
@@ -57,6 +58,7 @@ const resourceGroupSeed = z.object({
   routeServers: z.array(routeServerSeed).default([]),
   firewallPolicies: z.array(firewallPolicySeed).default([]),
   firewalls: z.array(firewallSeed).default([]),
+  ipGroups: z.array(ipGroupSeed).default([]),
   managedClusters: z.array(managedClusterSeed).default([]),
 });
 

@@ -160,8 +160,21 @@ describe('ARM emulator responses have the fields of the official examples (parse
     expect(missingFields(official, await h.network.azureFirewalls.get(HUB_RG, 'hub-fw'), classicRules, 1)).toEqual([]);
   });
 
-  it('IpGroups are not emulated: 501 naming the operation', async () => {
-    await expect(h.network.ipGroups.get(HUB_RG, 'ipGroups1')).rejects.toMatchObject({ statusCode: 501, code: 'NotImplemented' });
+  it('IpGroupsCreate / IpGroupsGet', async () => {
+    const put = await cannedNetwork('network/IpGroupsCreate.json').ipGroups.beginCreateOrUpdateAndWait('myResourceGroup', 'ipGroups1', { location: 'West US' });
+    // The example's IP Group is used by a (classic) firewall; here a policy of hub-fw uses it.
+    await h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(HUB_RG, 'hub-fw-policy', 'uses-ipgroup', {
+      priority: 6000, ruleCollections: [{ ruleCollectionType: 'FirewallPolicyFilterRuleCollection', name: 'c', priority: 100, action: { type: 'Allow' },
+        rules: [{ ruleType: 'NetworkRule', name: 'r', sourceIpGroups: [`/subscriptions/${h.arm.subscriptionId}/resourceGroups/${HUB_RG}/providers/Microsoft.Network/ipGroups/ipGroups1`], destinationAddresses: ['*'], ipProtocols: ['TCP'], destinationPorts: ['443'] }] }],
+    } as never, lro);
+    const emulated = await h.network.ipGroups.beginCreateOrUpdateAndWait(HUB_RG, 'ipGroups1', asInput(put, ['firewalls', 'firewallPolicies']), lro);
+    expect(missingFields(put, emulated)).toEqual([]);
+    const got = await cannedNetwork('network/IpGroupsGet.json').ipGroups.get('myResourceGroup', 'ipGroups1');
+    expect(missingFields(got, await h.network.ipGroups.get(HUB_RG, 'ipGroups1'))).toEqual([]);
+  });
+
+  it('an operation that is not emulated answers 501 naming it', async () => {
+    await expect(h.network.ipGroups.updateGroups(HUB_RG, 'ipGroups1', { tags: { a: 'b' } })).rejects.toMatchObject({ statusCode: 501, code: 'NotImplemented' });
   });
 
   it('ManagedClustersGet (AKS-managed Entra, BYO CNI, user-defined routing)', async () => {

@@ -6,6 +6,7 @@ import { bump } from '../knobs';
 import type { ArmRequest, ArmResponse, Route } from '../router';
 import { ResourceStore, type StoredResource, toWire } from '../store';
 import { formatSize, networkRulePairs, propertiesBytes, validateRuleCollectionGroup } from './firewallRules';
+import { referencedIpGroups } from './ipGroups';
 
 /**
  * Firewall Policy and its rule collection groups, plus read-only Azure Firewalls. A write to a
@@ -151,6 +152,14 @@ export class FirewallProvider {
     const pairs = siblings.reduce((sum, g) => sum + networkRulePairs(g.body.properties as { ruleCollections?: unknown }), 0) + networkRulePairs(props);
     if (pairs > this.ctx.limits.networkRuleSourceDestinationPairs) {
       throw limitExceeded('FirewallPolicyNetworkRuleLimitExceeded', `Firewall policy ${policy.name} would have ${pairs} unique source/destination combinations in network rules; the limit is ${this.ctx.limits.networkRuleSourceDestinationPairs}.`);
+    }
+    for (const ipGroupId of referencedIpGroups(props)) {
+      const holder = this.ctx.operations.lockHolder(ipGroupId);
+      if (holder === undefined) continue;
+      bump(this.ctx.knobs.counters.policyBusyRejections, policy.id);
+      throw this.ctx.timings.busyPolicyResponse === 'retryable429'
+        ? retryableAnotherOperation(policy.id, holder.id, this.ctx.timings.busyRetryAfterSeconds)
+        : anotherOperationInProgress(policy.id, holder.id);
     }
     const { resource, created } = this.putGroup(policy, name, props, 'Updating');
     const op = this.update(policy, resource, req, 'put');
