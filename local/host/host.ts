@@ -12,7 +12,7 @@ import { FunctionRegistry, installCoreShim } from './core/shim';
 import type { RpcTypedData } from './core/types';
 import { durableClientData, webhookPath } from './durable/clientData';
 import { DurableEngine } from './durable/engine';
-import { HostTable, leaseIdentity } from './durable/hostTable';
+import { HostTable, LeaseError, leaseIdentity } from './durable/hostTable';
 import { TaskHubStore } from './durable/store';
 import { handleAdmin } from './http/admin';
 import { publicUrl, sendJson, sendText } from './http/common';
@@ -73,11 +73,17 @@ export async function startHost(config: HostConfig, options: HostOptions = {}): 
   const hostTable = await HostTable.open(config.storageConnection, config.hubName);
   const me = leaseIdentity();
   await hostTable.acquireLease(me, config.leaseMs, pidAlive);
+  // Renew every lease/3. Another owner = fatal at once; storage errors are tolerated until the lease would lapse.
+  let renewedAt = Date.now();
   const renew = setInterval(() => {
-    hostTable.renewLease(me, config.leaseMs).catch((err: unknown) => {
-      const msg = `lost the lease of task hub "${config.hubName}": ${errorText(err)}`;
-      logger.error('Host', msg);
-      options.onFatal?.(msg);
+    hostTable.renewLease(me, config.leaseMs).then(() => { renewedAt = Date.now(); }, (err: unknown) => {
+      if (err instanceof LeaseError || Date.now() - renewedAt > config.leaseMs) {
+        const msg = `lost the lease of task hub "${config.hubName}": ${errorText(err)}`;
+        logger.error('Host', msg);
+        options.onFatal?.(msg);
+      } else {
+        logger.warn('Host', `could not renew the task hub lease (will retry): ${errorText(err)}`);
+      }
     });
   }, Math.max(500, Math.floor(config.leaseMs / 3)));
   renew.unref();
