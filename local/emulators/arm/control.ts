@@ -5,12 +5,11 @@ import type { EmulatorContext } from './context';
 import { invalidRequest, notImplemented } from './errors';
 import { type Counters, type FaultSpec, type FaultSpecInput, faultSpecSchema } from './knobs';
 import type { SessionView } from './providers/bgpTwin';
-import type { AksProvider } from './providers/aks';
+import type { AksProvider, ClusterChange } from './providers/aks';
 import { hubFacts } from './providers/routeServer';
 import { TYPES } from './ids';
 import type { ArmResponse } from './router';
 import { toWire } from './store';
-import type { KubeEndpoint } from './seed';
 
 /**
  * Test and benchmark control of the ARM emulator, in-process (`emulator.control`) and over HTTP
@@ -31,8 +30,8 @@ export interface ArmControl {
   resetCounters(): void;
   /** Back to the seed: resources, operations, BGP state, counters, faults, latency, timings and limits. Cluster endpoints are kept. */
   reset(): Promise<void>;
-  /** `kube: null` forgets the cluster's Kubernetes endpoint. */
-  setCluster(resourceGroup: string, name: string, change: { kube?: KubeEndpoint | null; provisioningState?: string; powerState?: 'Running' | 'Stopped' }): void;
+  /** `kube: null` forgets the cluster's Kubernetes endpoint; `then: { afterMs, provisioningState?, powerState? }` schedules the next state. */
+  setCluster(resourceGroup: string, name: string, change: ClusterChange): void;
   /** Sample the route feed now and show Route Server's view of every BGP session. */
   bgpSessions(): Promise<SessionView[]>;
   /** A token signed by the emulator's issuer (tests: wrong audience, negative lifetime = expired). */
@@ -67,6 +66,7 @@ const clusterChangeSchema = z.object({
   kube: z.object({ url: z.url(), caCertPem: z.string().min(1) }).nullable().optional(),
   provisioningState: z.string().min(1).optional(),
   powerState: z.enum(['Running', 'Stopped']).optional(),
+  then: z.object({ afterMs: z.number().int().nonnegative(), provisioningState: z.string().min(1).optional(), powerState: z.enum(['Running', 'Stopped']).optional() }).strict().optional(),
 }).strict();
 
 function parse<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {

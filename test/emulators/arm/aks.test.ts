@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { parse } from 'yaml';
 import { createCertificateAuthority } from '../../../local/emulators/shared/tls';
-import { type Harness, SPOKE_RG, startHarness } from './support';
+import { eventually, type Harness, SPOKE_RG, startHarness } from './support';
 
 interface Kubeconfig {
   clusters: { name: string; cluster: { server: string; 'certificate-authority-data': string } }[];
@@ -44,6 +44,12 @@ describe('ARM emulator: AKS managed clusters through @azure/arm-containerservice
     expect((await h.aks.managedClusters.get(SPOKE_RG, 'spoke1-aks')).provisioningState).toBe('Upgrading');
     h.arm.control.setCluster(SPOKE_RG, 'spoke1-aks', { provisioningState: 'Succeeded', powerState: 'Stopped' });
     expect(await h.aks.managedClusters.get(SPOKE_RG, 'spoke1-aks')).toMatchObject({ provisioningState: 'Succeeded', powerState: { code: 'Stopped' } });
+  });
+
+  it('schedules the next provisioning state (Creating now, Succeeded later), as a client polling for Succeeded sees it', async () => {
+    h.arm.control.setCluster(SPOKE_RG, 'spoke1-aks', { provisioningState: 'Creating', then: { afterMs: 200, provisioningState: 'Succeeded' } });
+    expect((await h.aks.managedClusters.get(SPOKE_RG, 'spoke1-aks')).provisioningState).toBe('Creating');
+    await eventually(async () => (await h.aks.managedClusters.get(SPOKE_RG, 'spoke1-aks')).provisioningState === 'Succeeded');
   });
 
   it('user credentials: a kubeconfig for the Kubernetes emulator with its CA and a kubelogin exec stub', async () => {

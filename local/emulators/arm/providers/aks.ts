@@ -15,6 +15,13 @@ import { type StoredResource, toWire } from '../store';
  */
 const CLUSTER = `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/{resourceName}`;
 
+export interface ClusterChange {
+  kube?: KubeEndpoint | null;
+  provisioningState?: string;
+  powerState?: 'Running' | 'Stopped';
+  then?: { afterMs: number; provisioningState?: string; powerState?: 'Running' | 'Stopped' };
+}
+
 export interface ClusterSeedFacts {
   name: string;
   kubernetesVersion: string;
@@ -76,8 +83,11 @@ export class AksProvider {
     }).resource;
   }
 
-  /** Point a cluster at its Kubernetes emulator, and optionally change its states (test control). */
-  setCluster(rg: string, name: string, change: { kube?: KubeEndpoint | null; provisioningState?: string; powerState?: 'Running' | 'Stopped' }): void {
+  /**
+   * Point a cluster at its Kubernetes emulator, and optionally change its states (test control);
+   * `then` schedules a later state, e.g. Creating now and Succeeded after 500 ms.
+   */
+  setCluster(rg: string, name: string, change: ClusterChange): void {
     const id = this.clusterId(rg, name);
     const cluster = this.ctx.store.get(id);
     if (cluster === undefined) throw notFound(TYPES.managedCluster, name, rg);
@@ -90,6 +100,10 @@ export class AksProvider {
         if (change.powerState !== undefined) props.powerState = { code: change.powerState };
         return { ...b, properties: props };
       });
+    }
+    if (change.then !== undefined) {
+      const { afterMs, ...next } = change.then;
+      this.ctx.operations.start({ resourceId: id, durationMs: afterMs, doneStatus: 200, locks: [], complete: () => { this.setCluster(rg, name, next); } });
     }
   }
 
