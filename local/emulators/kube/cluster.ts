@@ -131,6 +131,8 @@ export class EmulatedCluster {
       const stored = nodeRes ? this.store.get(nodeRes, '', String(md.name)) : undefined;
       if (nodeRes && stored) this.store.update(nodeRes, { ...stored, status: obj.status });
     });
+    // calico-node creates the default FelixConfiguration at start-up.
+    post('projectcalico.org/v3', 'FelixConfiguration', { apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { bpfEnabled: false } }, 'calico-node');
     if (pool) {
       post('projectcalico.org/v3', 'IPPool', {
         apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: pool.name },

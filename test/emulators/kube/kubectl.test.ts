@@ -194,6 +194,12 @@ describe('reference walkthrough with kubectl', () => {
     expect(after.every((s) => s.routes.map((r) => r.prefix).join(',') === '10.99.0.0/31,10.99.0.2/31')).toBe(true);
   });
 
+  itKubectl("kubectl patch felixconfiguration default --type='merge' -p '{\"spec\":{\"egressIPSupport\":\"EnabledPerNamespaceOrPerPod\"}}'", async () => {
+    expect(await ok(['patch', 'felixconfiguration', 'default', '--type=merge', '-p', '{"spec":{"egressIPSupport":"EnabledPerNamespaceOrPerPod"}}'])).toContain('felixconfiguration.projectcalico.org/default patched');
+    const bad = await k.run(['patch', 'felixconfiguration', 'default', '--type=merge', '-p', '{"spec":{"egressIPSupport":"Sometimes"}}']);
+    expect(bad.stderr).toContain('spec.egressIPSupport');
+  });
+
   itKubectl('kubectl annotate ns default egress.projectcalico.org/namespaceSelector=...', async () => {
     expect(await ok(['annotate', 'ns', 'default', "egress.projectcalico.org/namespaceSelector=projectcalico.org/name == 'tenant0-egw'"])).toContain('namespace/default annotated');
     expect(await ok(['get', 'ns', 'default', '-o', "jsonpath={.metadata.annotations['egress\\.projectcalico\\.org/namespaceSelector']}"])).toBe("projectcalico.org/name == 'tenant0-egw'");
