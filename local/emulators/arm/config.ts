@@ -40,6 +40,12 @@ export interface ArmLimits {
   maxPriority: number;
   /** Addresses or prefixes in one IP Group (5,000). */
   ipAddressesPerIpGroup: number;
+  /**
+   * ARM's token bucket for writes (PUT/PATCH/DELETE/POST) per subscription: capacity (0 = off; Azure: 200)
+   * and refill per second (Azure: 10). Empty bucket → 429 SubscriptionRequestsThrottled + Retry-After.
+   */
+  writeBucketSize: number;
+  writeRefillPerSecond: number;
   /** Not an Azure limit: items per list page (with `nextLink`); 0 = one page. */
   listPageSize: number;
 }
@@ -65,6 +71,8 @@ export const DEFAULT_LIMITS: ArmLimits = {
   minPriority: 100,
   maxPriority: 65_000,
   ipAddressesPerIpGroup: 5000,
+  writeBucketSize: 0,
+  writeRefillPerSecond: 10,
   listPageSize: 0,
 };
 

@@ -60,6 +60,8 @@ const limitsSchema = z.object({
   minPriority: z.number().int(),
   maxPriority: z.number().int(),
   ipAddressesPerIpGroup: z.number().int().positive(),
+  writeBucketSize: z.number().int().nonnegative(),
+  writeRefillPerSecond: z.number().positive(),
   listPageSize: z.number().int().nonnegative(),
 }).partial().strict();
 const clusterChangeSchema = z.object({

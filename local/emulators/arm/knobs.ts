@@ -83,7 +83,37 @@ export class Knobs {
     this.faults = [];
   }
 
+  private resetHooks: (() => void)[] = [];
+
   resetCounters(): void {
     this.counters = emptyCounters();
+    for (const hook of this.resetHooks) hook();
+  }
+
+  /** Called on counter reset (and so on emulator reset), e.g. to refill the write bucket. */
+  onReset(hook: () => void): void {
+    this.resetHooks.push(hook);
+  }
+}
+
+/** ARM's write throttling as a token bucket (NOTES: 200 tokens, refilled at 10/s). */
+export class WriteBucket {
+  private tokens = Number.NaN;
+  private at = 0;
+
+  /** Take one token; returns the tokens left, or the seconds to wait when the bucket is empty. */
+  take(now: number, size: number, refillPerSecond: number): { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number } {
+    if (Number.isNaN(this.tokens)) { this.tokens = size; this.at = now; }
+    this.tokens = Math.min(size, this.tokens + ((now - this.at) / 1000) * refillPerSecond);
+    this.at = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return { ok: true, remaining: Math.floor(this.tokens) };
+    }
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - this.tokens) / refillPerSecond)) };
+  }
+
+  reset(): void {
+    this.tokens = Number.NaN;
   }
 }

@@ -6,9 +6,9 @@ import { KNOWN_API_VERSIONS } from './config';
 import type { EmulatorContext } from './context';
 import {
   ArmError, authenticationMalformed, authenticationMissing, internalError, invalidApiVersion, invalidJson, missingApiVersion,
-  notImplemented, throttled, tokenRejected, unsupportedApiVersion, anotherOperationInProgress,
+  notImplemented, subscriptionThrottled, throttled, tokenRejected, unsupportedApiVersion, anotherOperationInProgress,
 } from './errors';
-import { bump } from './knobs';
+import { bump, WriteBucket } from './knobs';
 import type { ArmResponse, Router } from './router';
 
 /**
@@ -76,6 +76,8 @@ function write(req: IncomingMessage, res: ServerResponse, response: ArmResponse)
 export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { router, ctx } = deps;
   const knobs = ctx.knobs;
+  const writes = new WriteBucket();
+  knobs.onReset(() => writes.reset());
 
   async function handle(req: IncomingMessage): Promise<{ operation?: string; response?: ArmResponse }> {
     const method = req.method ?? 'GET';
@@ -104,6 +106,13 @@ export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage
     const verdict = deps.verify(bearer[1]);
     if (!verdict.ok) throw tokenRejected(verdict.code, verdict.message);
 
+    let rateHeaders: Record<string, string> = {};
+    if (ctx.limits.writeBucketSize > 0 && method !== 'GET' && method !== 'HEAD') {
+      const verdict = writes.take(ctx.now(), ctx.limits.writeBucketSize, ctx.limits.writeRefillPerSecond);
+      if (!verdict.ok) throw subscriptionThrottled(ctx.subscriptionId, verdict.retryAfterSeconds);
+      rateHeaders = { 'x-ms-ratelimit-remaining-subscription-writes': String(verdict.remaining) };
+    }
+
     const latency = knobs.latencyFor(route.operation);
     if (latency > 0) await sleep(latency);
 
@@ -122,7 +131,7 @@ export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage
       method, path: url.pathname, query: url.searchParams, headers: req.headers, params, body, apiVersion,
       baseUrl: deps.baseUrl(), operation: route.operation,
     });
-    return { operation: route.operation, response };
+    return { operation: route.operation, response: { ...response, headers: { ...rateHeaders, ...response.headers } } };
   }
 
   return (req, res) => {

@@ -152,6 +152,23 @@ describe('ARM emulator: identity, authentication, pipeline and knobs', () => {
     expect(h.arm.control.pendingFaults()).toMatchObject([{ operation: 'firewallPolicies.get', kind: 'conflict', count: 1 }]);
   });
 
+  it('throttles writes with a token bucket when enabled: 429 SubscriptionRequestsThrottled + Retry-After, retried by the SDK', async () => {
+    h.arm.control.setLimits({ writeBucketSize: 2, writeRefillPerSecond: 2 });
+    const subnet = { id: '/subscriptions/x/resourceGroups/demo-hub-network/providers/Microsoft.Network/virtualNetworks/hub-vnet/subnets/RouteServerSubnet' };
+    for (const name of ['a', 'b', 'c']) {
+      await h.network.virtualHubIpConfiguration.beginCreateOrUpdateAndWait(HUB_RG, 'hub-rs', name, { subnet }, { updateIntervalInMs: 10 });
+    }
+    const responses = h.arm.control.counters().responses;
+    expect(responses['virtualHubIpConfiguration.createOrUpdate 429']).toBe(1);
+    expect(responses['virtualHubIpConfiguration.createOrUpdate 201']).toBe(3);
+    const res = await h.network.sendRequest(createPipelineRequest({
+      url: `${h.arm.url}/subscriptions/${h.arm.subscriptionId}/resourceGroups/${HUB_RG}/providers/Microsoft.Network/virtualHubs/hub-rs/ipConfigurations/d?api-version=2025-05-01`,
+      method: 'PUT', body: JSON.stringify({ properties: { subnet } }),
+    }));
+    expect([201, 429]).toContain(res.status);
+    expect(res.headers.get(res.status === 201 ? 'x-ms-ratelimit-remaining-subscription-writes' : 'retry-after')).toMatch(/^\d+$/);
+  });
+
   it('applies per-operation latency', async () => {
     h.arm.control.setLatency('virtualHubs.get', 150);
     const started = Date.now();
