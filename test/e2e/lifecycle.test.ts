@@ -4,6 +4,8 @@ import { apiClient, cloudClients, fastSandbox, tenantRules, tenantSpec, waitForP
  * The reference walkthrough end to end, over HTTP against the sandbox: tenant0 and tenant1
  * onboarded, verified on Route Server, the firewall policy and the cluster; tenant0 offboarded.
  */
+jest.setTimeout(180_000);
+
 describe('tenant lifecycle over HTTP (sandbox)', () => {
   let sandbox: Awaited<ReturnType<typeof fastSandbox>>;
   let api: ReturnType<typeof apiClient>;

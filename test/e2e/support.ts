@@ -51,7 +51,7 @@ export interface TenantView {
 }
 
 /** Polls GET until the tenant reaches one of `phases` (fails with the last status otherwise). */
-export async function waitForPhase(api: ReturnType<typeof apiClient>, cluster: string, name: string, phases: string[], timeoutMs = 60000): Promise<TenantView> {
+export async function waitForPhase(api: ReturnType<typeof apiClient>, cluster: string, name: string, phases: string[], timeoutMs = 90000): Promise<TenantView> {
   const deadline = Date.now() + timeoutMs;
   let last: ApiResponse<TenantView> | undefined;
   while (Date.now() < deadline) {
