@@ -141,6 +141,16 @@ describe('BGP advertisements', () => {
     expect(Object.keys(routes['10.0.1.4']!)).toHaveLength(4);
   });
 
+  it('onBgpChange reports a change of what is advertised, once per change', async () => {
+    const seen: BgpSession[][] = [];
+    const off = cluster().twin.onBgpChange((s) => seen.push(s));
+    await merge({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'tenant0-pool' }, spec: { disableBGPExport: true } });
+    await merge({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'tenant0-pool', labels: { unrelated: 'x' } } });
+    await merge({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'tenant0-pool' }, spec: { disableBGPExport: false } });
+    off();
+    expect(seen.map((s) => s[0]!.routes.length)).toEqual([2, 4]);
+  });
+
   it('the HTTP control path returns the same sessions in the documented shape', async () => {
     const res = await fetch(`${cluster().url}/_emulator/bgp/sessions`);
     const body = (await res.json()) as { cluster: string; localAsn: number; sessions: BgpSession[] };

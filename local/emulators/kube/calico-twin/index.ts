@@ -62,6 +62,8 @@ export class CalicoTwin {
   private dirty = false;
   private stopped = false;
   private podSeq = 0;
+  private readonly bgpListeners = new Set<(sessions: BgpSession[]) => void>();
+  private lastBgp = '';
 
   constructor(
     readonly clusterName: string,
@@ -73,7 +75,9 @@ export class CalicoTwin {
   ) {
     this.k = kinds(registry);
     const watched = new Set([this.k.node, this.k.pod, this.k.egw, this.k.pool]);
+    const bgpInputs = new Set([this.k.node, this.k.pod, this.k.pool, this.k.bgpConfig, this.k.peer, this.k.filter]);
     this.unsubscribe = store.on((e: StoreEvent) => {
+      if (bgpInputs.has(e.resource)) queueMicrotask(() => this.notifyBgp());
       if (!watched.has(e.resource)) return;
       if (e.type === 'DELETED' && e.resource === this.k.pod) this.ipam.release(this.podHandle(e.object));
       if (e.type === 'DELETED' && e.resource === this.k.node) this.ipam.releaseNode(String(metadataOf(e.object).name));
@@ -88,6 +92,25 @@ export class CalicoTwin {
     this.unsubscribe();
     for (const t of this.readyTimers.values()) clearTimeout(t);
     this.readyTimers.clear();
+  }
+
+  /**
+   * Calls `listener` with the new sessions whenever what this cluster advertises changes (after the write
+   * that changed it). Returns the unsubscribe function.
+   */
+  onBgpChange(listener: (sessions: BgpSession[]) => void): () => void {
+    if (this.bgpListeners.size === 0) this.lastBgp = JSON.stringify(this.bgpSessions());
+    this.bgpListeners.add(listener);
+    return () => this.bgpListeners.delete(listener);
+  }
+
+  private notifyBgp(): void {
+    if (this.stopped || this.bgpListeners.size === 0) return;
+    const sessions = this.bgpSessions();
+    const json = JSON.stringify(sessions);
+    if (json === this.lastBgp) return;
+    this.lastBgp = json;
+    for (const l of [...this.bgpListeners]) l(sessions);
   }
 
   /** What every BGP session of this cluster advertises right now. */
