@@ -47,7 +47,7 @@ describe('ARM emulator: AKS managed clusters through @azure/arm-containerservice
   });
 
   it('schedules the next provisioning state (Creating now, Succeeded later), as a client polling for Succeeded sees it', async () => {
-    h.arm.control.setCluster(SPOKE_RG, 'spoke1-aks', { provisioningState: 'Creating', then: { afterMs: 200, provisioningState: 'Succeeded' } });
+    h.arm.control.setCluster(SPOKE_RG, 'spoke1-aks', { provisioningState: 'Creating', then: { afterMs: 1000, provisioningState: 'Succeeded' } });
     expect((await h.aks.managedClusters.get(SPOKE_RG, 'spoke1-aks')).provisioningState).toBe('Creating');
     await eventually(async () => (await h.aks.managedClusters.get(SPOKE_RG, 'spoke1-aks')).provisioningState === 'Succeeded');
   });

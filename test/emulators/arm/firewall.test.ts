@@ -70,7 +70,7 @@ describe('ARM emulator: Firewall Policy through @azure/arm-network', () => {
   });
 
   it('a second write while the policy is Updating fails 409 AnotherOperationInProgress (not retried by the SDK)', async () => {
-    h.arm.control.setTimings({ firewallUpdateMs: 1000 });
+    h.arm.control.setTimings({ firewallUpdateMs: 1500 });
     const first = await h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdate(HUB_RG, POLICY, 'tenant-a', networkGroup(1000, ['10.99.0.0/29']), h.lro);
     await expect(h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(HUB_RG, POLICY, 'tenant-b', networkGroup(1100, ['10.99.0.8/29']), h.lro))
       .rejects.toMatchObject({ statusCode: 409, code: 'AnotherOperationInProgress' });
@@ -85,7 +85,7 @@ describe('ARM emulator: Firewall Policy through @azure/arm-network', () => {
   });
 
   it('with the 429 knob the SDK retries RetryableErrorDueToAnotherOperation after Retry-After and succeeds', async () => {
-    h.arm.control.setTimings({ firewallUpdateMs: 300, busyPolicyResponse: 'retryable429', busyRetryAfterSeconds: 1 });
+    h.arm.control.setTimings({ firewallUpdateMs: 800, busyPolicyResponse: 'retryable429', busyRetryAfterSeconds: 1 });
     const first = await h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdate(HUB_RG, POLICY, 'tenant-a', networkGroup(1000, ['10.99.0.0/29']), h.lro);
     const second = await h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(HUB_RG, POLICY, 'tenant-b', networkGroup(1100, ['10.99.0.8/29']), h.lro);
     expect(second.provisioningState).toBe('Succeeded');

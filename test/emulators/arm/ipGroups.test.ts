@@ -53,7 +53,7 @@ describe('ARM emulator: IP Groups through @azure/arm-network', () => {
   it('an IP Group in use updates like its policy: both are locked until it finishes, in both directions', async () => {
     await h.network.ipGroups.beginCreateOrUpdateAndWait(HUB_RG, 'tenants', { location: 'westeurope', ipAddresses: ['10.99.0.0/29'] }, h.lro);
     await h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(HUB_RG, POLICY, 'uses-ipgroup', groupUsing('tenants'), h.lro);
-    h.arm.control.setTimings({ firewallUpdateMs: 500 });
+    h.arm.control.setTimings({ firewallUpdateMs: 1500 });
 
     const ipUpdate = await h.network.ipGroups.beginCreateOrUpdate(HUB_RG, 'tenants', { location: 'westeurope', ipAddresses: ['10.99.0.0/28'] }, h.lro);
     expect((await h.network.firewallPolicies.get(HUB_RG, POLICY)).provisioningState).toBe('Updating');

@@ -88,7 +88,7 @@ describe('ARM emulator: Route Server (virtualHubs) through @azure/arm-network', 
   });
 
   it('learned routes appear on both instances after the propagation delay and disappear after withdrawal', async () => {
-    h.arm.control.setTimings({ routePropagationMs: 400 });
+    h.arm.control.setTimings({ routePropagationMs: 1000 });
     await h.network.virtualHubBgpConnection.beginCreateOrUpdateAndWait(HUB_RG, RS, 'rr-a', { peerIp: '10.1.0.4', peerAsn: 63400 }, h.lro);
     const learned = (): Promise<Record<string, { network?: string; localAddress?: string; sourcePeer?: string; origin?: string; weight?: number; asPath?: string; nextHop?: string }[]>> =>
       h.network.virtualHubBgpConnections.beginListLearnedRoutesAndWait(HUB_RG, RS, 'rr-a', h.lro);
