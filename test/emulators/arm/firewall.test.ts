@@ -49,6 +49,7 @@ describe('ARM emulator: Firewall Policy through @azure/arm-network', () => {
   });
 
   it('puts a rule collection group as a long-running operation: Updating, then Succeeded', async () => {
+    h.arm.control.setTimings({ firewallUpdateMs: 800 });
     const poller = await h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdate(HUB_RG, POLICY, 'tenant-a', networkGroup(1000, ['10.99.0.0/29']), h.lro);
     expect((await h.network.firewallPolicyRuleCollectionGroups.get(HUB_RG, POLICY, 'tenant-a')).provisioningState).toBe('Updating');
     expect((await h.network.firewallPolicies.get(HUB_RG, POLICY)).provisioningState).toBe('Updating');

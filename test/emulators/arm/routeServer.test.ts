@@ -34,7 +34,7 @@ describe('ARM emulator: Route Server (virtualHubs) through @azure/arm-network', 
   });
 
   it('creates, updates and deletes a virtual hub as long-running operations', async () => {
-    h.arm.control.setTimings({ networkProvisionMs: 100 });
+    h.arm.control.setTimings({ networkProvisionMs: 800 });
     const poller = await h.network.virtualHubs.beginCreateOrUpdate(HUB_RG, 'rs2', { location: 'westeurope', sku: 'Standard', virtualRouterIps: ['10.2.1.4', '10.2.1.5'], tags: { a: 'b' } }, h.lro);
     expect((await h.network.virtualHubs.get(HUB_RG, 'rs2')).provisioningState).toBe('Updating');
     const created = await poller.pollUntilDone();
