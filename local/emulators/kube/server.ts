@@ -10,7 +10,7 @@ import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, EMULATED_VERSI
 import { kubeErrors, StatusError } from './errors';
 import type { FaultBook } from './faults';
 import type { JsonObject } from './json';
-import { resourceKey } from './resources';
+import { resourceKey, type ResourceType } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { metadataOf, type StoreEvent } from './store';
 
@@ -198,7 +198,7 @@ export class ClusterServer {
   }
 
   /** Streams watch events (one JSON object per line) until the client leaves or timeoutSeconds passes. */
-  private watch(req: http.IncomingMessage, res: http.ServerResponse, resource: import('./resources').ResourceType, namespace: string | undefined, query: URLSearchParams): void {
+  private watch(req: http.IncomingMessage, res: http.ServerResponse, resource: ResourceType, namespace: string | undefined, query: URLSearchParams): void {
     const { api } = this.options;
     const byLabel = parseLabelSelector(query.get('labelSelector'));
     const byField = parseFieldSelector(query.get('fieldSelector'));

@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { clone, getIn, isObject, stringMap, type JsonObject } from '../json';
 import type { ResourceRegistry, ResourceType } from '../resources';
 import { metadataOf, type ObjectStore, type StoreEvent } from '../store';
-import { computeBgpSessions, DEFAULT_AS_NUMBER, type BgpFilterRule, type BgpInput, type BgpPeerSpec, type BgpSession } from './bgp';
+import { computeBgpSessions, type BgpInput, type BgpSession } from './bgp';
+import { nodeIp, readBgpInput } from './bgp-input';
 import { Ipam, type BlockInfo, type PoolInfo } from './ipam';
 import { pickNode, type SchedNode, type SpreadConstraint } from './scheduler';
 import { parseCalicoSelector } from './selector';
@@ -36,12 +37,6 @@ function kinds(registry: ResourceRegistry): Record<'node' | 'pod' | 'egw' | 'poo
     pool: need('projectcalico.org/v3', 'IPPool'), bgpConfig: need('projectcalico.org/v3', 'BGPConfiguration'),
     peer: need('projectcalico.org/v3', 'BGPPeer'), filter: need('projectcalico.org/v3', 'BGPFilter'),
   };
-}
-
-function nodeIp(node: JsonObject): string {
-  const addresses = getIn(node, ['status', 'addresses']);
-  const internal = Array.isArray(addresses) ? addresses.find((a) => isObject(a) && a.type === 'InternalIP') : undefined;
-  return isObject(internal) && typeof internal.address === 'string' ? internal.address : '';
 }
 
 function nodeReady(node: JsonObject): boolean {
@@ -373,46 +368,8 @@ export class CalicoTwin {
     return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  // ---- BGP input ------------------------------------------------------------------------------
-
   private bgpInput(): BgpInput {
-    const config = this.store.get(this.k.bgpConfig, '', 'default');
-    const cspec = config && isObject(config.spec) ? config.spec : {};
-    const nodes = this.store.list(this.k.node).map((n) => ({ name: String(metadataOf(n).name), ip: nodeIp(n), labels: stringMap(metadataOf(n).labels) }));
-    const peers: BgpPeerSpec[] = this.store.list(this.k.peer).map((p) => {
-      const s = isObject(p.spec) ? p.spec : {};
-      const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-      return {
-        name: String(metadataOf(p).name),
-        ...(str(s.peerIP) ? { peerIP: str(s.peerIP) } : {}),
-        ...(num(s.asNumber) !== undefined ? { asNumber: num(s.asNumber) } : {}),
-        ...(str(s.node) ? { node: str(s.node) } : {}),
-        ...(str(s.nodeSelector) ? { nodeSelector: str(s.nodeSelector) } : {}),
-        ...(str(s.peerSelector) ? { peerSelector: str(s.peerSelector) } : {}),
-        ...(s.keepOriginalNextHop === true ? { keepOriginalNextHop: true } : {}),
-        ...(str(s.nextHopMode) ? { nextHopMode: str(s.nextHopMode) } : {}),
-        ...(Array.isArray(s.filters) ? { filters: s.filters.filter((f): f is string => typeof f === 'string') } : {}),
-      };
-    });
-    const pools = this.store.list(this.k.pool).map((p) => ({ name: String(metadataOf(p).name), cidr: String(getIn(p, ['spec', 'cidr']) ?? ''), disableBGPExport: getIn(p, ['spec', 'disableBGPExport']) === true }));
-    const filters: Record<string, BgpFilterRule[]> = {};
-    for (const f of this.store.list(this.k.filter)) {
-      const rules = getIn(f, ['spec', 'exportV4']);
-      filters[String(metadataOf(f).name)] = (Array.isArray(rules) ? rules : []).filter(isObject).map((r) => ({
-        action: String(r.action ?? ''),
-        ...(typeof r.cidr === 'string' ? { cidr: r.cidr } : {}),
-        ...(typeof r.matchOperator === 'string' ? { matchOperator: r.matchOperator } : {}),
-        ...(isObject(r.prefixLength) ? { prefixLength: { ...(num(r.prefixLength.min) !== undefined ? { min: num(r.prefixLength.min) } : {}), ...(num(r.prefixLength.max) !== undefined ? { max: num(r.prefixLength.max) } : {}) } } : {}),
-        ...(typeof r.source === 'string' ? { source: r.source } : {}),
-      }));
-    }
-    return {
-      asNumber: num(cspec.asNumber) ?? DEFAULT_AS_NUMBER,
-      nodeToNodeMeshEnabled: cspec.nodeToNodeMeshEnabled !== false,
-      nodes, peers, pools,
-      blocks: this.ipam.blockList().map((b) => ({ cidr: b.cidr, pool: b.pool, node: b.node })),
-      filters,
-    };
+    return readBgpInput(this.store, this.k, this.ipam.blockList());
   }
 }
 
