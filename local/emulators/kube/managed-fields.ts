@@ -59,7 +59,7 @@ function deletePath(obj: JsonObject, path: string[]): void {
 function deepMerge(target: JsonObject, patch: JsonObject): void {
   for (const [k, v] of Object.entries(patch)) {
     const t = target[k];
-    if (isObject(v) && isObject(t) && Object.keys(v).length > 0) deepMerge(t, v);
+    if (isObject(v) && isObject(t)) deepMerge(t, v); // an empty map in the applied config keeps the live one
     else target[k] = clone(v);
   }
 }
@@ -159,7 +159,11 @@ export function serverSideApply(req: ApplyRequest): JsonObject {
     for (const p of mine.paths) {
       if (appliedPaths.has(p)) continue;
       if (entries.some((e) => e !== mine && e.paths.has(p))) continue;
-      deletePath(merged, JSON.parse(p) as string[]);
+      const path = JSON.parse(p) as string[];
+      // A map this manager once applied empty may since hold other managers' fields: keep those.
+      const current = valueAt(merged, path);
+      if (isObject(current) && Object.keys(current).length > 0) continue;
+      deletePath(merged, path);
     }
   }
   deepMerge(merged, applied);
