@@ -147,7 +147,10 @@ export function serverSideApply(req: ApplyRequest): JsonObject {
     for (const p of appliedPaths) {
       if (!e.paths.has(p)) continue;
       const path = JSON.parse(p) as string[];
-      if (!deepEqual(valueAt(req.live, path), valueAt(applied, path))) conflicts.push({ manager: e.manager, field: pathLabel(p), entry: e, path: p });
+      const before = valueAt(req.live, path);
+      const after = valueAt(applied, path);
+      if (isObject(before) && isObject(after)) continue; // owning a map node is not owning its entries
+      if (!deepEqual(before, after)) conflicts.push({ manager: e.manager, field: pathLabel(p), entry: e, path: p });
     }
   }
   if (conflicts.length > 0 && !req.force) throw kubeErrors.applyConflict(req.resource, req.group, req.name, conflicts);

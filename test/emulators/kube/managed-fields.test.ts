@@ -37,6 +37,36 @@ describe('server-side apply ownership', () => {
     }), { numRuns: 300 });
   });
 
+  it('property: without force, an apply fails exactly when it changes a value another manager owns', () => {
+    const step = fc.tuple(fc.constantFrom('m1', 'm2', 'm3'), fc.dictionary(fc.constantFrom(...FIELDS), fc.integer({ min: 0, max: 2 })));
+    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 10 }), (steps) => {
+      let live: JsonObject | undefined;
+      const owners: Record<string, Set<string>> = {};
+      const value: Record<string, number> = {};
+      for (const [manager, raw] of steps) {
+        const spec = { ...(raw as Config) };
+        const conflicting = Object.entries(spec).filter(([f, v]) => value[f] !== v && [...(owners[f] ?? [])].some((o) => o !== manager));
+        let threw = false;
+        try {
+          live = serverSideApply({
+            live, applied: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, spec }, manager, force: false,
+            apiVersion: 'v1', now: 't', skipStatus: false, resource: 'configmaps', group: '', name: 'x',
+          });
+        } catch {
+          threw = true;
+        }
+        expect(threw).toBe(conflicting.length > 0);
+        if (threw) continue;
+        for (const f of FIELDS) {
+          const set = owners[f] ?? (owners[f] = new Set());
+          if (spec[f] !== undefined) { set.add(manager); value[f] = spec[f]!; } else set.delete(manager);
+          if (set.size === 0) delete value[f];
+        }
+        expect((live as { spec?: unknown }).spec ?? {}).toEqual(value);
+      }
+    }), { numRuns: 300 });
+  });
+
   it('re-applying the same config leaves the object unchanged (managedFields included)', () => {
     const once = apply(undefined, 'm', { a: 1, b: 2 });
     const twice = apply(once, 'm', { a: 1, b: 2 });
