@@ -169,6 +169,32 @@ describe('watch', () => {
   });
 });
 
+describe('informer (list, then watch from the list resourceVersion)', () => {
+  it('sees objects created before and after it started, and deletions', async () => {
+    const emu = await startKubeEmulator({ clusters: [{ name: 'i' }] });
+    try {
+      const kc = kubeConfig(emu.clusters.get('i')!.url);
+      const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+      const pool = (name: string, cidr: string) => ({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name }, spec: { cidr } });
+      await objects.create(pool('before', '10.1.0.0/29'));
+      const informer = k8s.makeInformer(kc, '/apis/projectcalico.org/v3/ippools',
+        () => objects.list('projectcalico.org/v3', 'IPPool') as Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>);
+      const seen: string[] = [];
+      informer.on('add', (o) => seen.push(`add ${o.metadata?.name}`));
+      informer.on('delete', (o) => seen.push(`delete ${o.metadata?.name}`));
+      await informer.start();
+      await objects.create(pool('after', '10.2.0.0/29'));
+      await objects.delete(pool('before', '10.1.0.0/29'));
+      await waitFor('informer events', () => (seen.includes('delete before') ? seen : undefined));
+      await informer.stop();
+      expect(seen).toEqual(['add before', 'add default-ipv4-ippool', 'add after', 'delete before']);
+      expect(informer.list().map((o) => o.metadata?.name).sort()).toEqual(['after', 'default-ipv4-ippool']);
+    } finally {
+      await emu.stop();
+    }
+  });
+});
+
 describe('CLI', () => {
   it('starts from a JSON config, prints the cluster URLs, serves, and stops on SIGTERM', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kube-cli-'));
