@@ -10,6 +10,7 @@ import { startIdentityEndpoint } from './identity';
 import { Knobs } from './knobs';
 import { Operations } from './operations';
 import { createRequestListener } from './pipeline';
+import { VirtualNetworksProvider } from './providers/virtualNetworks';
 import { AksProvider } from './providers/aks';
 import { BgpService } from './providers/bgpService';
 import { FirewallProvider } from './providers/firewall';
@@ -91,10 +92,11 @@ export interface ArmEmulator {
   stop(): Promise<void>;
 }
 
-function seedInto(seed: ArmSeed, limits: ArmLimits, providers: { resources: ResourcesProvider; routeServer: RouteServerProvider; firewall: FirewallProvider; ipGroups: IpGroupsProvider; aks: AksProvider }): void {
+function seedInto(seed: ArmSeed, limits: ArmLimits, providers: { resources: ResourcesProvider; routeServer: RouteServerProvider; firewall: FirewallProvider; ipGroups: IpGroupsProvider; aks: AksProvider; virtualNetworks: VirtualNetworksProvider }): void {
   for (const group of seed.resourceGroups) {
     const location = group.location ?? seed.location;
     providers.resources.putGroup(group.name, location);
+    for (const vnet of group.virtualNetworks) for (const subnet of vnet.subnets) providers.virtualNetworks.putSubnet(group.name, vnet.name, subnet.name, subnet.addressPrefix);
     for (const rs of group.routeServers) {
       const { resource: hub } = providers.routeServer.putHub(group.name, rs.name, {
         location, ...(rs.tags ? { tags: rs.tags } : {}),
@@ -155,9 +157,10 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
   const ipGroups = new IpGroupsProvider(ctx);
   const aks = new AksProvider(ctx);
   kubeUrls = () => aks.kubeUrls();
-  const providers = { resources, routeServer, firewall, ipGroups, aks };
+  const virtualNetworks = new VirtualNetworksProvider(ctx);
+  const providers = { resources, routeServer, firewall, ipGroups, aks, virtualNetworks };
   const router = new Router();
-  router.add(...resources.routes(), ...routeServer.routes(), ...firewall.routes(), ...ipGroups.routes(), ...aks.routes());
+  router.add(...resources.routes(), ...routeServer.routes(), ...firewall.routes(), ...ipGroups.routes(), ...aks.routes(), ...virtualNetworks.routes());
 
   const applyClusterOptions = (): void => {
     for (const [key, endpoint] of Object.entries(options.clusters ?? {})) {

@@ -50,10 +50,17 @@ const managedClusterSeed = z.object({
   nodeResourceGroup: z.string().optional(),
   /** Kubernetes emulator endpoint; may instead be given at start (`clusters`) or later (`control.setCluster`). */
   kube: kubeEndpointSeed.optional(),
+  /** The agent pool's subnet (BYO VNet): `/subscriptions/…/virtualNetworks/<vnet>/subnets/<subnet>`. */
+  vnetSubnetId: z.string().optional(),
   tags: z.record(z.string(), z.string()).optional(),
+});
+const virtualNetworkSeed = z.object({
+  name,
+  subnets: z.array(z.object({ name, addressPrefix: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be an IPv4 CIDR') })).default([]),
 });
 const resourceGroupSeed = z.object({
   name,
+  virtualNetworks: z.array(virtualNetworkSeed).default([]),
   location: z.string().optional(),
   routeServers: z.array(routeServerSeed).default([]),
   firewallPolicies: z.array(firewallPolicySeed).default([]),

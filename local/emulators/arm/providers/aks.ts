@@ -29,6 +29,7 @@ export interface ClusterSeedFacts {
   powerState: 'Running' | 'Stopped';
   nodeCount: number;
   nodeResourceGroup?: string;
+  vnetSubnetId?: string;
   tags?: Record<string, string>;
 }
 
@@ -66,6 +67,7 @@ export class AksProvider {
             availabilityZones: ['1', '2', '3'], maxPods: 110, provisioningState: 'Succeeded', powerState: { code: seed.powerState },
             orchestratorVersion: seed.kubernetesVersion, currentOrchestratorVersion: seed.kubernetesVersion,
             nodeImageVersion: 'AKSUbuntu-2204gen2containerd-202511.01.0', upgradeSettings: { maxSurge: '10%' }, eTag: 'emulated-pool-etag',
+            ...(seed.vnetSubnetId ? { vnetSubnetID: seed.vnetSubnetId } : {}),
           }],
           maxAgentPools: 100,
           servicePrincipalProfile: { clientId: 'msi' },
