@@ -1,5 +1,9 @@
 /** The Kubernetes API emulator driven only through @kubernetes/client-node. */
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { defaultCrdDir } from '../../../local/emulators/kube/resources';
 import { startKubeEmulator, type KubeEmulator } from '../../../local/emulators/kube';
 import { expectStatus, kubeConfig, waitFor } from './support';
 
@@ -226,8 +230,44 @@ describe('validation with the CRD schemas', () => {
     expect(s.details?.causes?.map((c) => c.field)).toEqual(['spec.replicas']);
   });
 
+  it('x-kubernetes-int-or-string: an integer or a string, nothing else', async () => {
+    const felix = (natPortRange: unknown): Obj => ({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { natPortRange } });
+    const ssa = (o: Obj) => objects.patch(o, undefined, undefined, 'tests', true, k8s.PatchStrategy.ServerSideApply);
+    await ssa(felix(32768));
+    await ssa(felix('32768:65535'));
+    const s = await expectStatus(ssa(felix(true)), 422, 'Invalid');
+    expect(s.details?.causes).toEqual([expect.objectContaining({ field: 'spec.natPortRange', reason: 'FieldValueTypeInvalid' })]);
+  });
+
   it('BGPPeer CEL rule: peerIP and peerSelector cannot both be set', async () => {
     const s = await expectStatus(objects.create({ apiVersion: 'projectcalico.org/v3', kind: 'BGPPeer', metadata: { name: 'both' }, spec: { peerIP: '10.0.1.4', peerSelector: 'all()' } } as Obj), 422, 'Invalid');
     expect(s.details?.causes?.[0]?.message).toContain('peerIP and peerSelector cannot both be set');
+  });
+});
+
+describe('x-kubernetes-preserve-unknown-fields (a CRD of its own next to the reference ones)', () => {
+  it('keeps unknown fields under a preserving node and refuses them elsewhere', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'crds-'));
+    const reference = defaultCrdDir();
+    for (const f of readdirSync(reference)) if (f.endsWith('.yaml')) copyFileSync(path.join(reference, f), path.join(dir, f));
+    writeFileSync(path.join(dir, 'example.com_widgets.yaml'), [
+      'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata: { name: widgets.example.com }',
+      'spec:', '  group: example.com', '  names: { kind: Widget, plural: widgets, singular: widget, listKind: WidgetList }', '  scope: Namespaced',
+      '  versions:', '  - name: v1', '    served: true', '    storage: true', '    schema:', '      openAPIV3Schema:', '        type: object', '        properties:',
+      '          apiVersion: { type: string }', '          kind: { type: string }', '          metadata: { type: object }',
+      '          spec:', '            type: object', '            properties:', '              size: { type: integer }',
+      '              config: { type: object, x-kubernetes-preserve-unknown-fields: true }', '',
+    ].join('\n'));
+    const own = await startKubeEmulator({ clusters: [{ name: 'w' }], crdDir: dir });
+    try {
+      const api = k8s.KubernetesObjectApi.makeApiClient(kubeConfig(own.clusters.get('w')!.url));
+      const created = await api.create<Obj>({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'default' }, spec: { size: 1, config: { anything: { nested: [1, 'two'] } } } } as Obj);
+      expect(created.spec?.config).toEqual({ anything: { nested: [1, 'two'] } });
+      const s = await expectStatus(api.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w2', namespace: 'default' }, spec: { size: 1, colour: 'red' } } as Obj), 422, 'Invalid');
+      expect(s.details?.causes?.map((c) => c.field)).toEqual(['spec.colour']);
+    } finally {
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
