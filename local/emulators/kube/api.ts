@@ -9,6 +9,7 @@ import { clone, isObject, type JsonObject } from './json';
 import { recordUpdate, serverSideApply } from './managed-fields';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
 import { groupVersion, type ResourceRegistry, type ResourceType } from './resources';
+import { decodeKubeProtobuf } from './protobuf';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { metadataOf, type ObjectStore } from './store';
 import { toTable, wantsTable } from './table';
@@ -25,6 +26,8 @@ export interface ApiRequest {
   accept?: string;
   userAgent?: string;
   body: string;
+  /** The body as received (protobuf bodies are binary). */
+  rawBody?: Buffer;
 }
 
 export interface ApiResponse { status: number; body: unknown; headers?: Record<string, string> }
@@ -107,8 +110,16 @@ export class ClusterApi {
   // ---- writes ------------------------------------------------------------------------------
 
   private parseBody(req: ApiRequest): unknown {
-    // Protobuf is not spoken here; 415 makes client-go fall back to JSON.
-    if (/protobuf/.test(req.contentType)) throw kubeErrors.unsupportedMediaType(req.contentType);
+    if (/protobuf/.test(req.contentType)) {
+      let decoded: JsonObject | undefined;
+      try {
+        decoded = decodeKubeProtobuf(req.rawBody ?? Buffer.from(req.body, 'binary'));
+      } catch (e) {
+        throw kubeErrors.badRequest(`the protobuf request body could not be decoded: ${(e as Error).message}`);
+      }
+      if (!decoded) throw kubeErrors.unsupportedMediaType(`${req.contentType} for ${req.resource.kind} (protobuf is decoded for Namespace and ConfigMap only)`);
+      return decoded;
+    }
     if (req.body.trim() === '') throw kubeErrors.badRequest('the request body is empty');
     try {
       return /yaml/.test(req.contentType) ? parseYaml(req.body) : JSON.parse(req.body);

@@ -30,11 +30,11 @@ export interface ServerOptions {
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
 const CONTROL_PREFIX = '/_emulator/';
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -98,7 +98,7 @@ export class ClusterServer {
     try {
       if (path.startsWith(CONTROL_PREFIX)) {
         if (this.options.controlToken && bearer(req) !== this.options.controlToken) throw kubeErrors.unauthorized('control token required');
-        send(res, await this.options.control(method, path, url.searchParams, await readBody(req)));
+        send(res, await this.options.control(method, path, url.searchParams, (await readBody(req)).toString('utf8')));
         return;
       }
       const decision = this.options.faults.decide(method, path);
@@ -110,7 +110,7 @@ export class ClusterServer {
         const result = await this.options.authenticate(token);
         if (!result.ok) throw kubeErrors.unauthorized(`Unauthorized: ${result.reason}`);
       }
-      const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+      const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
       this.route(req, res, method, path, url.searchParams, body);
     } catch (e) {
       if (e instanceof StatusError) send(res, { status: e.status.code, body: e.status, headers: e.headers });
@@ -119,7 +119,7 @@ export class ClusterServer {
     }
   }
 
-  private route(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string, query: URLSearchParams, body: string): void {
+  private route(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string, query: URLSearchParams, body: Buffer): void {
     const { api } = this.options;
     const registry = api.registry;
     const ok = (b: unknown): void => send(res, { status: 200, body: b });
@@ -193,7 +193,7 @@ export class ClusterServer {
       method, resource, ...(namespace !== undefined ? { namespace } : {}), ...(name !== undefined ? { name } : {}),
       ...(subresource !== undefined ? { subresource } : {}), query,
       contentType: req.headers['content-type'] ?? '', ...(req.headers.accept ? { accept: req.headers.accept } : {}),
-      ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}), body,
+      ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}), body: body.toString('utf8'), rawBody: body,
     }));
   }
 

@@ -216,6 +216,15 @@ describe('reference walkthrough with kubectl', () => {
     expect(block.stderr).toContain('spec.blockSize: Invalid value: 30: Block size cannot be changed');
   });
 
+  itKubectl('kubectl create namespace / configmap (protobuf request bodies)', async () => {
+    expect(await ok(['create', 'namespace', 'demo'])).toContain('namespace/demo created');
+    expect(await ok(['create', 'configmap', 'cfg', '-n', 'demo', '--from-literal=a=b'])).toContain('configmap/cfg created');
+    expect(JSON.parse(await ok(['get', 'configmap', 'cfg', '-n', 'demo', '-o', 'json'])).data).toEqual({ a: 'b' });
+    const ns = JSON.parse(await ok(['get', 'namespace', 'demo', '-o', 'json'])) as { metadata: Record<string, unknown>; status: { phase: string } };
+    expect(ns.metadata.generateName).toBeUndefined();
+    expect(ns.status.phase).toBe('Active');
+  });
+
   itKubectl('kubectl get of a missing object says NotFound', async () => {
     const r = await k.run(['get', 'ippool', 'nope']);
     expect(r.status).toBe(1);
