@@ -4,3 +4,4 @@ import './health';
 import './openapi';
 import './tenants';
 import '../orchestrations';
+import './cluster-events';

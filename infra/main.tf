@@ -153,6 +153,7 @@ module "app_access" {
   route_server_id       = module.route_server.id
   firewall_policy_id    = module.firewall.policy_id
   cluster_ids           = { for k, c in module.aks : k => c.id }
+  aks_subnet_ids        = { for k, s in module.spoke_network : k => s.aks_subnet_id }
   aks_builtin_role      = var.aks_builtin_role
   event_topic_id        = module.app_events_topic.id
 }

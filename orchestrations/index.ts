@@ -4,3 +4,5 @@ import './activities/registry-steps';
 import './activities/gateway-steps';
 import './activities/firewall-steps';
 import './activities/route-steps';
+import './cluster-bootstrap';
+import './activities/bootstrap-steps';

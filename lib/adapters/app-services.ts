@@ -10,6 +10,8 @@ import { RouteServer } from './network/route-server';
 import { FirewallPolicy } from './network/firewall-policy';
 import { resolveClusterEndpoint } from './kubernetes/cluster-access';
 import { connectCluster, type ClusterClient } from './kubernetes/cluster-client';
+import { subnetPrefix } from './network/subnets';
+import { withRetries } from './retry';
 import { eventGridPublisher, noTopicPublisher, type EventPublisher } from './event-publisher';
 
 /**
@@ -26,6 +28,9 @@ export interface AppServices {
   routeServer: RouteServer;
   firewallPolicy: FirewallPolicy;
   cluster(name: string): Promise<ClusterClient>;
+  /** The AKS view of a cluster: is it usable, and which subnet do its nodes live in. */
+  aksCluster(name: string): Promise<{ provisioningState: string; powerState?: string; subnetId?: string }>;
+  subnetPrefix(subnetId: string): Promise<string>;
   events: EventPublisher;
 }
 
@@ -76,6 +81,11 @@ async function build(config: Config): Promise<AppServices> {
       const endpoint = await resolveClusterEndpoint(aks, config.aksResourceGroup, name);
       return connectCluster(endpoint, credential, config.kubeTokenScope);
     },
+    async aksCluster(name) {
+      const c = await withRetries(`get AKS cluster ${name}`, () => aks.managedClusters.get(config.aksResourceGroup, name));
+      return { provisioningState: c.provisioningState ?? 'Unknown', powerState: c.powerState?.code, subnetId: c.agentPoolProfiles?.find((p) => p.vnetSubnetID)?.vnetSubnetID };
+    },
+    subnetPrefix: (subnetId) => subnetPrefix(network, subnetId),
     events: config.eventGridTopicEndpoint ? eventGridPublisher(config.eventGridTopicEndpoint, credential) : noTopicPublisher,
   };
 }

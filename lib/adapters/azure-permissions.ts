@@ -36,6 +36,18 @@ export const armPermissions: ReadonlyArray<ArmPermission> = [
     source: NETWORKING,
   },
   {
+    // Stale route-reflector connections after a node pool roll (cluster bootstrap).
+    action: 'Microsoft.Network/virtualHubs/bgpConnections/delete',
+    calledBy: 'NetworkManagementClient.virtualHubBgpConnection.beginDeleteAndWait',
+    source: NETWORKING,
+  },
+  {
+    // The AKS node subnet's prefix: its gateway is the route reflectors' next hop to Route Server.
+    action: 'Microsoft.Network/virtualNetworks/subnets/read',
+    calledBy: 'NetworkManagementClient.subnets.get',
+    source: NETWORKING,
+  },
+  {
     // The POST .../bgpConnections/{conn}/learnedRoutes ("Gets virtualrouter learned routes").
     action: 'Microsoft.Network/virtualHubs/bgpConnections/learnedRoutes/action',
     calledBy: 'NetworkManagementClient.virtualHubBgpConnections.beginListLearnedRoutesAndWait',

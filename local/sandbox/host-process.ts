@@ -71,8 +71,8 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
       const exited = new Promise((r) => child.once('exit', r));
       child.kill(signal);
       let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 8000); })]);
-        clearTimeout(timer);
+      await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 8000); })]);
+      clearTimeout(timer);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import type { TokenCredential } from '@azure/core-auth';
 import { startAzurite, type Azurite } from '../azurite';
 import { startArmEmulator, type ArmEmulator } from '../emulators/arm';
 import type { ArmTimings } from '../emulators/arm/config';
 import { startKubeEmulator, type KubeEmulator, type TwinTimings } from '../emulators/kube';
 import { loadCertificateAuthority, createCertificateAuthority, type CertificateAuthority } from '../emulators/shared/tls';
-import { bootstrapCluster } from './bootstrap-cluster';
+import { clusterWrittenEvent, deliverAndAwaitBootstrap } from './cluster-event';
 import { startEventSink, type EventSink } from './event-sink';
 import { startHostProcess, type HostProcess } from './host-process';
 
@@ -19,8 +17,6 @@ export const REFERENCE = {
   firewallPolicy: 'hub-fw-policy',
   spokeResourceGroup: 'demo-spoke-networks',
   cluster: 'spoke1-aks',
-  calicoAsn: 63400,
-  subnetGateway: '10.1.0.1',
   egressSupernet: '10.99.0.0/16',
   aksServerAudience: '6dae42f8-4368-4678-94ff-3960e28e3630',
 } as const;
@@ -106,8 +102,9 @@ function kubeconfigYaml(cluster: string, server: string, caPem: string, token: s
 
 /**
  * Everything egress-pilot talks to, local: Azurite, the ARM emulator seeded with the reference hub,
- * the Kubernetes emulator with `spoke1-aks` (bootstrapped for BGP with Route Server), an Event Grid
- * topic stand-in, and the local Functions host running the app exactly as deployed.
+ * the Kubernetes emulator with `spoke1-aks`, an Event Grid topic stand-in, and the local Functions
+ * host running the app exactly as deployed. The cluster's BGP peering with Route Server is done by
+ * the app itself, from the Event Grid event AKS would send on creation.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const dir = path.resolve(options.dir);
@@ -156,21 +153,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const sandboxToken = arm.control.issueToken(REFERENCE.aksServerAudience, { lifetimeSeconds: 30 * 86400 });
     const kubeconfigPath = path.join(dir, `kubeconfig-${REFERENCE.cluster}.yaml`);
     writeFileSync(kubeconfigPath, kubeconfigYaml(REFERENCE.cluster, kubeUrl, ca.caCertPem, sandboxToken), { mode: 0o600 });
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath);
-    const credential: TokenCredential = {
-      getToken: async (scopes) => {
-        const scope = Array.isArray(scopes) ? scopes[0]! : (scopes as string);
-        return { token: arm.control.issueToken(scope.replace(/\/\.default$/, '')), expiresOnTimestamp: Date.now() + 3_000_000 };
-      },
-    };
-    await bootstrapCluster({
-      cluster: REFERENCE.cluster, kubeconfig: kc,
-      arm: { endpoint: arm.url, subscriptionId: arm.subscriptionId, caCertPem: ca.caCertPem, credential },
-      routeServer: { resourceGroup: REFERENCE.hubResourceGroup, name: REFERENCE.routeServer },
-      calicoAsn: REFERENCE.calicoAsn, subnetGateway: REFERENCE.subnetGateway, egressSupernet: REFERENCE.egressSupernet,
-    });
-
     const events = await startEventSink(ca.issue(['localhost'], ['127.0.0.1']), port('events'));
     stops.push(() => events.stop());
 
@@ -200,6 +182,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     let host = await startHostProcess({ appDir, port: port('host'), settingsFile, env: hostEnv, echo: options.echoHostLogs });
     const hostPort = host.port;
     stops.push(() => host.stop());
+    // The cluster "was just created": Event Grid tells the app, which peers it with Route Server.
+    await deliverAndAwaitBootstrap(host.baseUrl, masterKey, clusterWrittenEvent(arm.subscriptionId, REFERENCE.spokeResourceGroup, REFERENCE.cluster), REFERENCE.cluster);
 
     const info: SandboxInfo = {
       apiBaseUrl: `${host.baseUrl}/api`,

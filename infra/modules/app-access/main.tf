@@ -13,6 +13,7 @@ resource "azurerm_role_definition" "route_server" {
       "Microsoft.Network/virtualHubs/read",
       "Microsoft.Network/virtualHubs/bgpConnections/read",
       "Microsoft.Network/virtualHubs/bgpConnections/write",
+      "Microsoft.Network/virtualHubs/bgpConnections/delete",
       "Microsoft.Network/virtualHubs/bgpConnections/learnedRoutes/action",
     ]
     not_actions = []
@@ -52,6 +53,29 @@ resource "azurerm_role_definition" "aks" {
   }
 
   assignable_scopes = [var.aks_resource_group_id]
+}
+
+resource "azurerm_role_definition" "aks_subnet" {
+  name        = "${var.role_name_prefix} AKS subnet reader"
+  scope       = var.aks_resource_group_id
+  description = "egress-pilot: read an AKS node subnet's prefix (its gateway is the route reflectors' next hop towards Route Server)."
+
+  permissions {
+    actions = [
+      "Microsoft.Network/virtualNetworks/subnets/read",
+    ]
+    not_actions = []
+  }
+
+  assignable_scopes = [var.aks_resource_group_id]
+}
+
+resource "azurerm_role_assignment" "aks_subnet" {
+  for_each           = var.aks_subnet_ids
+  scope              = each.value
+  role_definition_id = azurerm_role_definition.aks_subnet.role_definition_resource_id
+  principal_id       = var.principal_id
+  principal_type     = "ServicePrincipal"
 }
 
 resource "azurerm_role_assignment" "route_server" {

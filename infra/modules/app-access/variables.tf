@@ -53,6 +53,11 @@ variable "cluster_ids" {
   description = "AKS cluster IDs keyed by spoke (scope of the AKS assignments)."
 }
 
+variable "aks_subnet_ids" {
+  type        = map(string)
+  description = "AKS node subnet IDs keyed by spoke (scope of the subnet reader assignments: the cluster bootstrap reads each subnet's prefix)."
+}
+
 variable "aks_builtin_role" {
   type        = string
   description = "Optional built-in Kubernetes data-plane role per cluster: none (default; ../../calico binds an exact ClusterRole), Azure Kubernetes Service RBAC Writer, or Azure Kubernetes Service RBAC Cluster Admin."

@@ -7,6 +7,14 @@ import type { ClusterEndpoint } from './cluster-access';
 /** The one field manager egress-pilot applies with, so ownership of every field it writes is clear. */
 export const fieldManager = 'egress-pilot';
 
+export interface ClusterNode {
+  name: string;
+  ip?: string;
+  zone?: string;
+  ready: boolean;
+  labels: Record<string, string>;
+}
+
 export interface GatewayPod {
   name: string;
   node?: string;
@@ -25,6 +33,9 @@ export interface ClusterClient {
   listPods(namespace: string, labelSelector: string): Promise<GatewayPod[]>;
   /** InternalIPs of the nodes labelled `route-reflector=true`: the nodes that peer with Route Server. */
   routeReflectorNodeIps(): Promise<string[]>;
+  listNodes(): Promise<ClusterNode[]>;
+  /** JSON merge patch of one object (labels on a node, a field of an object another owner manages). */
+  mergePatch(target: KubernetesObject, patch: Record<string, unknown>): Promise<void>;
 }
 
 /**
@@ -80,6 +91,21 @@ export async function connectCluster(endpoint: ClusterEndpoint, credential: Toke
         .map((n) => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address)
         .filter((ip): ip is string => typeof ip === 'string')
         .sort();
+    },
+    async listNodes() {
+      const nodes = await withRetries(`list nodes on ${endpoint.cluster}`, () => core.listNode(), retry);
+      return nodes.items.map((n) => ({
+        name: n.metadata?.name ?? '',
+        ip: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
+        zone: n.metadata?.labels?.['topology.kubernetes.io/zone'],
+        ready: n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+        labels: n.metadata?.labels ?? {},
+      }));
+    },
+    async mergePatch(target, patch) {
+      const { metadata, ...rest } = patch as { metadata?: Record<string, unknown> };
+      const body = { apiVersion: target.apiVersion, kind: target.kind, metadata: { ...target.metadata, ...metadata }, ...rest } as KubernetesObject;
+      await withRetries(label('patch', target), () => objects.patch(body, undefined, undefined, fieldManager, undefined, PatchStrategy.MergePatch), retry);
     },
   };
 }

@@ -60,4 +60,16 @@ export class RouteServer {
       () => this.network.virtualHubBgpConnection.beginCreateOrUpdateAndWait(this.ref.resourceGroup, this.ref.name, name, { peerIp, peerAsn }, { updateIntervalInMs: this.pollIntervalMs }),
       this.retry);
   }
+
+  /** Removes a BGP connection (a route reflector that is gone); one already removed counts as removed. */
+  async deleteConnection(name: string): Promise<void> {
+    await withRetries(`delete BGP connection ${name}`,
+      () => this.network.virtualHubBgpConnection.beginDeleteAndWait(this.ref.resourceGroup, this.ref.name, name, { updateIntervalInMs: this.pollIntervalMs }),
+      this.retry);
+  }
+
+  async connectionState(name: string): Promise<string> {
+    const c = await withRetries(`get BGP connection ${name}`, () => this.network.virtualHubBgpConnection.get(this.ref.resourceGroup, this.ref.name, name), this.retry);
+    return c.connectionState ?? 'Unknown';
+  }
 }

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * What Event Grid delivers when an AKS cluster is created: a `ResourceWriteSuccess` from the
+ * resource group's system topic (shape of reference/azure/examples/eventgrid/ResourceWriteSuccess.json).
+ * The sandbox posts it to the host's Event Grid webhook, as Event Grid would.
+ */
+export function clusterWrittenEvent(subscriptionId: string, resourceGroup: string, cluster: string) {
+  const resourceUri = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${cluster}`;
+  return {
+    id: randomUUID(),
+    topic: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`,
+    subject: resourceUri,
+    eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+    eventTime: new Date().toISOString(),
+    dataVersion: '2',
+    metadataVersion: '1',
+    data: {
+      authorization: { scope: resourceUri, action: 'Microsoft.ContainerService/managedClusters/write', evidence: { role: 'Owner' } },
+      correlationId: randomUUID(),
+      resourceProvider: 'Microsoft.ContainerService',
+      resourceUri,
+      operationName: 'Microsoft.ContainerService/managedClusters/write',
+      status: 'Succeeded',
+      subscriptionId,
+    },
+  };
+}
+
+/** Delivers one event to the Functions host's Event Grid webhook, then waits for the bootstrap to finish. */
+export async function deliverAndAwaitBootstrap(hostBaseUrl: string, masterKey: string, event: ReturnType<typeof clusterWrittenEvent>, cluster: string, timeoutMs = 120_000): Promise<void> {
+  const delivered = await fetch(`${hostBaseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+    body: JSON.stringify([event]),
+  });
+  if (!delivered.ok) throw new Error(`Event Grid delivery to clusterEvents failed: ${delivered.status} ${await delivered.text()}`);
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const res = await fetch(`${hostBaseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(`cluster:${cluster}`)}?code=${masterKey}`);
+    if (res.status === 200 || res.status === 202) {
+      const status = (await res.json()) as { runtimeStatus?: string; output?: { phase?: string; error?: string }; customStatus?: unknown };
+      last = JSON.stringify(status.customStatus ?? status);
+      if (status.runtimeStatus === 'Completed') {
+        if (status.output?.phase === 'Ready') return;
+        throw new Error(`cluster bootstrap of ${cluster} failed: ${status.output?.error ?? last}`);
+      }
+      if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated') throw new Error(`cluster bootstrap of ${cluster} ${status.runtimeStatus}: ${last}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`cluster bootstrap of ${cluster} not done within ${timeoutMs} ms: ${last}`);
+}

@@ -1,0 +1,80 @@
+import { appServices } from '../../lib/adapters/app-services';
+import { PermanentError } from '../../lib/adapters/errors';
+import { chooseRouteReflectors, planRouteServerConnections, subnetGateway } from '../../lib/domain/bootstrap/route-reflectors';
+import { checkCapacity } from '../../lib/domain/capacity';
+import { clusterObjectsInApplyOrder, renderClusterManifests } from '../../lib/domain/calico-manifests';
+import { clusterObjectNames } from '../../lib/domain/names';
+import { registerActivity } from '../activity-outcome';
+import type { ClusterReadiness, RouteReflector, SessionProgress } from '../bootstrap-input';
+
+const reflectorLabel = clusterObjectNames.routeReflectorLabel;
+
+/** AKS says whether the cluster can be talked to: only Succeeded and not stopped (NOTES.md §4). */
+registerActivity('readClusterReadiness', async (cluster: string): Promise<ClusterReadiness> => {
+  const state = await (await appServices()).aksCluster(cluster);
+  if (state.powerState === 'Stopped') return { complete: false, detail: `cluster ${cluster} is stopped` };
+  if (['Failed', 'Canceled'].includes(state.provisioningState)) throw new PermanentError(`cluster ${cluster} is ${state.provisioningState}`);
+  return { complete: state.provisioningState === 'Succeeded', detail: `provisioningState ${state.provisioningState}` };
+});
+
+/**
+ * Labels the route reflectors, then applies BGPConfiguration, the route-reflector and Route Server
+ * peers, the export filter and Felix egress IP support by server-side apply, and stops the default
+ * pool's export. Node labels and the default pool are patched: those objects belong to AKS/Calico.
+ */
+registerActivity('applyClusterBgp', async (cluster: string): Promise<{ routeReflectors: RouteReflector[] }> => {
+  const services = await appServices();
+  const aks = await services.aksCluster(cluster);
+  if (!aks.subnetId) throw new PermanentError(`cluster ${cluster} has no agent pool subnet (vnetSubnetID): egress-pilot needs a BYO VNet to peer with Route Server`);
+  const gateway = subnetGateway(await services.subnetPrefix(aks.subnetId));
+  const [ips, asn] = [await services.routeServer.instanceIps(), await services.routeServer.asn()];
+  if (ips.length !== 2) throw new PermanentError(`Route Server has ${ips.length} instance IPs; expected 2`);
+  const client = await services.cluster(cluster);
+  const nodes = await client.listNodes();
+  const chosen = chooseRouteReflectors(nodes.filter((n) => n.ip).map((n) => ({
+    name: n.name, ip: n.ip!, zone: n.zone, ready: n.ready, reflector: n.labels[reflectorLabel.key] === reflectorLabel.value,
+  })));
+  if (chosen.length === 0) throw new Error(`cluster ${cluster} has no ready node to act as route reflector`);
+  for (const node of nodes) {
+    const wanted = chosen.some((c) => c.name === node.name);
+    const has = node.labels[reflectorLabel.key] === reflectorLabel.value;
+    if (wanted !== has) {
+      await client.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: node.name } }, { metadata: { labels: { [reflectorLabel.key]: wanted ? reflectorLabel.value : null } } });
+    }
+  }
+  const manifests = renderClusterManifests({
+    calicoAsn: services.config.calicoAsn, routeServerAsn: asn ?? services.config.routeServerAsn, routeServerIps: [ips[0]!, ips[1]!],
+    subnetGateway: gateway, egressSupernet: services.config.egressSupernet,
+  });
+  await client.apply(clusterObjectsInApplyOrder(manifests));
+  const { target, patch } = manifests.defaultPoolPatch;
+  await client.mergePatch({ apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.name } }, patch);
+  return { routeReflectors: chosen.map((n) => ({ name: n.name, ip: n.ip })) };
+});
+
+/** Route Server peers with exactly the route reflectors: missing connections made, stale ones removed. */
+registerActivity('connectRouteServer', async (input: { cluster: string; reflectorIps: string[] }) => {
+  const services = await appServices();
+  const existing = await services.routeServer.connections();
+  const plan = planRouteServerConnections(input.cluster, input.reflectorIps, existing);
+  const capacity = checkCapacity({
+    routeBudgetPerPeer: services.config.routeBudgetPerPeer, clusterTenants: [], candidate: { replicas: 0, prefixLength: 31 },
+    routeServerPeers: { existing: existing.length - plan.remove.length, adding: plan.create.length },
+  });
+  if (!capacity.ok) throw new PermanentError(capacity.violations.map((v) => v.message).join('; '));
+  for (const c of plan.create) await services.routeServer.ensureConnection(c.name, c.peerIp, services.config.calicoAsn);
+  for (const name of plan.remove) await services.routeServer.deleteConnection(name);
+  const connections = (await services.routeServer.connections())
+    .filter((c) => input.reflectorIps.includes(c.peerIp)).map((c) => c.name).sort();
+  return { connections, created: plan.create.map((c) => c.name), removed: plan.remove };
+});
+
+registerActivity('readBgpSessions', async (input: { connections: string[] }): Promise<SessionProgress> => {
+  const services = await appServices();
+  const states = await Promise.all(input.connections.map(async (name) => [name, await services.routeServer.connectionState(name)] as const));
+  const waiting = states.filter(([, s]) => s !== 'Connected');
+  return {
+    complete: waiting.length === 0 && states.length > 0,
+    detail: waiting.length === 0 ? `${states.length} BGP sessions Connected` : `waiting for ${waiting.map(([n, s]) => `${n} (${s})`).join(', ')}`,
+  };
+});

@@ -1,0 +1,21 @@
+/** Input of the cluster bootstrap; settings travel in the input so replays see the same values. */
+export interface BootstrapInput {
+  cluster: string;
+  reason: string;
+  timing: { deadlineSeconds: number; pollInitialSeconds: number; pollMaxSeconds: number };
+}
+
+export interface ClusterReadiness {
+  complete: boolean;
+  detail: string;
+}
+
+export interface RouteReflector {
+  name: string;
+  ip: string;
+}
+
+export interface SessionProgress {
+  complete: boolean;
+  detail: string;
+}

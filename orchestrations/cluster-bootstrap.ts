@@ -1,0 +1,72 @@
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import { currentStep, failStep, startStep, succeedStep, noteStep, type Step } from '../lib/domain/lifecycle/progress';
+import { transientRetry, type Outcome } from './activity-outcome';
+import type { BootstrapInput, ClusterReadiness, RouteReflector, SessionProgress } from './bootstrap-input';
+
+class StepFailed extends Error {}
+type Gen<T> = Generator<Task, T, unknown>;
+
+const stepNames = ['waitForCluster', 'applyClusterBgp', 'connectRouteServer', 'waitForSessions'] as const;
+
+/**
+ * Cluster bootstrap / re-sync, started by Event Grid when an AKS cluster is written or a node pool
+ * rolled: the walkthrough's step 3 done for you. Wait until AKS says the cluster is usable, apply
+ * the Calico BGP set-up with route reflectors, peer Route Server with exactly those reflectors,
+ * and wait until every session is Connected. Every step is idempotent, so events may repeat.
+ */
+export const clusterBootstrap: OrchestrationHandler = function* (context: OrchestrationContext): Gen<unknown> {
+  const input = context.df.getInput<BootstrapInput>();
+  const retry = transientRetry();
+  const now = (): string => context.df.currentUtcDateTime.toISOString();
+  let steps: Step[] = stepNames.map((name) => ({ name, state: 'Pending' }));
+  let reflectors: RouteReflector[] = [];
+  const status = (error?: string): void => context.df.setCustomStatus({ cluster: input.cluster, reason: input.reason, step: currentStep(steps), steps, routeReflectors: reflectors, error });
+
+  function* call<T>(activity: string, activityInput: unknown): Gen<T> {
+    const outcome = (yield context.df.callActivityWithRetry(activity, retry, activityInput)) as Outcome<T>;
+    if (!outcome.ok) throw new StepFailed(outcome.error);
+    return outcome.value;
+  }
+
+  function* poll<T extends { complete: boolean; detail: string }>(step: string, activity: string, activityInput: unknown): Gen<T> {
+    const deadline = context.df.currentUtcDateTime.getTime() + input.timing.deadlineSeconds * 1000;
+    let intervalMs = input.timing.pollInitialSeconds * 1000;
+    for (;;) {
+      const progress = yield* call<T>(activity, activityInput);
+      if (progress.complete) return progress;
+      const nowMs = context.df.currentUtcDateTime.getTime();
+      if (nowMs >= deadline) throw new StepFailed(`not done within ${input.timing.deadlineSeconds}s: ${progress.detail}`);
+      steps = noteStep(steps, step, progress.detail);
+      status();
+      yield context.df.createTimer(new Date(Math.min(deadline, nowMs + intervalMs)));
+      intervalMs = Math.min(intervalMs * 2, input.timing.pollMaxSeconds * 1000);
+    }
+  }
+
+  function* run<T>(step: string, work: () => Gen<T>, describe: (value: T) => string): Gen<T> {
+    steps = startStep(steps, step, now());
+    status();
+    const value = yield* work();
+    steps = succeedStep(steps, step, now(), describe(value));
+    return value;
+  }
+
+  try {
+    yield* run('waitForCluster', () => poll<ClusterReadiness>('waitForCluster', 'readClusterReadiness', input.cluster), (r) => r.detail);
+    reflectors = (yield* run('applyClusterBgp', () => call<{ routeReflectors: RouteReflector[] }>('applyClusterBgp', input.cluster),
+      (r) => `route reflectors ${r.routeReflectors.map((n) => `${n.name} (${n.ip})`).join(', ')}`)).routeReflectors;
+    const peering = yield* run('connectRouteServer', () => call<{ connections: string[]; created: string[]; removed: string[] }>('connectRouteServer', { cluster: input.cluster, reflectorIps: reflectors.map((r) => r.ip) }),
+      (r) => `${r.connections.length} connections (${r.created.length} created, ${r.removed.length} removed)`);
+    yield* run('waitForSessions', () => poll<SessionProgress>('waitForSessions', 'readBgpSessions', { connections: peering.connections }), (r) => r.detail);
+    status();
+    return { phase: 'Ready', routeReflectors: reflectors, connections: peering.connections };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    steps = failStep(steps, currentStep(steps) ?? 'waitForCluster', now(), reason);
+    status(reason);
+    return { phase: 'Failed', error: reason };
+  }
+};
+
+df.app.orchestration('clusterBootstrap', clusterBootstrap);

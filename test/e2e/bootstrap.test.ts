@@ -1,0 +1,78 @@
+import { routeServerConnectionName } from '../../lib/domain/names';
+import { clusterWrittenEvent } from '../../local/sandbox/cluster-event';
+import { cloudClients, fastSandbox } from './support';
+
+/** The cluster bootstrap the sandbox triggers through Event Grid, and a re-sync after a node pool roll. */
+describe('cluster bootstrap from Event Grid', () => {
+  let sandbox: Awaited<ReturnType<typeof fastSandbox>>;
+  let cloud: ReturnType<typeof cloudClients>;
+
+  beforeAll(async () => {
+    sandbox = await fastSandbox();
+    cloud = cloudClients(sandbox);
+  }, 120_000);
+  afterAll(async () => { await sandbox?.cleanup(); });
+
+  const connections = async () => {
+    const found: Array<{ name: string; peerIp: string; state: string }> = [];
+    for await (const c of cloud.network.virtualHubBgpConnections.list('demo-hub-network', 'hub-rs')) found.push({ name: c.name!, peerIp: c.peerIp!, state: c.connectionState! });
+    return found.sort((a, b) => a.name.localeCompare(b.name));
+  };
+  const reflectorNodes = async () => (await cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.metadata!.name!).sort();
+
+  it('labels two route reflectors in different zones, applies the BGP set-up and peers Route Server with them', async () => {
+    const nodes = (await cloud.core.listNode()).items;
+    const reflectors = nodes.filter((n) => n.metadata?.labels?.['route-reflector'] === 'true');
+    expect(reflectors).toHaveLength(2);
+    expect(new Set(reflectors.map((n) => n.metadata?.labels?.['topology.kubernetes.io/zone'])).size).toBe(2);
+    const ips = reflectors.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
+    expect(await connections()).toEqual(ips.map((ip) => ({ name: routeServerConnectionName('spoke1-aks', ip), peerIp: ip, state: 'Connected' })).sort((a, b) => a.name.localeCompare(b.name)));
+
+    const bgp = await cloud.kube.read({ apiVersion: 'projectcalico.org/v3', kind: 'BGPConfiguration', metadata: { name: 'default' } }) as { spec?: { asNumber?: number; nodeToNodeMeshEnabled?: boolean } };
+    expect(bgp.spec).toMatchObject({ asNumber: 63400, nodeToNodeMeshEnabled: false });
+    const peer = await cloud.kube.read({ apiVersion: 'projectcalico.org/v3', kind: 'BGPPeer', metadata: { name: 'azure-route-server-a' } }) as { spec?: Record<string, unknown> };
+    // reachableBy is the AKS subnet's gateway, read from the subnet the agent pool names.
+    expect(peer.spec).toMatchObject({ peerIP: '10.0.1.4', asNumber: 65515, reachableBy: '10.1.0.1', keepOriginalNextHop: true });
+    const pool = await cloud.kube.read({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'default-ipv4-ippool' } }) as { spec?: { disableBGPExport?: boolean } };
+    expect(pool.spec?.disableBGPExport).toBe(true);
+  });
+
+  it('re-syncs after a node pool roll: a replaced reflector is swapped and its stale connection removed', async () => {
+    const before = await reflectorNodes();
+    const gone = before[0]!;
+    await cloud.core.deleteNode({ name: gone });
+    await cloud.core.createNode({ body: {
+      metadata: { name: 'aks-nodepool1-12345678-vmss000009', labels: { 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': '1', 'kubernetes.io/hostname': 'aks-nodepool1-12345678-vmss000009' } },
+      status: { addresses: [{ type: 'InternalIP', address: '10.1.0.13' }], conditions: [{ type: 'Ready', status: 'True' }] },
+    } });
+    const subject = clusterWrittenEvent(sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks').subject;
+    const event = { id: 'roll-1', subject, eventType: 'Microsoft.ContainerService.NodePoolRollingSucceeded', eventTime: new Date().toISOString(), dataVersion: '1', data: { nodePoolName: 'nodepool1' } };
+    const res = await fetch(`${sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
+    });
+    expect(res.ok).toBe(true);
+    const deadline = Date.now() + 60_000;
+    let after: string[] = [];
+    let conns: Awaited<ReturnType<typeof connections>> = [];
+    while (Date.now() < deadline) {
+      after = await reflectorNodes();
+      conns = await connections();
+      if (!after.includes(gone) && after.length === 2 && conns.length === 2 && conns.every((c) => c.state === 'Connected')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(after).toHaveLength(2);
+    expect(after).not.toContain(gone);
+    expect(conns).toHaveLength(2);
+    expect(conns.every((c) => c.state === 'Connected')).toBe(true);
+    const reflectorIps = (await cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
+    expect(conns.map((c) => c.peerIp).sort()).toEqual(reflectorIps);
+  }, 120_000);
+
+  it('ignores events about other resources', async () => {
+    const event = { id: 'x', subject: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: { operationName: 'Microsoft.Storage/storageAccounts/write' } };
+    const res = await fetch(`${sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
+    });
+    expect(res.ok).toBe(true);
+  });
+});
