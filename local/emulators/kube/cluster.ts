@@ -31,6 +31,8 @@ export interface ClusterOptions {
   zones?: string[];
   /** The default pod pool; false = none. Default default-ipv4-ippool 10.244.0.0/16, blockSize 26. */
   defaultPool?: { name?: string; cidr?: string; blockSize?: number } | false;
+  /** Calico IPAM strictAffinity (no borrowing from other nodes' blocks). Default false, as Calico's IPv4 default. */
+  strictAffinity?: boolean;
 }
 
 export const CLUSTER_DEFAULTS = {
@@ -99,7 +101,10 @@ export class EmulatedCluster {
     const zones = options.zones ?? CLUSTER_DEFAULTS.zones;
     const pool = options.defaultPool === false ? undefined : { ...CLUSTER_DEFAULTS.defaultPool, ...(options.defaultPool ?? {}) };
     this.seed(options, zones, pool);
-    this.twin = new CalicoTwin(options.name, this.store, runtime.registry, { ...DEFAULT_TIMINGS, ...(runtime.timings ?? {}) }, pool?.name ?? CLUSTER_DEFAULTS.defaultPool.name, now);
+    this.twin = new CalicoTwin(options.name, this.store, runtime.registry, {
+      timings: { ...DEFAULT_TIMINGS, ...(runtime.timings ?? {}) }, defaultPoolName: pool?.name ?? CLUSTER_DEFAULTS.defaultPool.name,
+      strictAffinity: options.strictAffinity ?? false, now,
+    });
     this.workloads = new WorkloadSimulator(this.store, runtime.registry, this.twin, this.twin.timings, now);
     this.server = new ClusterServer({
       api: this.api, faults: this.faults, control: (m, p, q, b) => this.control(m, p, q, b),

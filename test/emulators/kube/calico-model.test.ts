@@ -32,9 +32,20 @@ describe('IPAM', () => {
     expect(ipam.blockList().map((b) => b.cidr)).toEqual(['10.99.0.0/31']);
   });
 
-  it('property: addresses are unique, inside the pool, in a block affine to the requesting node', () => {
+  it('borrows from another node\'s block when no block is free, unless strictAffinity', () => {
+    const one = { ...pool, cidr: '10.99.0.0/31' };
+    const ipam = new Ipam();
+    expect(ipam.assign(one, 'n1', 'a')).toBe('10.99.0.0');
+    expect(ipam.assign(one, 'n2', 'b')).toBe('10.99.0.1');
+    expect(ipam.blockList()).toEqual([{ cidr: '10.99.0.0/31', pool: 'p', node: 'n1', allocations: { '10.99.0.0': 'a', '10.99.0.1': 'b' }, borrowed: [{ ip: '10.99.0.1', node: 'n2' }] }]);
+    const strict = new Ipam(true);
+    strict.assign(one, 'n1', 'a');
+    expect(strict.assign(one, 'n2', 'b')).toBeUndefined();
+  });
+
+  it('property (strictAffinity): addresses are unique, inside the pool, in a block affine to the requesting node', () => {
     fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom('n1', 'n2', 'n3'), fc.boolean()), { maxLength: 40 }), (ops) => {
-      const ipam = new Ipam();
+      const ipam = new Ipam(true);
       const live = new Map<string, { ip: string; node: string }>();
       ops.forEach(([node, release], i) => {
         if (release && live.size > 0) {

@@ -198,13 +198,21 @@ describe('scaling and deletion', () => {
     expect(Object.keys(routes['10.0.1.4']!)).toHaveLength(2);
   });
 
-  it('a gateway whose pool is full leaves the extra pod Pending with the reason', async () => {
+  it('a full pool: a pod on another node borrows an address (advertised as a /32 by its node); then Pending with the reason', async () => {
     await core.createNamespace({ body: { metadata: { name: 'small-egw' } } });
-    await apply({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'small-pool' }, spec: { cidr: '10.98.0.0/30', blockSize: 31, nodeSelector: '!all()' } });
+    // One /31 block (two addresses) inside the exported egress range.
+    await apply({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'small-pool' }, spec: { cidr: '10.99.0.64/31', blockSize: 31, nodeSelector: '!all()' } });
     await apply({ ...gateway('small', 3), spec: { ...gateway('small', 3).spec, template: { metadata: { labels: { tenant: 'small-egw' } } } } });
     const pods = await gatewayPods('small');
-    expect(pods.map((p) => Boolean(p.status?.podIP)).sort()).toEqual([false, true, true]);
+    const addressed = pods.filter((p) => p.status?.podIP).sort((a, b) => a.status!.podIP!.localeCompare(b.status!.podIP!));
+    expect(addressed.map((p) => p.status?.podIP)).toEqual(['10.99.0.64', '10.99.0.65']);
     expect(pods.find((p) => !p.status?.podIP)?.status?.conditions?.[0]?.reason).toBe('IPAMFailed');
+    const block = cluster().twin.blocks().find((b) => b.pool === 'small-pool')!;
+    expect(block.node).toBe(addressed[0]!.spec!.nodeName);
+    expect(block.borrowed).toEqual([{ ip: '10.99.0.65', node: addressed[1]!.spec!.nodeName }]);
+    const routes = advertised(cluster().twin.bgpSessions())['10.0.1.4']!;
+    expect(routes['10.99.0.64/31']).toBe(addressed[0]!.status!.hostIP);
+    expect(routes['10.99.0.65/32']).toBe(addressed[1]!.status!.hostIP);
   });
 });
 

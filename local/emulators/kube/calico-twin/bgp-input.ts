@@ -61,7 +61,8 @@ export function readBgpInput(store: ObjectStore, k: BgpKinds, blocks: BlockInfo[
     nodes: store.list(k.node).map((n) => ({ name: String(metadataOf(n).name), ip: nodeIp(n), labels: stringMap(metadataOf(n).labels) })),
     peers: store.list(k.peer).map(peerSpec),
     pools: store.list(k.pool).map((p) => ({ name: String(metadataOf(p).name), cidr: String(getIn(p, ['spec', 'cidr']) ?? ''), disableBGPExport: getIn(p, ['spec', 'disableBGPExport']) === true })),
-    blocks: blocks.map((b) => ({ cidr: b.cidr, pool: b.pool, node: b.node })),
+    // Borrowed addresses are advertised as /32s by the node whose workload uses them.
+    blocks: blocks.flatMap((b) => [{ cidr: b.cidr, pool: b.pool, node: b.node }, ...b.borrowed.map((x) => ({ cidr: `${x.ip}/32`, pool: b.pool, node: x.node }))]),
     filters,
   };
 }

@@ -48,8 +48,20 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+export interface CalicoTwinOptions {
+  timings?: TwinTimings;
+  /** Name of the default pod IPPool whose blocks every node holds. */
+  defaultPoolName?: string;
+  /** Calico IPAMConfig strictAffinity: when true, never borrow addresses from other nodes' blocks. Default false. */
+  strictAffinity?: boolean;
+  now?: () => Date;
+}
+
 export class CalicoTwin {
-  private readonly ipam = new Ipam();
+  private readonly ipam: Ipam;
+  readonly timings: TwinTimings;
+  readonly defaultPoolName: string;
+  private readonly now: () => Date;
   private readonly k: ReturnType<typeof kinds>;
   private readonly readyTimers = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribe: () => void;
@@ -60,14 +72,11 @@ export class CalicoTwin {
   private readonly bgpListeners = new Set<(sessions: BgpSession[]) => void>();
   private lastBgp = '';
 
-  constructor(
-    readonly clusterName: string,
-    private readonly store: ObjectStore,
-    registry: ResourceRegistry,
-    readonly timings: TwinTimings = DEFAULT_TIMINGS,
-    readonly defaultPoolName = 'default-ipv4-ippool',
-    private readonly now: () => Date = () => new Date(),
-  ) {
+  constructor(readonly clusterName: string, private readonly store: ObjectStore, registry: ResourceRegistry, options: CalicoTwinOptions = {}) {
+    this.timings = options.timings ?? DEFAULT_TIMINGS;
+    this.defaultPoolName = options.defaultPoolName ?? 'default-ipv4-ippool';
+    this.now = options.now ?? (() => new Date());
+    this.ipam = new Ipam(options.strictAffinity ?? false);
     this.k = kinds(registry);
     const watched = new Set([this.k.node, this.k.pod, this.k.egw, this.k.pool]);
     const bgpInputs = new Set([this.k.node, this.k.pod, this.k.pool, this.k.bgpConfig, this.k.peer, this.k.filter]);

@@ -1,11 +1,18 @@
 /**
  * Calico IPAM, reduced to what the routes depend on: a pool is cut into blocks of `blockSize`; a block
  * is affine to one node; an address for a workload on node N comes from a block affine to N with room,
- * else from the lowest free block, which then becomes affine to N. Empty blocks are released.
- * Pure state, no I/O; addresses are IPv4 only.
+ * else from the lowest unclaimed block, which then becomes affine to N, else — unless strictAffinity —
+ * it is borrowed from another node's block (Calico then advertises it as a /32 from N).
+ * Empty blocks are released. Pure state, no I/O; addresses are IPv4 only.
  */
 export interface PoolInfo { name: string; cidr: string; blockSize: number; disabled: boolean }
-export interface BlockInfo { cidr: string; pool: string; node: string; allocations: Record<string, string> }
+export interface BlockInfo {
+  cidr: string; pool: string; node: string;
+  /** address → handle (namespace/pod) */
+  allocations: Record<string, string>;
+  /** addresses of this block used by workloads on other nodes */
+  borrowed: Array<{ ip: string; node: string }>;
+}
 
 export function ipToInt(ip: string): number {
   return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
@@ -32,7 +39,9 @@ export class Ipam {
   /** block cidr → block */
   private readonly blocks = new Map<string, { cidr: string; pool: string; node: string; base: number; size: number; allocations: Map<string, string> }>();
   /** handle (e.g. namespace/pod) → address */
-  private readonly handles = new Map<string, { ip: string; block: string }>();
+  private readonly handles = new Map<string, { ip: string; block: string; node: string }>();
+
+  constructor(private readonly strictAffinity = false) {}
 
   /** Returns the address for `handle` (existing, or newly assigned), or undefined when the pool is full. */
   assign(pool: PoolInfo, node: string, handle: string): string | undefined {
@@ -43,7 +52,7 @@ export class Ipam {
     const affine = [...this.blocks.values()].filter((b) => b.pool === pool.name && b.node === node).sort((a, b) => a.base - b.base);
     for (const b of affine) {
       const ip = this.freeAddress(b.base, b.size, b.allocations);
-      if (ip) return this.record(b.cidr, ip, handle, b.allocations);
+      if (ip) return this.record(b.cidr, ip, handle, b.allocations, node);
     }
     const { base, prefix } = parseCidr(pool.cidr);
     const count = 2 ** (pool.blockSize - prefix);
@@ -54,7 +63,13 @@ export class Ipam {
       const block = { cidr, pool: pool.name, node, base: blockBase, size: blockSize, allocations: new Map<string, string>() };
       this.blocks.set(cidr, block);
       const ip = this.freeAddress(blockBase, blockSize, block.allocations);
-      return ip ? this.record(cidr, ip, handle, block.allocations) : undefined;
+      return ip ? this.record(cidr, ip, handle, block.allocations, node) : undefined;
+    }
+    if (this.strictAffinity) return undefined;
+    const others = [...this.blocks.values()].filter((b) => b.pool === pool.name).sort((a, b) => a.base - b.base);
+    for (const b of others) {
+      const ip = this.freeAddress(b.base, b.size, b.allocations);
+      if (ip) return this.record(b.cidr, ip, handle, b.allocations, node);
     }
     return undefined;
   }
@@ -100,7 +115,13 @@ export class Ipam {
   }
 
   blockList(): BlockInfo[] {
-    return [...this.blocks.values()].sort((a, b) => a.base - b.base).map((b) => ({ cidr: b.cidr, pool: b.pool, node: b.node, allocations: Object.fromEntries(b.allocations) }));
+    return [...this.blocks.values()].sort((a, b) => a.base - b.base).map((b) => ({
+      cidr: b.cidr, pool: b.pool, node: b.node, allocations: Object.fromEntries(b.allocations),
+      borrowed: [...b.allocations].flatMap(([ip, handle]) => {
+        const user = this.handles.get(handle)?.node;
+        return user !== undefined && user !== b.node ? [{ ip, node: user }] : [];
+      }),
+    }));
   }
 
   private freeAddress(base: number, size: number, allocations: Map<string, string>): string | undefined {
@@ -111,9 +132,9 @@ export class Ipam {
     return undefined;
   }
 
-  private record(block: string, ip: string, handle: string, allocations: Map<string, string>): string {
+  private record(block: string, ip: string, handle: string, allocations: Map<string, string>, node: string): string {
     allocations.set(ip, handle);
-    this.handles.set(handle, { ip, block });
+    this.handles.set(handle, { ip, block, node });
     return ip;
   }
 }
