@@ -105,6 +105,12 @@ describe('BGP export', () => {
     expect(prefixes({ ...base, filters: { f: rules } })).toEqual(kept);
   });
 
+  it('a peer with its own localASNumber sees that AS in the path; a same-AS peer an empty path', () => {
+    const peers = (extra: object) => [base.peers[0]!, { ...base.peers[1]!, ...extra }];
+    expect(computeBgpSessions({ ...base, peers: peers({ localASNumber: 64000 }) })[0]!.routes[0]!.asPath).toBe('64000');
+    expect(computeBgpSessions({ ...base, peers: peers({ asNumber: 63400 }) })[0]!.routes[0]!.asPath).toBe('');
+  });
+
   it('a filter the peer does not list has no effect; disableBGPExport drops a pool', () => {
     expect(prefixes({ ...base, filters: { other: [{ action: 'Reject' }] } })).toHaveLength(3);
     expect(prefixes({ ...base, pools: [base.pools[0]!, { ...base.pools[1]!, disableBGPExport: true }] })).toEqual(['10.99.0.0/31']);

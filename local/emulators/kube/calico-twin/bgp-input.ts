@@ -27,6 +27,7 @@ function peerSpec(p: JsonObject): BgpPeerSpec {
     name: String(metadataOf(p).name),
     ...(str(s.peerIP) ? { peerIP: str(s.peerIP) } : {}),
     ...(num(s.asNumber) !== undefined ? { asNumber: num(s.asNumber) } : {}),
+    ...(num(s.localASNumber) !== undefined ? { localASNumber: num(s.localASNumber) } : {}),
     ...(str(s.node) ? { node: str(s.node) } : {}),
     ...(str(s.nodeSelector) ? { nodeSelector: str(s.nodeSelector) } : {}),
     ...(str(s.peerSelector) ? { peerSelector: str(s.peerSelector) } : {}),

@@ -14,7 +14,7 @@ export interface BgpRoute { prefix: string; nextHop: string; asPath: string }
 export interface BgpSession { nodeName: string; nodeIp: string; peerIp: string; peerAsn: number; peerName: string; routes: BgpRoute[] }
 
 export interface BgpNode { name: string; ip: string; labels: Record<string, string> }
-export interface BgpPeerSpec { name: string; peerIP?: string; asNumber?: number; node?: string; nodeSelector?: string; peerSelector?: string; keepOriginalNextHop?: boolean; nextHopMode?: string; filters?: string[] }
+export interface BgpPeerSpec { name: string; peerIP?: string; asNumber?: number; localASNumber?: number; node?: string; nodeSelector?: string; peerSelector?: string; keepOriginalNextHop?: boolean; nextHopMode?: string; filters?: string[] }
 export interface BgpFilterRule { action: string; cidr?: string; matchOperator?: string; prefixLength?: { min?: number; max?: number }; source?: string }
 export interface BgpInput {
   asNumber: number;
@@ -104,13 +104,14 @@ export function computeBgpSessions(input: BgpInput): BgpSession[] {
   for (const peer of input.peers) {
     if (!peer.peerIP) continue;
     const peerAsn = peer.asNumber ?? input.asNumber;
+    const localAsn = peer.localASNumber ?? input.asNumber;
     const keep = peer.keepOriginalNextHop === true || peer.nextHopMode === 'Keep';
     const filters = (peer.filters ?? []).map((f) => input.filters[f]).filter((f): f is BgpFilterRule[] => f !== undefined);
     for (const node of peerNodes(peer, input.nodes)) {
       const known = exportable.filter((b) => b.node === node.name || component.get(b.node) === component.get(node.name));
       const routes = known
         .filter((b) => exportAllowed(filters, b.cidr, b.node !== node.name))
-        .map((b) => ({ prefix: b.cidr, nextHop: keep ? (ipOf.get(b.node) ?? node.ip) : node.ip, asPath: peerAsn === input.asNumber ? '' : String(input.asNumber) }))
+        .map((b) => ({ prefix: b.cidr, nextHop: keep ? (ipOf.get(b.node) ?? node.ip) : node.ip, asPath: peerAsn === localAsn ? '' : String(localAsn) }))
         .sort((a, b) => parseCidr(a.prefix).base - parseCidr(b.prefix).base || parseCidr(a.prefix).prefix - parseCidr(b.prefix).prefix);
       sessions.push({ nodeName: node.name, nodeIp: node.ip, peerIp: peer.peerIP.split('/')[0] ?? peer.peerIP, peerAsn, peerName: peer.name, routes });
     }
