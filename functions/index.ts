@@ -5,3 +5,4 @@ import './openapi';
 import './tenants';
 import '../orchestrations';
 import './cluster-events';
+import './drift';

@@ -6,3 +6,5 @@ import './activities/firewall-steps';
 import './activities/route-steps';
 import './cluster-bootstrap';
 import './activities/bootstrap-steps';
+import './drift-check';
+import './activities/drift-steps';

@@ -6,6 +6,7 @@ import { azureCredential, containerServiceClient, networkClient, type ArmTarget 
 import { createRegistry, type Registry } from './registry';
 import { TenantProgressStore } from './status/tenant-progress-store';
 import { FirewallIntentStore } from './status/firewall-intents';
+import { DriftReportStore } from './status/drift-report-store';
 import { RouteServer } from './network/route-server';
 import { FirewallPolicy } from './network/firewall-policy';
 import { resolveClusterEndpoint } from './kubernetes/cluster-access';
@@ -23,6 +24,7 @@ export interface AppServices {
   registry: Registry<TenantSpec>;
   progress: TenantProgressStore;
   intents: FirewallIntentStore;
+  drift: DriftReportStore;
   /** The table that holds leases (one writer per firewall policy). */
   leases: TableClient;
   routeServer: RouteServer;
@@ -64,7 +66,8 @@ async function build(config: Config): Promise<AppServices> {
   const progressTable = table(config, `${config.registryTablePrefix}Progress`);
   const intentTable = table(config, `${config.registryTablePrefix}FirewallIntents`);
   const leaseTable = table(config, `${config.registryTablePrefix}Leases`);
-  await Promise.all([progressTable.createTable(), intentTable.createTable(), leaseTable.createTable()]);
+  const driftTable = table(config, `${config.registryTablePrefix}Drift`);
+  await Promise.all([progressTable.createTable(), intentTable.createTable(), leaseTable.createTable(), driftTable.createTable()]);
 
   const arm: ArmTarget = { subscriptionId: config.azureSubscriptionId, endpoint: config.armEndpoint, audience: config.armScope };
   const network = networkClient(arm, credential);
@@ -74,6 +77,7 @@ async function build(config: Config): Promise<AppServices> {
     registry,
     progress: new TenantProgressStore(progressTable),
     intents: new FirewallIntentStore(intentTable),
+    drift: new DriftReportStore(driftTable),
     leases: leaseTable,
     routeServer: new RouteServer(network, { resourceGroup: config.routeServerResourceGroup, name: config.routeServerName }),
     firewallPolicy: new FirewallPolicy(network, { resourceGroup: config.firewallPolicyResourceGroup, name: config.firewallPolicyName }),

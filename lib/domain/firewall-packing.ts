@@ -170,19 +170,27 @@ export function assignmentFromGroups(groups: ReadonlyArray<FirewallPolicyRuleCol
   return assignment;
 }
 
-/** Comparable form of a group: only what we write (no etag/size/state; empty lists dropped as Azure returns them). */
-function comparable(group: FirewallPolicyRuleCollectionGroup): string {
-  const strip = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(strip);
-    if (value !== null && typeof value === 'object')
+/**
+ * Canonical JSON of what we write, as Azure would echo it: undefined fields and empty lists dropped,
+ * keys sorted. Two values with the same canonical JSON are the same configuration.
+ */
+export function canonicalFirewallJson(value: unknown): string {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v !== null && typeof v === 'object')
       return Object.fromEntries(
-        Object.entries(value)
-          .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
-          .map(([k, v]) => [k, strip(v)]),
+        Object.entries(v)
+          .filter(([, x]) => x !== undefined && !(Array.isArray(x) && x.length === 0))
+          .map(([k, x]) => [k, strip(x)]),
       );
-    return value;
+    return v;
   };
-  return stableStringify(strip({ priority: group.priority, ruleCollections: group.ruleCollections ?? [] }));
+  return stableStringify(strip(value));
+}
+
+/** Comparable form of a group: only what we write (no etag/size/state). */
+function comparable(group: FirewallPolicyRuleCollectionGroup): string {
+  return canonicalFirewallJson({ priority: group.priority, ruleCollections: group.ruleCollections ?? [] });
 }
 
 /** What to PUT and DELETE to go from the deployed groups to the packed ones (foreign groups are never touched). */

@@ -68,6 +68,13 @@ export function parseFirewallCollectionName(name: string): (TenantRef & { kind: 
 /** A stable string key for a tenant (registry, maps, packing): `<cluster>/<name>`. "/" occurs in neither part. */
 export const tenantKey = ({ cluster, name }: TenantRef): string => `${cluster}/${name}`;
 
+/** Inverse of tenantKey. */
+export function parseTenantKey(key: string): TenantRef {
+  const slash = key.indexOf('/');
+  if (slash <= 0 || slash === key.length - 1) throw new Error(`"${key}" is not a tenant key (<cluster>/<name>)`);
+  return { cluster: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
 /** Cluster-wide Calico objects egress-pilot owns or patches (names from the reference walkthrough). */
 export const clusterObjectNames = {
   bgpConfiguration: 'default',

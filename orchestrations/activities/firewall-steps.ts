@@ -65,9 +65,9 @@ function writer(services: AppServices, log: (m: string) => void): FirewallWriter
   });
 }
 
-async function converge(tenant: TenantRef, state: 'open' | 'closed', fingerprint: string, log: (m: string) => void): Promise<FirewallIntent> {
+async function converge(tenant: TenantRef, state: 'open' | 'closed', fingerprint: string, log: (m: string) => void, force = false): Promise<FirewallIntent> {
   const services = await appServices();
-  await services.intents.want(tenant.cluster, tenant.name, state, fingerprint);
+  await services.intents.want(tenant.cluster, tenant.name, state, fingerprint, { force });
   try {
     return await writer(services, log).converge(tenant.cluster, tenant.name, CONVERGE_TIMEOUT_MS);
   } catch (error) {
@@ -77,12 +77,12 @@ async function converge(tenant: TenantRef, state: 'open' | 'closed', fingerprint
 }
 
 /** Puts the tenant's allow rules (source = its CIDR) into the policy, through the single writer. */
-registerActivity('openTenantFirewall', async (tenant: TenantRef, context): Promise<FirewallPlacement> => {
+registerActivity('openTenantFirewall', async (tenant: TenantRef & { force?: boolean }, context): Promise<FirewallPlacement> => {
   const record = await requireTenant(tenant);
   if (!record.cidr) throw new PermanentError(`tenant ${tenant.cluster}/${tenant.name} has no CIDR`);
   // The intent changes only when the rendered rules change, so a replay writes nothing.
   const fingerprint = stableStringify(renderTenantRuleCollections({ spec: record.spec, cidr: record.cidr }));
-  const intent = await converge(tenant, 'open', fingerprint, (m) => context.info(m));
+  const intent = await converge(tenant, 'open', fingerprint, (m) => context.info(m), tenant.force === true);
   return { ruleCollectionGroup: intent.ruleCollectionGroup ?? '', ruleCollections: intent.ruleCollections ?? [] };
 });
 

@@ -1,7 +1,7 @@
-import { appServices, type AppServices } from '../../lib/adapters/app-services';
-import type { ClusterClient } from '../../lib/adapters/kubernetes/cluster-client';
+import { appServices } from '../../lib/adapters/app-services';
+import { learnedRoutesOfCluster } from '../../lib/adapters/cluster-routes';
 import { checkCapacity } from '../../lib/domain/capacity';
-import { matchLearnedRoutes, ROUTE_SERVER_INSTANCES, routesInside, type ConnectionRoutes } from '../../lib/domain/expected-routes';
+import { matchLearnedRoutes, ROUTE_SERVER_INSTANCES, routesInside } from '../../lib/domain/expected-routes';
 import { assignmentFromGroups } from '../../lib/domain/firewall-packing';
 import { blockOf31 } from '../../lib/domain/lifecycle/gateway-blocks';
 import { ruleCollectionGroupSlot, tenantKey, tenantNames } from '../../lib/domain/names';
@@ -9,18 +9,6 @@ import { PermanentError } from '../../lib/adapters/errors';
 import { registerActivity } from '../activity-outcome';
 import type { RouteProgress, TenantRef, WithdrawalProgress } from '../lifecycle-input';
 import { requireTenant } from './registry-steps';
-
-/**
- * Learned routes of every BGP connection between Route Server and this cluster's route
- * reflectors (one call per connection: each lists both Route Server instances).
- */
-async function learnedFromCluster(services: AppServices, cluster: ClusterClient): Promise<{ learned: ConnectionRoutes[]; reflectors: string[]; connections: string[] }> {
-  const reflectors = await cluster.routeReflectorNodeIps();
-  const connections = (await services.routeServer.connections()).filter((c) => reflectors.includes(c.peerIp));
-  const learned: ConnectionRoutes[] = [];
-  for (const c of connections) learned.push({ connection: c.name, routes: await services.routeServer.learnedRoutes(c.name) });
-  return { learned, reflectors, connections: connections.map((c) => c.name) };
-}
 
 /**
  * Compares what Route Server learned with the /31 blocks the tenant's gateway pods hold right now.
@@ -35,7 +23,7 @@ registerActivity('readTenantRoutes', async (tenant: TenantRef): Promise<RoutePro
   const replicas = record.spec.gateway.replicas;
   const pods = (await cluster.listPods(names.namespace, `${names.gatewayLabel.key}=${names.gatewayLabel.value}`)).filter((p) => p.ready && p.ip);
   const expected = [...new Set(pods.map((p) => blockOf31(p.ip!)))].sort();
-  const { learned, connections } = await learnedFromCluster(services, cluster);
+  const { learned, connections } = await learnedRoutesOfCluster(services.routeServer, cluster);
   const report = matchLearnedRoutes({ supernet: services.config.egressSupernet, tenants: [{ tenant: tenantKey(tenant), cidr: record.cidr, replicas }], learned });
   const status = report.tenants[tenantKey(tenant)];
   const perInstance: Record<string, number> = {};
@@ -61,7 +49,7 @@ registerActivity('readTenantWithdrawal', async (tenant: TenantRef): Promise<With
   const record = await requireTenant(tenant);
   if (!record.cidr) return { remaining: {}, complete: true };
   const cluster = await services.cluster(tenant.cluster);
-  const { learned } = await learnedFromCluster(services, cluster);
+  const { learned } = await learnedRoutesOfCluster(services.routeServer, cluster);
   const remaining: Record<string, string[]> = {};
   for (const r of routesInside(record.cidr, learned)) (remaining[r.instance] ??= []).push(r.network);
   for (const k of Object.keys(remaining)) remaining[k] = [...new Set(remaining[k])].sort();

@@ -34,6 +34,8 @@ export interface ClusterClient {
   /** InternalIPs of the nodes labelled `route-reflector=true`: the nodes that peer with Route Server. */
   routeReflectorNodeIps(): Promise<string[]>;
   listNodes(): Promise<ClusterNode[]>;
+  /** Every object of a kind (all namespaces), optionally filtered by a label selector. */
+  listObjects(apiVersion: string, kind: string, labelSelector?: string): Promise<KubernetesObject[]>;
   /** JSON merge patch of one object (labels on a node, a field of an object another owner manages). */
   mergePatch(target: KubernetesObject, patch: Record<string, unknown>): Promise<void>;
 }
@@ -101,6 +103,11 @@ export async function connectCluster(endpoint: ClusterEndpoint, credential: Toke
         ready: n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
         labels: n.metadata?.labels ?? {},
       }));
+    },
+    async listObjects(apiVersion, kind, labelSelector) {
+      const list = await withRetries(`list ${kind} on ${endpoint.cluster}`,
+        () => objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector), retry);
+      return list.items;
     },
     async mergePatch(target, patch) {
       const { metadata, ...rest } = patch as { metadata?: Record<string, unknown> };

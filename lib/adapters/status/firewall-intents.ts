@@ -64,12 +64,13 @@ export class FirewallIntentStore {
 
   /**
    * Records the wanted state. Unchanged state and fingerprint (the tenant's rules as rendered) keep the
-   * version, so a replayed activity never forces a second policy write.
+   * version, so a replayed activity never forces a second policy write (unless `force`: drift repair).
    */
-  async want(cluster: string, name: string, state: 'open' | 'closed', fingerprint: string): Promise<FirewallIntent> {
+  async want(cluster: string, name: string, state: 'open' | 'closed', fingerprint: string, options: { force?: boolean } = {}): Promise<FirewallIntent> {
     for (;;) {
       const current = await this.get(cluster, name);
-      if (current && current.state === state && current.fingerprint === fingerprint) return current;
+      // `force` (drift repair) asks for a write round even though nothing changed on our side.
+      if (current && current.state === state && current.fingerprint === fingerprint && !options.force) return current;
       const next: IntentEntity = {
         partitionKey: PARTITION, rowKey: rowKey(cluster, name), cluster, name, state, fingerprint,
         version: (current?.version ?? 0) + 1, appliedVersion: current?.appliedVersion ?? 0,

@@ -1,0 +1,47 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext, type Timer } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
+import { appServices } from '../lib/adapters/app-services';
+import type { DriftCheckInput } from '../orchestrations/drift-check';
+import { problem } from './http-problems';
+
+const DRIFT_INSTANCE = 'drift-check';
+const running = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+
+/** Starts the drift check unless one is running; one instance id, so runs never overlap. */
+async function startDriftCheck(client: DurableClient): Promise<'started' | 'running'> {
+  try {
+    const status = await client.getStatus(DRIFT_INSTANCE, { showHistory: false, showInput: false });
+    if (running.has(String(status.runtimeStatus))) return 'running';
+  } catch {
+    // never ran
+  }
+  const { config } = await appServices();
+  const input: DriftCheckInput = { supernet: config.egressSupernet, repair: config.driftRepair };
+  await client.startNew('driftCheck', { instanceId: DRIFT_INSTANCE, input });
+  return 'started';
+}
+
+/** Every 15 minutes. */
+app.timer('driftTimer', {
+  schedule: '0 */15 * * * *', extraInputs: [df.input.durableClient()],
+  handler: async (timer: Timer, context: InvocationContext) => {
+    const outcome = await startDriftCheck(df.getClient(context));
+    context.info(`drift check ${outcome}${timer.isPastDue ? ' (past due)' : ''}`);
+  },
+});
+
+/** GET: the last report. POST: run a check now (202, or 409 while one runs). */
+app.http('drift', {
+  route: 'drift', methods: ['GET', 'POST'], authLevel: 'function', extraInputs: [df.input.durableClient()],
+  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    if (request.method === 'POST') {
+      const outcome = await startDriftCheck(df.getClient(context));
+      return outcome === 'started'
+        ? { status: 202, headers: { Location: '/api/drift' }, jsonBody: { status: 'started' } }
+        : problem(409, 'DriftCheckRunning', 'a drift check is already running; GET /api/drift shows the last report', undefined, { 'Retry-After': '10' });
+    }
+    const last = await (await appServices()).drift.last();
+    return last ? { status: 200, jsonBody: last } : problem(404, 'NoDriftReport', 'no drift check has finished yet; POST /api/drift runs one');
+  },
+});

@@ -1,0 +1,109 @@
+/**
+ * Drift: what the registry says should exist (desired) against what the clusters, Route Server and
+ * the firewall policy hold (actual). Pure: the drift check reads everything once per cluster and
+ * once for the policy (O(clusters + policies) calls) and hands it here.
+ */
+import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
+import { matchLearnedRoutes, type ConnectionRoutes, type UnexpectedRoute } from './expected-routes';
+import { canonicalFirewallJson } from './firewall-packing';
+import { renderTenantRuleCollections } from './firewall-rules';
+import { parseFirewallCollectionName, ruleCollectionGroupSlot, tenantKey, tenantNames } from './names';
+import type { TenantSpec } from './tenant-spec';
+
+/** A tenant as the registry holds it. Only Ready ones are judged; the others are not orphans either. */
+export interface RegistryTenant {
+  spec: TenantSpec;
+  cidr?: string;
+  phase: string;
+}
+
+export interface ClusterActual {
+  cluster: string;
+  /** IPPools egress-pilot manages (label app.kubernetes.io/managed-by=egress-pilot). */
+  ipPools: Array<{ name: string; cidr: string }>;
+  egressGateways: Array<{ namespace: string; name: string; replicas: number }>;
+  /** Learned routes of every Route Server connection to this cluster's route reflectors. */
+  learned: ConnectionRoutes[];
+  /** Set when the cluster could not be read at all; its tenants are reported, not judged. */
+  unreachable?: string;
+}
+
+export interface TenantDrift {
+  tenant: string;
+  problems: string[];
+}
+
+export interface DriftReport {
+  /** Tenants whose resources, routes or rules differ from the registry. */
+  tenants: TenantDrift[];
+  /** Things egress-pilot manages that belong to no Ready tenant. */
+  orphans: { ipPools: string[]; ruleCollections: string[]; routes: UnexpectedRoute[] };
+  clean: boolean;
+  checkedTenants: number;
+}
+
+export function diffDrift(input: {
+  supernet: string;
+  registry: ReadonlyArray<RegistryTenant>;
+  clusters: ReadonlyArray<ClusterActual>;
+  firewallGroups: ReadonlyArray<FirewallPolicyRuleCollectionGroup>;
+}): DriftReport {
+  const desired = input.registry.filter((t): t is RegistryTenant & { cidr: string } => t.phase === 'Ready' && t.cidr !== undefined);
+  // Tenants in any phase but Deleted (onboarding, deleting…) own what they have made so far.
+  const live = input.registry.filter((t) => t.phase !== 'Deleted');
+  const known = new Set(live.map((t) => tenantKey(t.spec)));
+  const byCluster = new Map(input.clusters.map((c) => [c.cluster, c]));
+  const collections = new Map<string, NonNullable<FirewallPolicyRuleCollectionGroup['ruleCollections']>[number]>();
+  for (const group of input.firewallGroups) {
+    if (group.name === undefined || ruleCollectionGroupSlot(group.name) === undefined) continue;
+    for (const c of group.ruleCollections ?? []) if (c.name) collections.set(c.name, c);
+  }
+
+  const tenants: TenantDrift[] = [];
+  for (const { spec, cidr } of desired) {
+    const key = tenantKey(spec);
+    const names = tenantNames(spec);
+    const problems: string[] = [];
+    const actual = byCluster.get(spec.cluster);
+    if (!actual) problems.push(`cluster ${spec.cluster} was not checked`);
+    else if (actual.unreachable) problems.push(`cluster ${spec.cluster} unreachable: ${actual.unreachable}`);
+    else {
+      const pool = actual.ipPools.find((p) => p.name === names.ipPool);
+      if (!pool) problems.push(`IPPool ${names.ipPool} missing`);
+      else if (pool.cidr !== cidr) problems.push(`IPPool ${names.ipPool} has cidr ${pool.cidr}, registry says ${cidr}`);
+      const gateway = actual.egressGateways.find((g) => g.namespace === names.namespace && g.name === names.egressGateway);
+      if (!gateway) problems.push(`EgressGateway ${names.namespace}/${names.egressGateway} missing`);
+      else if (gateway.replicas !== spec.gateway.replicas) problems.push(`EgressGateway has ${gateway.replicas} replicas, spec says ${spec.gateway.replicas}`);
+      const routes = matchLearnedRoutes({ supernet: input.supernet, tenants: [{ tenant: key, cidr, replicas: spec.gateway.replicas }], learned: actual.learned }).tenants[key];
+      for (const [instance, status] of Object.entries(routes?.instances ?? {})) {
+        if (status.missing > 0) problems.push(`${status.missing} of ${spec.gateway.replicas} /31 routes missing on ${instance}`);
+      }
+    }
+    for (const wanted of renderTenantRuleCollections({ spec, cidr })) {
+      const have = collections.get(wanted.name);
+      if (!have) problems.push(`rule collection ${wanted.name} missing`);
+      else if (canonicalFirewallJson((have as { rules?: unknown }).rules ?? []) !== canonicalFirewallJson(wanted.rules)) problems.push(`rule collection ${wanted.name} differs from the spec`);
+    }
+    if (problems.length > 0) tenants.push({ tenant: key, problems });
+  }
+
+  const isLive = (cluster: string, name: string): boolean => known.has(tenantKey({ cluster, name }));
+  const ipPools = input.clusters.flatMap((c) => c.ipPools
+    .filter((p) => p.name.endsWith('-pool') && !isLive(c.cluster, p.name.slice(0, -'-pool'.length)))
+    .map((p) => `${c.cluster}/${p.name}`));
+  const ruleCollections = [...collections.keys()].filter((name) => {
+    const owner = parseFirewallCollectionName(name);
+    return owner !== undefined && !isLive(owner.cluster, owner.name);
+  });
+  const owners = (cluster: string) => live
+    .filter((t): t is RegistryTenant & { cidr: string } => t.spec.cluster === cluster && t.cidr !== undefined)
+    .map((t) => ({ tenant: tenantKey(t.spec), cidr: t.cidr, replicas: Math.min(t.spec.gateway.replicas, 1) }));
+  const routes = input.clusters.flatMap((c) => matchLearnedRoutes({ supernet: input.supernet, tenants: owners(c.cluster), learned: c.learned }).unexpected);
+  const orphans = { ipPools, ruleCollections, routes };
+  return {
+    tenants,
+    orphans,
+    clean: tenants.length === 0 && ipPools.length === 0 && ruleCollections.length === 0 && routes.length === 0,
+    checkedTenants: desired.length,
+  };
+}

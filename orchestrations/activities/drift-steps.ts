@@ -1,0 +1,63 @@
+import { appServices } from '../../lib/adapters/app-services';
+import { learnedRoutesOfCluster } from '../../lib/adapters/cluster-routes';
+import { describeFailure } from '../../lib/adapters/errors';
+import type { ClusterActual, DriftReport, RegistryTenant } from '../../lib/domain/drift';
+import { MANAGED_BY } from '../../lib/domain/kube-objects';
+import { registerActivity } from '../activity-outcome';
+
+export interface DriftInputs {
+  registry: RegistryTenant[];
+  clusters: string[];
+  firewallGroups: Array<Record<string, unknown>>;
+}
+
+const managedBy = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',');
+
+/** Desired state (every tenant in the registry) and the firewall policy's groups: one pass each. */
+registerActivity('readDriftInputs', async (): Promise<DriftInputs> => {
+  const services = await appServices();
+  const registry: RegistryTenant[] = [];
+  for (let token: string | undefined, first = true; first || token; first = false) {
+    const page = await services.registry.tenants.listAll({ pageSize: 1000, continuationToken: token });
+    registry.push(...page.items.map((r) => ({ spec: r.spec, cidr: r.cidr, phase: r.phase })));
+    token = page.continuationToken;
+  }
+  const firewallGroups = (await services.firewallPolicy.listGroups('')).map((g) => ({ ...g.group, name: g.name }) as Record<string, unknown>);
+  const clusters = [...new Set(registry.map((t) => t.spec.cluster))].sort();
+  return { registry, clusters, firewallGroups };
+});
+
+/** One cluster's actual state: managed pools and gateways, and what Route Server learned from it. */
+registerActivity('readClusterActual', async (cluster: string): Promise<ClusterActual> => {
+  const services = await appServices();
+  try {
+    const client = await services.cluster(cluster);
+    const pools = await client.listObjects('projectcalico.org/v3', 'IPPool', managedBy);
+    const gateways = await client.listObjects('operator.tigera.io/v1', 'EgressGateway', managedBy);
+    const { learned } = await learnedRoutesOfCluster(services.routeServer, client);
+    return {
+      cluster,
+      ipPools: pools.map((p) => ({ name: p.metadata?.name ?? '', cidr: String((p as { spec?: { cidr?: unknown } }).spec?.cidr ?? '') })),
+      egressGateways: gateways.map((g) => ({ namespace: g.metadata?.namespace ?? '', name: g.metadata?.name ?? '', replicas: Number((g as { spec?: { replicas?: unknown } }).spec?.replicas ?? 0) })),
+      learned,
+    };
+  } catch (error) {
+    const failure = describeFailure(error);
+    if (failure.kind === 'transient') throw error;
+    return { cluster, ipPools: [], egressGateways: [], learned: [], unreachable: failure.message };
+  }
+});
+
+/** Keeps the report for GET /api/drift and tells the topic when something drifted. */
+registerActivity('recordDriftReport', async (input: { report: DriftReport; checkedAt: string; instanceId: string; repaired: string[] }) => {
+  const services = await appServices();
+  await services.drift.put(input);
+  if (!input.report.clean) {
+    await services.events.publish({
+      id: `drift/${input.instanceId}/${input.checkedAt}`,
+      eventType: 'EgressPilot.DriftDetected',
+      subject: 'drift',
+      data: { checkedAt: input.checkedAt, tenants: input.report.tenants, orphans: input.report.orphans, repaired: input.repaired },
+    });
+  }
+});
