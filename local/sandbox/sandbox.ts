@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { startAzurite, type Azurite } from '../azurite';
 import { startArmEmulator, type ArmEmulator } from '../emulators/arm';
@@ -67,6 +68,15 @@ interface Persisted {
   masterKey: string;
 }
 
+/** True when something already listens on 127.0.0.1:port. */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(true));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+}
+
 const repoRoot = (): string => {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'host.json'))) return dir;
@@ -114,6 +124,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const previous: Persisted | undefined = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as Persisted) : undefined;
   const reuse = options.reusePorts !== false && previous !== undefined;
   const port = (name: keyof Persisted['ports']): number => (reuse ? previous!.ports[name] : 0);
+  if (reuse) {
+    const busy = [];
+    for (const [name, p] of Object.entries(previous!.ports)) if (await portInUse(p)) busy.push(`${name} ${p}`);
+    if (busy.length > 0) {
+      throw new Error(`ports of the sandbox in ${dir} are in use (${busy.join(', ')}): another sandbox is probably running there; stop it, or start with --dir <other folder> or --reset`);
+    }
+  }
   const functionKey = previous?.functionKey ?? randomBytes(24).toString('base64url');
   const masterKey = previous?.masterKey ?? randomBytes(24).toString('base64url');
 
