@@ -3,8 +3,7 @@ import * as df from 'durable-functions';
 import { appServices } from '../lib/adapters/app-services';
 import { classifyClusterEvent } from '../lib/domain/bootstrap/cluster-events';
 import type { BootstrapInput } from '../orchestrations/bootstrap-input';
-
-const running = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+import { terminateAndWait } from './durable-instances';
 
 /**
  * Event Grid: an AKS cluster was written, or one of its node pools rolled. Starts the cluster's
@@ -28,19 +27,7 @@ export async function clusterEvents(event: EventGridEvent, context: InvocationCo
     cluster: verdict.cluster, reason: verdict.reason,
     timing: { deadlineSeconds: config.routeWaitDeadlineSeconds, pollInitialSeconds: config.routePollInitialSeconds, pollMaxSeconds: config.routePollMaxSeconds },
   };
-  try {
-    const status = await client.getStatus(instanceId, { showHistory: false, showInput: false });
-    if (running.has(String(status.runtimeStatus))) {
-      await client.terminate(instanceId, `superseded by event ${event.id} (${verdict.reason})`);
-      for (let i = 0; i < 50; i++) {
-        const s = await client.getStatus(instanceId, { showHistory: false, showInput: false });
-        if (!running.has(String(s.runtimeStatus))) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  } catch {
-    // no instance yet
-  }
+  await terminateAndWait(client, instanceId, `superseded by event ${event.id} (${verdict.reason})`);
   await client.startNew('clusterBootstrap', { instanceId, input });
   context.info(`clusterEvents: bootstrap of ${verdict.cluster} started (${verdict.reason})`);
 }

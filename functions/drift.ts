@@ -3,19 +3,14 @@ import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { appServices } from '../lib/adapters/app-services';
 import type { DriftCheckInput } from '../orchestrations/drift-check';
+import { isRunning } from './durable-instances';
 import { problem } from './http-problems';
 
 const DRIFT_INSTANCE = 'drift-check';
-const running = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
 /** Starts the drift check unless one is running; one instance id, so runs never overlap. */
 async function startDriftCheck(client: DurableClient): Promise<'started' | 'running'> {
-  try {
-    const status = await client.getStatus(DRIFT_INSTANCE, { showHistory: false, showInput: false });
-    if (running.has(String(status.runtimeStatus))) return 'running';
-  } catch {
-    // never ran
-  }
+  if (await isRunning(client, DRIFT_INSTANCE)) return 'running';
   const { config } = await appServices();
   const input: DriftCheckInput = { supernet: config.egressSupernet, repair: config.driftRepair };
   await client.startNew('driftCheck', { instanceId: DRIFT_INSTANCE, input });

@@ -8,25 +8,15 @@ import { diffTenantSpecs, specFingerprint } from '../lib/domain/spec-fingerprint
 import type { TenantSpec } from '../lib/domain/tenant-spec';
 import { ConcurrencyError, type TenantRecord } from '../lib/adapters/registry';
 import type { LifecycleInput } from '../orchestrations/lifecycle-input';
+import { isRunning, terminateAndWait } from './durable-instances';
 import { problem } from './http-problems';
 import { listQuery, queryObject, readSpec } from './tenant-requests';
 import { tenantView } from './tenant-view';
 
-const running = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
-
-async function lifecycleRunning(client: DurableClient, instanceId: string): Promise<boolean> {
-  try {
-    const status = await client.getStatus(instanceId, { showHistory: false, showInput: false });
-    return running.has(String(status.runtimeStatus));
-  } catch {
-    return false; // no such instance
-  }
-}
-
 async function stateOf(client: DurableClient, record: TenantRecord<TenantSpec> | undefined): Promise<TenantState | undefined> {
   if (!record) return undefined;
   const instanceId = lifecycleInstanceId(record.key.cluster, record.key.name);
-  return { phase: record.phase, fingerprint: record.specFingerprint, prefixLength: record.spec.gateway.prefixLength, lifecycleRunning: await lifecycleRunning(client, instanceId) };
+  return { phase: record.phase, fingerprint: record.specFingerprint, prefixLength: record.spec.gateway.prefixLength, lifecycleRunning: await isRunning(client, instanceId) };
 }
 
 function lifecycleInput(services: AppServices, spec: { cluster: string; name: string }, operation: Operation, changes?: LifecycleInput['changes']): LifecycleInput {
@@ -41,14 +31,11 @@ function lifecycleInput(services: AppServices, spec: { cluster: string; name: st
 /** Starts the tenant's lifecycle; an instance already running under the deterministic id is kept. */
 async function startLifecycle(client: DurableClient, input: LifecycleInput, terminateRunning: boolean): Promise<void> {
   const instanceId = lifecycleInstanceId(input.cluster, input.name);
-  if (terminateRunning) {
-    await client.terminate(instanceId, `superseded by ${input.operation}`);
-    for (let i = 0; i < 50 && (await lifecycleRunning(client, instanceId)); i++) await new Promise((r) => setTimeout(r, 200));
-  }
+  if (terminateRunning) await terminateAndWait(client, instanceId, `superseded by ${input.operation}`);
   try {
     await client.startNew('tenantLifecycle', { instanceId, input });
   } catch (error) {
-    if (!(await lifecycleRunning(client, instanceId))) throw error;
+    if (!(await isRunning(client, instanceId))) throw error;
   }
 }
 
@@ -100,7 +87,7 @@ async function createTenant(request: HttpRequest, context: InvocationContext): P
     }
     if (!record) throw new ConcurrencyError(`tenant ${key.cluster}/${key.name} vanished while being created`);
     // Also start when the record says Pending but no lifecycle exists (a previous request died in between).
-    const needsStart = admission.kind === 'start' || (record.phase === 'Pending' && !(await lifecycleRunning(client, lifecycleInstanceId(key.cluster, key.name))));
+    const needsStart = admission.kind === 'start' || (record.phase === 'Pending' && !(await isRunning(client, lifecycleInstanceId(key.cluster, key.name))));
     if (needsStart) await startLifecycle(client, lifecycleInput(services, key, 'onboard'), false);
     context.info(`tenant ${key.cluster}/${key.name}: ${admission.kind === 'start' ? 'onboarding started' : admission.reason}`);
     return accepted(request, key.cluster, key.name, record.phase);

@@ -1,4 +1,5 @@
 import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { PermanentError } from '../lib/adapters/errors';
 
@@ -33,4 +34,17 @@ export function transientRetry(): df.RetryOptions {
   retry.backoffCoefficient = 2;
   retry.maxRetryIntervalInMilliseconds = 60_000;
   return retry;
+}
+
+/** A step that cannot succeed; its message is what the status shows. */
+export class StepFailed extends Error {}
+
+/**
+ * Calls an activity with the transient retry policy and unwraps its outcome: the value, or a
+ * StepFailed carrying the activity's reason. For orchestrators (`yield*` it).
+ */
+export function* callStep<T>(context: OrchestrationContext, activity: string, input?: unknown): Generator<Task, T, unknown> {
+  const outcome = (yield context.df.callActivityWithRetry(activity, transientRetry(), input)) as Outcome<T>;
+  if (!outcome.ok) throw new StepFailed(outcome.error);
+  return outcome.value;
 }

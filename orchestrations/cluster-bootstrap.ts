@@ -1,10 +1,9 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { currentStep, failStep, startStep, succeedStep, noteStep, type Step } from '../lib/domain/lifecycle/progress';
-import { transientRetry, type Outcome } from './activity-outcome';
+import { callStep, StepFailed } from './activity-outcome';
 import type { BootstrapInput, ClusterReadiness, RouteReflector, SessionProgress } from './bootstrap-input';
 
-class StepFailed extends Error {}
 type Gen<T> = Generator<Task, T, unknown>;
 
 const stepNames = ['waitForCluster', 'applyClusterBgp', 'connectRouteServer', 'waitForSessions'] as const;
@@ -17,17 +16,12 @@ const stepNames = ['waitForCluster', 'applyClusterBgp', 'connectRouteServer', 'w
  */
 export const clusterBootstrap: OrchestrationHandler = function* (context: OrchestrationContext): Gen<unknown> {
   const input = context.df.getInput<BootstrapInput>();
-  const retry = transientRetry();
   const now = (): string => context.df.currentUtcDateTime.toISOString();
   let steps: Step[] = stepNames.map((name) => ({ name, state: 'Pending' }));
   let reflectors: RouteReflector[] = [];
   const status = (error?: string): void => context.df.setCustomStatus({ cluster: input.cluster, reason: input.reason, step: currentStep(steps), steps, routeReflectors: reflectors, error });
 
-  function* call<T>(activity: string, activityInput: unknown): Gen<T> {
-    const outcome = (yield context.df.callActivityWithRetry(activity, retry, activityInput)) as Outcome<T>;
-    if (!outcome.ok) throw new StepFailed(outcome.error);
-    return outcome.value;
-  }
+  const call = <T>(activity: string, activityInput: unknown): Gen<T> => callStep<T>(context, activity, activityInput);
 
   function* poll<T extends { complete: boolean; detail: string }>(step: string, activity: string, activityInput: unknown): Gen<T> {
     const deadline = context.df.currentUtcDateTime.getTime() + input.timing.deadlineSeconds * 1000;

@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
 import { diffDrift, type ClusterActual, type DriftReport } from '../lib/domain/drift';
-import { transientRetry, type Outcome } from './activity-outcome';
+import { callStep, transientRetry, type Outcome } from './activity-outcome';
 import type { DriftInputs } from './activities/drift-steps';
 import { parseTenantKey } from '../lib/domain/names';
 
@@ -21,11 +21,7 @@ export interface DriftCheckInput {
 export const driftCheck: OrchestrationHandler = function* (context: OrchestrationContext): Gen<unknown> {
   const input = context.df.getInput<DriftCheckInput>();
   const retry = transientRetry();
-  function* call<T>(activity: string, activityInput?: unknown): Gen<T> {
-    const outcome = (yield context.df.callActivityWithRetry(activity, retry, activityInput)) as Outcome<T>;
-    if (!outcome.ok) throw new Error(`${activity}: ${outcome.error}`);
-    return outcome.value;
-  }
+  const call = <T>(activity: string, activityInput?: unknown): Gen<T> => callStep<T>(context, activity, activityInput);
   context.df.setCustomStatus({ step: 'reading' });
   const inputs = yield* call<DriftInputs>('readDriftInputs');
   const outcomes = (yield context.df.Task.all(inputs.clusters.map((c) => context.df.callActivityWithRetry('readClusterActual', retry, c)))) as Array<Outcome<ClusterActual>>;

@@ -4,12 +4,9 @@ import {
   currentStep, failStep, initialSteps, phaseOfStep, startStep, succeedStep, noteStep,
   type Phase, type Step,
 } from '../lib/domain/lifecycle/progress';
-import { transientRetry, type Outcome } from './activity-outcome';
+import { callStep, StepFailed } from './activity-outcome';
 import type { LifecycleInput, RouteProgress, TenantRef, WithdrawalProgress } from './lifecycle-input';
 import type { FirewallPlacement, TenantProgressRecord } from './activities/contracts';
-
-/** A step that cannot succeed; its message is what the tenant's status shows. */
-class StepFailed extends Error {}
 
 type Gen<T> = Generator<Task, T, unknown>;
 
@@ -20,7 +17,6 @@ type Gen<T> = Generator<Task, T, unknown>;
 export const tenantLifecycle: OrchestrationHandler = function* (context: OrchestrationContext): Gen<unknown> {
   const input = context.df.getInput<LifecycleInput>();
   const tenant: TenantRef = { cluster: input.cluster, name: input.name };
-  const retry = transientRetry();
   const now = (): string => context.df.currentUtcDateTime.toISOString();
 
   const skipped = new Set<string>();
@@ -33,11 +29,7 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
   let firewall: FirewallPlacement | undefined;
   let phase: Phase = input.operation === 'onboard' ? 'Pending' : input.operation === 'update' ? 'Updating' : 'Deleting';
 
-  function* call<T>(activity: string, activityInput: unknown): Gen<T> {
-    const outcome = (yield context.df.callActivityWithRetry(activity, retry, activityInput)) as Outcome<T>;
-    if (!outcome.ok) throw new StepFailed(outcome.error);
-    return outcome.value;
-  }
+  const call = <T>(activity: string, activityInput: unknown): Gen<T> => callStep<T>(context, activity, activityInput);
 
   function* record(error?: string, extra: Partial<TenantProgressRecord> = {}): Gen<void> {
     const progress: TenantProgressRecord = {

@@ -1,6 +1,6 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
-import { ConcurrencyError, PoolExhaustedError, type TenantRecord } from '../../lib/adapters/registry';
+import { ConcurrencyError, PoolExhaustedError, type TenantChange, type TenantRecord } from '../../lib/adapters/registry';
 import type { TenantSpec } from '../../lib/domain/tenant-spec';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
@@ -13,21 +13,27 @@ export async function requireTenant(tenant: TenantRef): Promise<TenantRecord<Ten
   return record;
 }
 
-/** Writes the phase (and error) to the registry and the step report to the progress store. */
-registerActivity('recordTenantProgress', async (p: TenantProgressRecord) => {
-  const services = await appServices();
+/** Re-reads and writes until the ETag holds: the HTTP API may change the same record meanwhile. */
+async function updateTenant(tenant: TenantRef, change: TenantChange<TenantSpec>): Promise<void> {
+  const { registry } = await appServices();
   for (let attempt = 1; ; attempt++) {
-    const record = await requireTenant(p.tenant);
+    const record = await requireTenant(tenant);
     try {
-      await services.registry.tenants.update(record, {
-        phase: p.phase,
-        lastError: p.error ? { message: p.error, step: p.steps.find((s) => s.state === 'Failed')?.name, at: new Date().toISOString() } : p.phase === 'Failed' ? undefined : null,
-      });
-      break;
+      await registry.tenants.update(record, change);
+      return;
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= 10) throw error;
     }
   }
+}
+
+/** Writes the phase (and error) to the registry and the step report to the progress store. */
+registerActivity('recordTenantProgress', async (p: TenantProgressRecord) => {
+  const services = await appServices();
+  await updateTenant(p.tenant, {
+    phase: p.phase,
+    lastError: p.error ? { message: p.error, step: p.steps.find((s) => s.state === 'Failed')?.name, at: new Date().toISOString() } : p.phase === 'Failed' ? undefined : null,
+  });
   await services.progress.put(p.tenant.cluster, p.tenant.name, {
     operation: p.operation, instanceId: p.instanceId, steps: p.steps, routes: p.routes, firewall: p.firewall, error: p.error,
     updatedAt: new Date().toISOString(),
@@ -45,16 +51,7 @@ registerActivity('allocateTenantCidr', async (tenant: TenantRef) => {
     if (error instanceof PoolExhaustedError) throw new PermanentError(error.message);
     throw error;
   }
-  if (record.cidr !== cidr) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await services.registry.tenants.update(await requireTenant(tenant), { cidr });
-        break;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= 10) throw error;
-      }
-    }
-  }
+  if (record.cidr !== cidr) await updateTenant(tenant, { cidr });
   return { cidr };
 });
 
@@ -68,14 +65,7 @@ registerActivity('releaseTenantCidr', async (tenant: TenantRef) => {
   const released = await services.registry.claims.release(tenant);
   const block = released ?? record.cidr;
   if (block) await services.registry.claims.confirmWithdrawn(block);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await services.registry.tenants.update(await requireTenant(tenant), { cidr: null });
-      return;
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= 10) throw error;
-    }
-  }
+  await updateTenant(tenant, { cidr: null });
 });
 
 registerActivity('publishTenantEvent', async (input: { tenant: TenantRef; eventType: string }) => {
