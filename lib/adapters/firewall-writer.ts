@@ -1,17 +1,11 @@
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
+import type { FirewallRoundPlan } from '../domain/firewall-round';
 import type { FirewallPolicy } from './network/firewall-policy';
 import type { FirewallIntent, FirewallIntentStore } from './status/firewall-intents';
 import { withRetries, defaultRetry, type RetryOptions } from './retry';
 
-/** What one write round must do to the policy, computed from every open tenant (domain packing). */
-export interface FirewallRound {
-  put: Array<{ name: string; group: FirewallPolicyRuleCollectionGroup }>;
-  delete: string[];
-  /** tenantKey → where its rules are after the round. */
-  placements: Map<string, { ruleCollectionGroup: string; ruleCollections: string[] }>;
-  /** tenantKey → why its rules cannot be placed (limits). */
-  failures: Map<string, string>;
-}
+/** What one write round must do to the policy (planned by lib/domain/firewall-round.ts). */
+export type FirewallRound = FirewallRoundPlan;
 
 export interface Lease {
   tryAcquire(): Promise<boolean>;

@@ -5,9 +5,9 @@ import { PermanentError } from '../../lib/adapters/errors';
 import { FirewallPlacementError, FirewallWriter, type FirewallRound } from '../../lib/adapters/firewall-writer';
 import { TableLease } from '../../lib/adapters/lease';
 import type { FirewallIntent } from '../../lib/adapters/status/firewall-intents';
-import { assignmentFromGroups, groupChanges, packRuleCollectionGroups, toSdkGroup } from '../../lib/domain/firewall-packing';
+import { planFirewallRound } from '../../lib/domain/firewall-round';
 import { renderTenantRuleCollections, type TenantFirewallInput } from '../../lib/domain/firewall-rules';
-import { parseFirewallCollectionName, ruleCollectionGroupSlot, tenantKey } from '../../lib/domain/names';
+import { tenantKey } from '../../lib/domain/names';
 import { stableStringify } from '../../lib/domain/spec-fingerprint';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
@@ -19,39 +19,17 @@ const CONVERGE_TIMEOUT_MS = 15 * 60_000;
 /** A writer that crashed mid-round blocks the others at most this long. */
 const LEASE_TTL_MS = 5 * 60_000;
 
-/** Plans a round: every open tenant's collections packed into groups, diffed against the policy. */
+/** Gathers every open tenant's spec and CIDR from the registry and plans the round (pure). */
 async function planRound(services: AppServices, open: FirewallIntent[], deployed: FirewallPolicyRuleCollectionGroup[]): Promise<FirewallRound> {
   const inputs: TenantFirewallInput[] = [];
-  const failures = new Map<string, string>();
+  const missing = new Map<string, string>();
   for (const intent of open) {
     const record = await services.registry.tenants.get(intent);
-    if (!record?.cidr) {
-      failures.set(tenantKey(intent), 'tenant has no CIDR');
-      continue;
-    }
-    inputs.push({ spec: record.spec, cidr: record.cidr });
+    if (record?.cidr) inputs.push({ spec: record.spec, cidr: record.cidr });
+    else missing.set(tenantKey(intent), 'tenant has no CIDR');
   }
-  const foreign = deployed.filter((g) => g.name === undefined || ruleCollectionGroupSlot(g.name) === undefined);
-  const packing = packRuleCollectionGroups(inputs, assignmentFromGroups(deployed), {
-    maxGroups: services.config.firewallMaxRuleCollectionGroups,
-    foreignGroups: foreign.length,
-    priorityBase: services.config.firewallRcgPriorityBase,
-  });
-  for (const key of packing.unplaced) {
-    failures.set(key, packing.violations.filter((v) => !v.tenant || v.tenant === key).map((v) => v.message).join('; ') || 'no room in the firewall policy');
-  }
-  const changes = groupChanges(packing.groups, deployed);
-  const placements = new Map<string, { ruleCollectionGroup: string; ruleCollections: string[] }>();
-  for (const group of packing.groups) {
-    for (const key of group.tenants) {
-      const collections = group.ruleCollections.filter((c) => {
-        const owner = parseFirewallCollectionName(c.name);
-        return owner !== undefined && tenantKey(owner) === key;
-      }).map((c) => c.name);
-      placements.set(key, { ruleCollectionGroup: group.name, ruleCollections: collections });
-    }
-  }
-  return { put: changes.put.map((g) => ({ name: g.name, group: toSdkGroup(g) })), delete: changes.delete, placements, failures };
+  const plan = planFirewallRound(inputs, deployed, { maxGroups: services.config.firewallMaxRuleCollectionGroups, priorityBase: services.config.firewallRcgPriorityBase });
+  return { ...plan, failures: new Map([...missing, ...plan.failures]) };
 }
 
 function writer(services: AppServices, log: (m: string) => void): FirewallWriter {
