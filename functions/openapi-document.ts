@@ -117,7 +117,7 @@ export const openApiDocument = {
       post: {
         summary: 'Onboard a tenant', operationId: 'createTenant',
         requestBody: { required: true, content: json(ref('TenantSpec')) },
-        responses: { 202: accepted, ...errors, 409: { description: 'Exists with another spec (use PUT) or is being deleted', content: json(ref('Problem')) } },
+        responses: { 202: accepted, ...errors, 409: { description: 'Exists with another spec (use PUT), is being deleted, or claims a namespace another tenant steers (NamespaceTaken)', content: json(ref('Problem')) } },
       },
       get: {
         summary: 'List tenants', operationId: 'listTenants',
@@ -135,7 +135,7 @@ export const openApiDocument = {
       put: {
         summary: 'Change a tenant (re-converges only the changed parts)', operationId: 'updateTenant',
         requestBody: { required: true, content: json(ref('TenantSpec')) },
-        responses: { 202: accepted, 200: { description: 'Nothing changed' }, ...errors, 404: { description: 'Unknown tenant' }, 409: { description: 'Lifecycle running; retry after Retry-After' }, 422: { description: 'Pool size cannot change in place' } },
+        responses: { 202: accepted, 200: { description: 'Nothing changed' }, ...errors, 404: { description: 'Unknown tenant' }, 409: { description: 'Lifecycle running (retry after Retry-After), or a namespace another tenant steers' }, 422: { description: 'Pool size cannot change in place' } },
       },
       delete: { summary: 'Offboard a tenant', operationId: 'deleteTenant', responses: { 202: accepted, 200: { description: 'Already deleted' }, 404: { description: 'Unknown tenant' }, 401: errors[401] } },
     },

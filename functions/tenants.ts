@@ -4,6 +4,7 @@ import type { DurableClient } from 'durable-functions';
 import { appServices, type AppServices } from '../lib/adapters/app-services';
 import { admitCreate, admitDelete, admitUpdate, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
 import { lifecycleInstanceId, type Operation } from '../lib/domain/lifecycle/progress';
+import { namespaceConflicts } from '../lib/domain/lifecycle/namespace-claims';
 import { diffTenantSpecs, specFingerprint } from '../lib/domain/spec-fingerprint';
 import type { TenantSpec } from '../lib/domain/tenant-spec';
 import { ConcurrencyError, type TenantRecord } from '../lib/adapters/registry';
@@ -49,6 +50,19 @@ function rejected(a: Extract<Admission, { kind: 'reject' }>): HttpResponseInit {
   return problem(a.status, a.code, a.reason, undefined, a.retryAfterSeconds ? { 'Retry-After': String(a.retryAfterSeconds) } : undefined);
 }
 
+/** Namespaces the spec claims that another live tenant of the cluster already steers (409, fields named). */
+async function namespaceProblems(services: AppServices, spec: TenantSpec): Promise<HttpResponseInit | undefined> {
+  if (spec.namespaces.length === 0) return undefined;
+  const others: TenantSpec[] = [];
+  for (let token: string | undefined, first = true; first || token; first = false) {
+    const page = await services.registry.tenants.listByCluster(spec.cluster, { pageSize: 1000, continuationToken: token });
+    others.push(...page.items.filter((r) => r.phase !== 'Deleted').map((r) => r.spec));
+    token = page.continuationToken;
+  }
+  const conflicts = namespaceConflicts(spec, others);
+  return conflicts.length > 0 ? problem(409, 'NamespaceTaken', conflicts.map((c) => c.reason).join('; '), conflicts) : undefined;
+}
+
 /** Retries a read-decide-write round when another request changed the tenant in between. */
 async function withFreshRecord<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -72,6 +86,10 @@ async function createTenant(request: HttpRequest, context: InvocationContext): P
     let record = await services.registry.tenants.get(key);
     let admission = admitCreate(await stateOf(client, record), { fingerprint });
     if (admission.kind === 'reject') return rejected(admission);
+    if (admission.kind === 'start') {
+      const taken = await namespaceProblems(services, spec);
+      if (taken) return taken;
+    }
     if (admission.kind === 'start') {
       if (!record) {
         const created = await services.registry.tenants.createIfAbsent(key, { spec, specFingerprint: fingerprint, phase: 'Pending' });
@@ -110,6 +128,10 @@ async function updateTenant(request: HttpRequest, context: InvocationContext, ke
     const changes = { gateway: !!diff && (diff.replicas || diff.namespaces), firewall: !!diff && diff.allowlist };
     const admission = admitUpdate(await stateOf(client, record), { fingerprint, prefixLength: spec.gateway.prefixLength, changes });
     if (admission.kind === 'reject') return rejected(admission);
+    if (admission.kind === 'start') {
+      const taken = await namespaceProblems(services, spec);
+      if (taken) return taken;
+    }
     if (admission.kind === 'existing' || !record) return accepted(request, key.cluster, key.name, record?.phase ?? 'Pending', 200);
     const operation = admission.operation;
     const updated = await services.registry.tenants.update(record, { spec: { value: spec, fingerprint }, phase: operation === 'update' ? 'Updating' : 'Pending', lastError: null });

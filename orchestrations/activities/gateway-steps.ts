@@ -2,6 +2,7 @@ import { appServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
 import { EGRESS_ANNOTATION_KEYS, renderTenantManifests, tenantObjectsInApplyOrder } from '../../lib/domain/calico-manifests';
 import { tenantNames } from '../../lib/domain/names';
+import { steeringTenant } from '../../lib/domain/lifecycle/namespace-claims';
 import type { ClusterClient } from '../../lib/adapters/kubernetes/cluster-client';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
@@ -24,16 +25,26 @@ registerActivity('applyTenantGateway', async (input: TenantRef & { removedNamesp
     throw new PermanentError(`cannot render Calico resources: ${error instanceof Error ? error.message : String(error)}`);
   }
   const cluster = await (await appServices()).cluster(input.cluster);
+  // A namespace egresses through one gateway: never take one over from another tenant.
+  for (const { namespace } of manifests.namespaceAnnotations) {
+    const annotations = await cluster.namespaceAnnotations(namespace);
+    if (annotations === undefined) throw new PermanentError(`application namespace ${namespace} does not exist on cluster ${input.cluster}`);
+    const owner = steeringTenant(annotations);
+    if (owner !== undefined && owner !== input.name) throw new PermanentError(`application namespace ${namespace} already egresses through tenant ${owner}`);
+  }
   const objects = tenantObjectsInApplyOrder(manifests);
   await cluster.apply(objects);
   for (const { namespace, annotations } of manifests.namespaceAnnotations) await cluster.annotateNamespace(namespace, annotations);
   for (const namespace of input.removedNamespaces ?? []) {
-    if (!record.spec.namespaces.includes(namespace)) await unAnnotate(cluster, namespace);
+    if (!record.spec.namespaces.includes(namespace)) await unAnnotate(cluster, namespace, input.name);
   }
   return { objects: objects.length + manifests.namespaceAnnotations.length };
 });
 
-async function unAnnotate(cluster: ClusterClient, namespace: string): Promise<void> {
+/** Removes the tenant's steering from a namespace, unless the namespace is gone or steered by someone else. */
+async function unAnnotate(cluster: ClusterClient, namespace: string, tenant: string): Promise<void> {
+  const annotations = await cluster.namespaceAnnotations(namespace);
+  if (annotations === undefined || steeringTenant(annotations) !== tenant) return;
   try {
     await cluster.annotateNamespace(namespace, removal);
   } catch (error) {
@@ -61,5 +72,5 @@ registerActivity('removeTenantGateway', async (input: TenantRef & { namespaces?:
     header('projectcalico.org/v3', 'IPPool', names.ipPool),
     header('v1', 'Namespace', names.namespace),
   ]);
-  for (const namespace of input.namespaces ?? record.spec.namespaces) await unAnnotate(cluster, namespace);
+  for (const namespace of input.namespaces ?? record.spec.namespaces) await unAnnotate(cluster, namespace, input.name);
 });

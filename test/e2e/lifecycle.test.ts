@@ -94,6 +94,11 @@ describe('tenant lifecycle over HTTP (sandbox)', () => {
     const other = await api<{ error: { code: string; message: string } }>('POST', '/tenants', tenantSpec('tenant0', { gateway: { replicas: 3, prefixLength: 29 } }));
     expect(other.status).toBe(409);
     expect(other.body.error.message).toContain('PUT');
+    // An application namespace egresses through one gateway only.
+    const steal = await api<{ error: { code: string; details: Array<{ field: string; reason: string }> } }>('POST', '/tenants', tenantSpec('thief'));
+    expect(steal.status).toBe(409);
+    expect(steal.body.error).toMatchObject({ code: 'NamespaceTaken', details: [{ field: 'namespaces[0]', reason: 'namespace default already egresses through tenant tenant0' }] });
+    expect((await api('GET', '/tenants/spoke1-aks/thief')).status).toBe(404);
   });
 
   it('PUT of an allowlist change re-converges the firewall only', async () => {
@@ -132,9 +137,11 @@ describe('tenant lifecycle over HTTP (sandbox)', () => {
     for (const prefix of after.body.routes.expected) expect(learned).toContain(prefix);
 
     // The block is free again only now that its routes are withdrawn: the next tenant gets it.
-    expect((await api('POST', '/tenants', tenantSpec('tenant2', { namespaces: [] }))).status).toBe(202);
+    // ... and the namespace tenant0 steered is free for another tenant.
+    expect((await api('POST', '/tenants', tenantSpec('tenant2'))).status).toBe(202);
     const t2 = await waitForPhase(api, 'spoke1-aks', 'tenant2', ['Ready', 'Failed']);
     expect(t2.cidr).toBe('10.99.0.0/29');
+    expect((await cloud.core.readNamespace({ name: 'default' })).metadata?.annotations?.['egress.projectcalico.org/namespaceSelector']).toBe("projectcalico.org/name == 'tenant2-egw'");
   });
 
   it('lists tenants by cluster, paged', async () => {

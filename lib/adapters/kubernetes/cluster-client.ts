@@ -30,6 +30,8 @@ export interface ClusterClient {
   remove(objects: readonly KubernetesObject[]): Promise<void>;
   /** JSON merge patch of a namespace's annotations (null removes one). */
   annotateNamespace(namespace: string, annotations: Record<string, string | null>): Promise<void>;
+  /** A namespace's annotations; undefined when the namespace does not exist. */
+  namespaceAnnotations(namespace: string): Promise<Record<string, string> | undefined>;
   listPods(namespace: string, labelSelector: string): Promise<GatewayPod[]>;
   /** InternalIPs of the nodes labelled `route-reflector=true`: the nodes that peer with Route Server. */
   routeReflectorNodeIps(): Promise<string[]>;
@@ -82,6 +84,15 @@ export async function connectCluster(endpoint: ClusterEndpoint, credential: Toke
       const patch = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, annotations } };
       await withRetries(`annotate namespace ${namespace} on ${endpoint.cluster}`,
         () => objects.patch(patch as KubernetesObject, undefined, undefined, fieldManager, undefined, PatchStrategy.MergePatch), retry);
+    },
+    async namespaceAnnotations(namespace) {
+      try {
+        const ns = await withRetries(`read namespace ${namespace} on ${endpoint.cluster}`, () => core.readNamespace({ name: namespace }), retry);
+        return ns.metadata?.annotations ?? {};
+      } catch (error) {
+        if (error instanceof Error && error.message.includes('rejected (404')) return undefined;
+        throw error;
+      }
     },
     async listPods(namespace, labelSelector) {
       const pods = await withRetries(`list pods ${namespace} on ${endpoint.cluster}`, () => core.listNamespacedPod({ namespace, labelSelector }), retry);
