@@ -1,5 +1,6 @@
 // The app's entry point (package.json `main` → dist/functions/index.js): importing each trigger
 // module registers its functions with the Functions host, in Azure and in local/host alike.
+import './startup';
 import './health';
 import './openapi';
 import './tenants';
