@@ -1,3 +1,4 @@
+import https from 'node:https';
 import { routeServerConnectionName } from '../../lib/domain/names';
 import { clusterWrittenEvent } from '../../local/sandbox/cluster-event';
 import { cloudClients, fastSandbox } from './support';
@@ -67,6 +68,20 @@ describe('cluster bootstrap from Event Grid', () => {
     const reflectorIps = (await cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
     expect(conns.map((c) => c.peerIp).sort()).toEqual(reflectorIps);
   }, 120_000);
+
+  it('the cluster API server accepts only unexpired Entra tokens for the AKS server audience', async () => {
+    const url = `${sandbox.info.clusters[0]!.apiServer}/api/v1/namespaces`;
+    const call = (token?: string) => new Promise<number>((resolve, reject) => {
+      // node:https with the sandbox CA (fetch cannot take a CA per request).
+      const req = https.get(url, { ca: sandbox.arm.caCertPem, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      req.on('error', reject);
+    });
+    const aks = '6dae42f8-4368-4678-94ff-3960e28e3630';
+    expect(await call()).toBe(401);
+    expect(await call(sandbox.arm.control.issueToken(sandbox.arm.url))).toBe(401);
+    expect(await call(sandbox.arm.control.issueToken(aks, { lifetimeSeconds: -60 }))).toBe(401);
+    expect(await call(sandbox.arm.control.issueToken(aks))).toBe(200);
+  });
 
   it('ignores events about other resources', async () => {
     const event = { id: 'x', subject: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: { operationName: 'Microsoft.Storage/storageAccounts/write' } };
