@@ -34,7 +34,7 @@ egress-pilot sandbox is up.
   function key   ${info.functionKey}
   OpenAPI        ${info.apiBaseUrl}/openapi.json?code=${info.functionKey}
   ARM endpoint   ${info.armEndpoint}   (CA: ${info.caCertPath})
-  cluster        spoke1-aks   kubectl --kubeconfig ${info.clusters[0]!.kubeconfigPath} get ippools
+${info.clusters.map((c) => `  cluster        ${c.name}   kubectl --kubeconfig ${c.kubeconfigPath} get ippools`).join('\n')}
   sandbox.json   ${path.join(dir, 'sandbox.json')}
 
 Onboard tenant0:

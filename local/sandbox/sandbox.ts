@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { startAzurite, type Azurite } from '../azurite';
-import { startArmEmulator, type ArmEmulator } from '../emulators/arm';
+import { referenceSeed, startArmEmulator, type ArmEmulator } from '../emulators/arm';
+import type { ArmSeedInput } from '../emulators/arm/seed';
 import type { ArmTimings } from '../emulators/arm/config';
 import { startKubeEmulator, type KubeEmulator, type TwinTimings } from '../emulators/kube';
 import { loadCertificateAuthority, createCertificateAuthority, type CertificateAuthority } from '../emulators/shared/tls';
@@ -21,6 +22,38 @@ export const REFERENCE = {
   egressSupernet: '10.99.0.0/16',
   aksServerAudience: '6dae42f8-4368-4678-94ff-3960e28e3630',
 } as const;
+
+/**
+ * The spoke clusters the sandbox runs: the reference `spoke1-aks` (10.1.0.0/24, in the ARM emulator's
+ * reference seed) and a second spoke, `spoke2-aks` (10.2.0.0/24), added to the seed here, so tenants
+ * on two clusters share one Route Server and one firewall policy as in a real hub.
+ */
+export const SPOKES = [
+  { cluster: 'spoke1-aks', vnet: 'spoke1-vnet', subnet: '10.1.0.0/24', nodeIpBase: '10.1.0.' },
+  { cluster: 'spoke2-aks', vnet: 'spoke2-vnet', subnet: '10.2.0.0/24', nodeIpBase: '10.2.0.' },
+] as const;
+
+/** The reference seed plus the spokes it lacks. */
+function sandboxSeed(): ArmSeedInput {
+  const seed = structuredClone(referenceSeed()) as ArmSeedInput & { resourceGroups: Array<Record<string, unknown> & { name: string }> };
+  const spokes = seed.resourceGroups.find((g) => g.name === REFERENCE.spokeResourceGroup)!;
+  const clusters = (spokes.managedClusters ?? []) as Array<{ name: string }>;
+  const vnets = (spokes.virtualNetworks ?? []) as Array<{ name: string; subnets: Array<{ name: string; addressPrefix: string }> }>;
+  for (const spoke of SPOKES) {
+    if (!vnets.some((v) => v.name === spoke.vnet)) vnets.push({ name: spoke.vnet, subnets: [{ name: 'AKSSubnet', addressPrefix: spoke.subnet }] });
+    if (!clusters.some((c) => c.name === spoke.cluster)) {
+      clusters.push({ name: spoke.cluster, vnetSubnetId: `/subscriptions/${seed.subscriptionId}/resourceGroups/${REFERENCE.spokeResourceGroup}/providers/Microsoft.Network/virtualNetworks/${spoke.vnet}/subnets/AKSSubnet` } as { name: string });
+    }
+  }
+  spokes.managedClusters = clusters;
+  spokes.virtualNetworks = vnets;
+  return seed;
+}
+
+/** Three nodes per spoke in zones 1-3, first addresses of the spoke's AKS subnet (Azure reserves .0-.3). */
+const spokeNodes = (spoke: (typeof SPOKES)[number], index: number) => [0, 1, 2].map((i) => ({
+  name: `aks-nodepool1-${String(10000000 + index)}-vmss${String(i).padStart(6, '0')}`, ip: `${spoke.nodeIpBase}${4 + i}`, zone: String(i + 1),
+}));
 
 export interface SandboxOptions {
   /** Folder for ports, keys, CA, kubeconfigs, storage and sandbox.json. */
@@ -63,7 +96,7 @@ export interface Sandbox {
 }
 
 interface Persisted {
-  ports: { host: number; arm: number; identity: number; kube: number; events: number; blob: number; queue: number; table: number };
+  ports: { host: number; arm: number; identity: number; events: number; blob: number; queue: number; table: number; kube: Record<string, number> };
   functionKey: string;
   masterKey: string;
 }
@@ -112,9 +145,9 @@ function kubeconfigYaml(cluster: string, server: string, caPem: string, token: s
 
 /**
  * Everything egress-pilot talks to, local: Azurite, the ARM emulator seeded with the reference hub,
- * the Kubernetes emulator with `spoke1-aks`, an Event Grid topic stand-in, and the local Functions
- * host running the app exactly as deployed. The cluster's BGP peering with Route Server is done by
- * the app itself, from the Event Grid event AKS would send on creation.
+ * the Kubernetes emulator with the spoke clusters, an Event Grid topic stand-in, and the local
+ * Functions host running the app exactly as deployed. Each cluster's BGP peering with Route Server
+ * is done by the app itself, from the Event Grid event AKS would send on creation.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const dir = path.resolve(options.dir);
@@ -123,10 +156,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const statePath = path.join(dir, 'state.json');
   const previous: Persisted | undefined = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as Persisted) : undefined;
   const reuse = options.reusePorts !== false && previous !== undefined;
-  const port = (name: keyof Persisted['ports']): number => (reuse ? previous!.ports[name] : 0);
+  const port = (name: Exclude<keyof Persisted['ports'], 'kube'>): number => (reuse ? previous!.ports[name] : 0);
+  const kubePorts = (): Record<string, number> => (reuse && typeof previous!.ports.kube === 'object' ? previous!.ports.kube : {});
   if (reuse) {
     const busy = [];
-    for (const [name, p] of Object.entries(previous!.ports)) if (await portInUse(p)) busy.push(`${name} ${p}`);
+    const all = { ...previous!.ports, kube: 0, ...Object.fromEntries(Object.entries(kubePorts()).map(([c, p]) => [`kube ${c}`, p])) };
+    for (const [name, p] of Object.entries(all)) if (typeof p === 'number' && p > 0 && (await portInUse(p))) busy.push(`${name} ${p}`);
     if (busy.length > 0) {
       throw new Error(`ports of the sandbox in ${dir} are in use (${busy.join(', ')}): another sandbox is probably running there; stop it, or start with --dir <other folder> or --reset`);
     }
@@ -148,13 +183,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const azurite = await startAzurite({ location: path.join(dir, 'azurite'), ports: { blob: port('blob'), queue: port('queue'), table: port('table') } });
     stops.push(() => azurite.stop());
 
-    const arm = await startArmEmulator({ ca, port: port('arm'), identityPort: port('identity'), timings: options.armTimings, tokenLifetimeSeconds: 3600 });
+    const arm = await startArmEmulator({ seed: sandboxSeed(), ca, port: port('arm'), identityPort: port('identity'), timings: options.armTimings, tokenLifetimeSeconds: 3600 });
     stops.push(() => arm.stop());
 
     const kubeCert = ca.issue(['localhost'], ['127.0.0.1']);
     const kube = await startKubeEmulator({
-      clusters: [{ name: REFERENCE.cluster }],
-      ports: { [REFERENCE.cluster]: port('kube') },
+      clusters: SPOKES.map((spoke, i) => ({ name: spoke.cluster, nodes: spokeNodes(spoke, i) })),
+      ports: kubePorts(),
       tls: kubeCert,
       timings: options.kubeTimings,
       // The AKS API server accepts Microsoft Entra tokens for the AKS server application.
@@ -164,12 +199,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       },
     });
     stops.push(() => kube.stop());
-    const kubeUrl = kube.clusters.get(REFERENCE.cluster)!.url;
-    arm.control.setCluster(REFERENCE.spokeResourceGroup, REFERENCE.cluster, { kube: { url: kubeUrl, caCertPem: ca.caCertPem } });
-
     const sandboxToken = arm.control.issueToken(REFERENCE.aksServerAudience, { lifetimeSeconds: 30 * 86400 });
-    const kubeconfigPath = path.join(dir, `kubeconfig-${REFERENCE.cluster}.yaml`);
-    writeFileSync(kubeconfigPath, kubeconfigYaml(REFERENCE.cluster, kubeUrl, ca.caCertPem, sandboxToken), { mode: 0o600 });
+    const clusters = SPOKES.map((spoke) => {
+      const url = kube.clusters.get(spoke.cluster)!.url;
+      arm.control.setCluster(REFERENCE.spokeResourceGroup, spoke.cluster, { kube: { url, caCertPem: ca.caCertPem } });
+      const kubeconfigPath = path.join(dir, `kubeconfig-${spoke.cluster}.yaml`);
+      writeFileSync(kubeconfigPath, kubeconfigYaml(spoke.cluster, url, ca.caCertPem, sandboxToken), { mode: 0o600 });
+      return {
+        name: spoke.cluster,
+        resourceId: `/subscriptions/${arm.subscriptionId}/resourceGroups/${REFERENCE.spokeResourceGroup}/providers/Microsoft.ContainerService/managedClusters/${spoke.cluster}`,
+        kubeconfigPath, apiServer: url,
+      };
+    });
     const events = await startEventSink(ca.issue(['localhost'], ['127.0.0.1']), port('events'));
     stops.push(() => events.stop());
 
@@ -199,8 +240,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     let host = await startHostProcess({ appDir, port: port('host'), settingsFile, env: hostEnv, echo: options.echoHostLogs });
     const hostPort = host.port;
     stops.push(() => host.stop());
-    // The cluster "was just created": Event Grid tells the app, which peers it with Route Server.
-    await deliverAndAwaitBootstrap(host.baseUrl, masterKey, clusterWrittenEvent(arm.subscriptionId, REFERENCE.spokeResourceGroup, REFERENCE.cluster), REFERENCE.cluster);
+    // The clusters "were just created": Event Grid tells the app, which peers them with Route Server.
+    for (const c of clusters) {
+      await deliverAndAwaitBootstrap(host.baseUrl, masterKey, clusterWrittenEvent(arm.subscriptionId, REFERENCE.spokeResourceGroup, c.name), c.name);
+    }
 
     const info: SandboxInfo = {
       apiBaseUrl: `${host.baseUrl}/api`,
@@ -211,17 +254,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       caCertPath,
       storageConnectionString: azurite.connectionString,
       eventTopicEndpoint: events.topicEndpoint,
-      clusters: [{
-        name: REFERENCE.cluster,
-        resourceId: `/subscriptions/${arm.subscriptionId}/resourceGroups/${REFERENCE.spokeResourceGroup}/providers/Microsoft.ContainerService/managedClusters/${REFERENCE.cluster}`,
-        kubeconfigPath, apiServer: kubeUrl,
-      }],
+      clusters,
     };
     writeFileSync(path.join(dir, 'sandbox.json'), JSON.stringify(info, null, 2), { mode: 0o600 });
     const portOf = (url: string): number => Number(new URL(url).port);
     const persisted: Persisted = {
       ports: {
-        host: hostPort, arm: portOf(arm.url), identity: portOf(arm.identityEndpoint), kube: portOf(kubeUrl), events: portOf(events.topicEndpoint),
+        host: hostPort, arm: portOf(arm.url), identity: portOf(arm.identityEndpoint), events: portOf(events.topicEndpoint),
+        kube: Object.fromEntries(clusters.map((c) => [c.name, portOf(c.apiServer)])),
         blob: azurite.blobPort, queue: azurite.queuePort, table: azurite.tablePort,
       },
       functionKey, masterKey,

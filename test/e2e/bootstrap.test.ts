@@ -14,9 +14,11 @@ describe('cluster bootstrap from Event Grid', () => {
   }, 120_000);
   afterAll(async () => { await sandbox?.cleanup(); });
 
-  const connections = async () => {
+  const connections = async (cluster = 'spoke1-aks') => {
     const found: Array<{ name: string; peerIp: string; state: string }> = [];
-    for await (const c of cloud.network.virtualHubBgpConnections.list('demo-hub-network', 'hub-rs')) found.push({ name: c.name!, peerIp: c.peerIp!, state: c.connectionState! });
+    for await (const c of cloud.network.virtualHubBgpConnections.list('demo-hub-network', 'hub-rs')) {
+      if (c.name!.startsWith(`${cluster}-rr-`)) found.push({ name: c.name!, peerIp: c.peerIp!, state: c.connectionState! });
+    }
     return found.sort((a, b) => a.name.localeCompare(b.name));
   };
   const reflectorNodes = async () => (await cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.metadata!.name!).sort();
@@ -41,6 +43,8 @@ describe('cluster bootstrap from Event Grid', () => {
   it('re-syncs after a node pool roll: a replaced reflector is swapped and its stale connection removed', async () => {
     const before = await reflectorNodes();
     const gone = before[0]!;
+    const otherSpoke = await connections('spoke2-aks');
+    expect(otherSpoke).toHaveLength(2);
     await cloud.core.deleteNode({ name: gone });
     await cloud.core.createNode({ body: {
       metadata: { name: 'aks-nodepool1-12345678-vmss000009', labels: { 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': '1', 'kubernetes.io/hostname': 'aks-nodepool1-12345678-vmss000009' } },
@@ -67,6 +71,8 @@ describe('cluster bootstrap from Event Grid', () => {
     expect(conns.every((c) => c.state === 'Connected')).toBe(true);
     const reflectorIps = (await cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
     expect(conns.map((c) => c.peerIp).sort()).toEqual(reflectorIps);
+    // The other spoke's peering is not touched by this cluster's re-sync.
+    expect(await connections('spoke2-aks')).toEqual(otherSpoke);
   }, 120_000);
 
   it('the cluster API server accepts only unexpired Entra tokens for the AKS server audience', async () => {

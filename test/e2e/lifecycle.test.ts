@@ -87,6 +87,22 @@ describe('tenant lifecycle over HTTP (sandbox)', () => {
     expect(ready.map((e) => e.subject).sort()).toEqual(['tenants/spoke1-aks/tenant0', 'tenants/spoke1-aks/tenant1']);
   });
 
+  it('onboards a tenant of the same name on the second spoke: its own CIDR, learned from that spoke\'s reflectors', async () => {
+    const spec = tenantSpec('tenant0', { cluster: 'spoke2-aks', namespaces: [] });
+    expect((await api('POST', '/tenants', spec)).status).toBe(202);
+    const other = await waitForPhase(api, 'spoke2-aks', 'tenant0', ['Ready', 'Failed']);
+    expect(other.phase).toBe('Ready');
+    const first = (await api<TenantView>('GET', '/tenants/spoke1-aks/tenant0')).body;
+    expect(other.cidr).not.toBe(first.cidr);
+    const learned = Object.values(await cloud.learnedRoutes()).flat();
+    for (const prefix of other.routes.expected) {
+      expect(learned.filter((r) => r.network === prefix).every((r) => r.nextHop!.startsWith('10.2.0.'))).toBe(true);
+    }
+    const { rules } = tenantRules(await cloud.ruleCollectionGroups(), 'spoke2-aks', 'tenant0');
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) expect(rule.sourceAddresses).toEqual([other.cidr]);
+  });
+
   it('treats the same spec again as the same tenant, and a different spec as a conflict pointing at PUT', async () => {
     const again = await api<{ phase: string }>('POST', '/tenants', tenantSpec('tenant0'));
     expect(again.status).toBe(202);
