@@ -1,0 +1,57 @@
+import { RestError } from '@azure/data-tables';
+import { describeFailure, PermanentError } from '../../../lib/adapters/errors';
+import { withRetries } from '../../../lib/adapters/retry';
+
+/** The shape every @azure SDK throws (core-rest-pipeline's RestError, re-exported by the SDKs). */
+const restError = (status: number, code?: string, retryAfter?: string): RestError => {
+  const error = new RestError('boom', { statusCode: status, code });
+  const headers = new Map(retryAfter ? [['retry-after', retryAfter]] : []);
+  Object.assign(error, { response: { status, headers: { get: (name: string) => headers.get(name.toLowerCase()) } } });
+  return error;
+};
+/** The shape @kubernetes/client-node 2.x throws: `code` is the HTTP status, `body` a Status (often as text). */
+const kubeError = (status: number, reason: string, retryAfter?: string) =>
+  Object.assign(new Error(`HTTP ${status}`), { code: status, body: JSON.stringify({ kind: 'Status', reason, code: status }), headers: retryAfter ? { 'retry-after': retryAfter } : {} });
+
+describe('describeFailure', () => {
+  it('reads ARM RestErrors: status, code and Retry-After', () => {
+    expect(describeFailure(restError(429, 'TooManyRequests', '3'))).toMatchObject({ kind: 'transient', retryAfterMs: 3000 });
+    expect(describeFailure(restError(409, 'AnotherOperationInProgress'))).toMatchObject({ kind: 'transient' });
+    expect(describeFailure(restError(400, 'InvalidRequest'))).toMatchObject({ kind: 'permanent', reason: 'rejected (400 InvalidRequest)' });
+  });
+  it('reads Kubernetes ApiExceptions: status, Status.reason and Retry-After', () => {
+    expect(describeFailure(kubeError(429, 'TooManyRequests', '2'))).toMatchObject({ kind: 'transient', retryAfterMs: 2000 });
+    expect(describeFailure(kubeError(409, 'Conflict'))).toMatchObject({ kind: 'transient' });
+    expect(describeFailure(kubeError(422, 'Invalid'))).toMatchObject({ kind: 'permanent', reason: 'rejected (422 Invalid)' });
+  });
+  it('treats dropped connections as transient, unknown throws as permanent', () => {
+    expect(describeFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toMatchObject({ kind: 'transient' });
+    expect(describeFailure(new TypeError('bug'))).toMatchObject({ kind: 'permanent' });
+  });
+});
+
+describe('withRetries', () => {
+  const fast = { attempts: 4, baseMs: 10, maxMs: 40 };
+  it('retries transient failures with backoff, honouring a longer Retry-After', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const value = await withRetries('op', async () => {
+      calls++;
+      if (calls === 1) throw restError(429, undefined, '1');
+      if (calls === 2) throw restError(503);
+      return 'ok';
+    }, { ...fast, sleep: async (ms) => { waits.push(ms); } });
+    expect(value).toBe('ok');
+    expect(waits).toEqual([1000, 20]);
+  });
+  it('fails fast on a permanent failure with a message naming the operation', async () => {
+    let calls = 0;
+    const failing = withRetries('create IPPool', async () => { calls++; throw kubeError(422, 'Invalid'); }, { ...fast, sleep: async () => undefined });
+    await expect(failing).rejects.toBeInstanceOf(PermanentError);
+    await expect(failing).rejects.toThrow(/^create IPPool: rejected \(422 Invalid\)/);
+    expect(calls).toBe(1);
+  });
+  it('gives up after the attempts, saying how many', async () => {
+    await expect(withRetries('op', async () => { throw restError(500); }, { ...fast, sleep: async () => undefined })).rejects.toThrow(/still failing after 4 attempts/);
+  });
+});
