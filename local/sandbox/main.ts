@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   console.log(`egress-pilot sandbox: starting in ${dir} …`);
   const sandbox = await startSandbox({ dir, reset: flag('--reset'), echoHostLogs: flag('--verbose') });
   const { info } = sandbox;
+  if (sandbox.restored.length > 0) console.log(`restored from the kept registry: ${sandbox.restored.join(', ')}`);
   const body = JSON.stringify({
     name: 'tenant0', cluster: 'spoke1-aks', namespaces: ['default'], gateway: { replicas: 2, prefixLength: 29 },
     allow: {

@@ -90,6 +90,8 @@ export interface Sandbox {
   azurite: Azurite;
   events: EventSink;
   host: HostProcess;
+  /** Tenants the drift check re-created in the emulated cloud from a reused folder's registry. */
+  restored: string[];
   /** Stops the host with a signal and starts it again on the same port, hub and settings. */
   restartHost(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
@@ -99,6 +101,26 @@ interface Persisted {
   ports: { host: number; arm: number; identity: number; events: number; blob: number; queue: number; table: number; kube: Record<string, number> };
   functionKey: string;
   masterKey: string;
+}
+
+/**
+ * Runs the app's drift check (repair on) and waits for it: every Ready tenant of the kept registry
+ * gets its Calico resources and firewall rules back in the freshly started emulated cloud.
+ */
+async function restoreFromRegistry(hostBaseUrl: string, functionKey: string, masterKey: string): Promise<string[]> {
+  const started = await fetch(`${hostBaseUrl}/api/drift`, { method: 'POST', headers: { 'x-functions-key': functionKey } });
+  if (started.status !== 202 && started.status !== 409) throw new Error(`could not start the drift check: ${started.status} ${await started.text()}`);
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${hostBaseUrl}/runtime/webhooks/durabletask/instances/drift-check?code=${masterKey}`);
+    if (res.status === 200) {
+      const status = (await res.json()) as { runtimeStatus?: string; output?: { repaired?: string[] } };
+      if (status.runtimeStatus === 'Completed') return status.output?.repaired ?? [];
+      if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated') throw new Error(`drift check ${status.runtimeStatus}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('drift check did not finish within 120 s');
 }
 
 /** True when something already listens on 127.0.0.1:port. */
@@ -177,9 +199,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     stops.length = 0;
   };
   try {
-    // The emulated cloud keeps its state in memory, so storage starts empty too: a registry that
-    // remembered tenants the emulators have forgotten would be worse than a clean start.
-    rmSync(path.join(dir, 'azurite'), { recursive: true, force: true });
+    // Storage (registry, CIDR claims, task hub) persists in the folder; the emulated cloud is in
+    // memory. On a reused folder the app rebuilds the cloud from its registry (drift repair below).
+    const restoring = existsSync(path.join(dir, 'azurite'));
     const azurite = await startAzurite({ location: path.join(dir, 'azurite'), ports: { blob: port('blob'), queue: port('queue'), table: port('table') } });
     stops.push(() => azurite.stop());
 
@@ -231,6 +253,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ROUTE_POLL_INITIAL_SECONDS: '2',
       ROUTE_POLL_MAX_SECONDS: '10',
       ROUTE_WAIT_DEADLINE_SECONDS: '300',
+      // The sandbox's cloud forgets everything on stop: the drift check puts it back from the registry.
+      DRIFT_REPAIR: 'true',
       ...options.appSettings,
     };
     const settingsFile = path.join(dir, 'host-settings.json');
@@ -244,6 +268,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     for (const c of clusters) {
       await deliverAndAwaitBootstrap(host.baseUrl, masterKey, clusterWrittenEvent(arm.subscriptionId, REFERENCE.spokeResourceGroup, c.name), c.name);
     }
+    const restored = restoring ? await restoreFromRegistry(host.baseUrl, functionKey, masterKey) : [];
 
     const info: SandboxInfo = {
       apiBaseUrl: `${host.baseUrl}/api`,
@@ -269,7 +294,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     writeFileSync(statePath, JSON.stringify(persisted, null, 2), { mode: 0o600 });
 
     const sandbox: Sandbox = {
-      info, dir, arm, kube, azurite, events,
+      info, dir, arm, kube, azurite, events, restored,
       get host() { return host; },
       async restartHost(signal = 'SIGTERM') {
         await host.stop(signal);
