@@ -4,9 +4,9 @@
  * policy holds, plus where each tenant's rules end up and which tenants cannot be placed.
  */
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
-import { assignmentFromGroups, groupChanges, packRuleCollectionGroups, toSdkGroup, type PackingLimits } from './firewall-packing';
+import { assignmentFromGroups, groupChanges, packRuleCollectionGroups, toFirewallPlan, toSdkGroup, type PackingLimits } from './firewall-packing';
 import type { TenantFirewallInput } from './firewall-rules';
-import { parseFirewallCollectionName, ruleCollectionGroupSlot, tenantKey } from './names';
+import { ruleCollectionGroupSlot } from './names';
 
 export interface FirewallRoundPlan {
   put: Array<{ name: string; group: FirewallPolicyRuleCollectionGroup }>;
@@ -28,18 +28,7 @@ export function planFirewallRound(
   for (const key of packing.unplaced) {
     failures.set(key, packing.violations.filter((v) => !v.tenant || v.tenant === key).map((v) => v.message).join('; ') || 'no room in the firewall policy');
   }
-  const placements = new Map<string, { ruleCollectionGroup: string; ruleCollections: string[] }>();
-  for (const group of packing.groups) {
-    for (const key of group.tenants) {
-      const ruleCollections = group.ruleCollections
-        .filter((c) => {
-          const owner = parseFirewallCollectionName(c.name);
-          return owner !== undefined && tenantKey(owner) === key;
-        })
-        .map((c) => c.name);
-      placements.set(key, { ruleCollectionGroup: group.name, ruleCollections });
-    }
-  }
+  const { placements } = toFirewallPlan(packing);
   const changes = groupChanges(packing.groups, deployed);
   return { put: changes.put.map((g) => ({ name: g.name, group: toSdkGroup(g) })), delete: changes.delete, placements, failures };
 }

@@ -18,9 +18,6 @@ export interface CurrentRuleCollectionGroup {
  * does), are conditional on the ETag read before, and wait for the long-running update to finish.
  */
 export class FirewallPolicy {
-  /** Counts the PUT/DELETE calls this process made, for the coalescing benchmark and logs. */
-  writes = 0;
-
   constructor(
     private readonly network: NetworkManagementClient,
     readonly ref: FirewallPolicyRef,
@@ -50,7 +47,6 @@ export class FirewallPolicy {
 
   /** One conditional PUT. A 412 (someone changed it) or busy 409/429 surfaces to the caller, who re-reads. */
   async putGroup(name: string, group: FirewallPolicyRuleCollectionGroup, etag: string | undefined): Promise<void> {
-    this.writes++;
     const { priority, ruleCollections } = group;
     await this.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(
       this.ref.resourceGroup, this.ref.name, name, { priority, ruleCollections },
@@ -59,7 +55,6 @@ export class FirewallPolicy {
   }
 
   async deleteGroup(name: string): Promise<void> {
-    this.writes++;
     await withRetries(`delete rule collection group ${name}`,
       () => this.network.firewallPolicyRuleCollectionGroups.beginDeleteAndWait(this.ref.resourceGroup, this.ref.name, name, { updateIntervalInMs: this.pollIntervalMs }),
       this.retry);
