@@ -7,7 +7,7 @@ import { lifecycleInstanceId, type Operation } from '../lib/domain/lifecycle/pro
 import { namespaceConflicts } from '../lib/domain/lifecycle/namespace-claims';
 import { diffTenantSpecs, specFingerprint } from '../lib/domain/spec-fingerprint';
 import type { TenantSpec } from '../lib/domain/tenant-spec';
-import { ConcurrencyError, type TenantRecord } from '../lib/adapters/registry';
+import { ConcurrencyError, everyItem, type TenantRecord } from '../lib/adapters/registry';
 import type { LifecycleInput } from '../orchestrations/lifecycle-input';
 import { isRunning, terminateAndWait } from './durable-instances';
 import { problem } from './http-problems';
@@ -53,12 +53,8 @@ function rejected(a: Extract<Admission, { kind: 'reject' }>): HttpResponseInit {
 /** Namespaces the spec claims that another live tenant of the cluster already steers (409, fields named). */
 async function namespaceProblems(services: AppServices, spec: TenantSpec): Promise<HttpResponseInit | undefined> {
   if (spec.namespaces.length === 0) return undefined;
-  const others: TenantSpec[] = [];
-  for (let token: string | undefined, first = true; first || token; first = false) {
-    const page = await services.registry.tenants.listByCluster(spec.cluster, { pageSize: 1000, continuationToken: token });
-    others.push(...page.items.filter((r) => r.phase !== 'Deleted').map((r) => r.spec));
-    token = page.continuationToken;
-  }
+  const others = (await everyItem((page) => services.registry.tenants.listByCluster(spec.cluster, page)))
+    .filter((r) => r.phase !== 'Deleted').map((r) => r.spec);
   const conflicts = namespaceConflicts(spec, others);
   return conflicts.length > 0 ? problem(409, 'NamespaceTaken', conflicts.map((c) => c.reason).join('; '), conflicts) : undefined;
 }

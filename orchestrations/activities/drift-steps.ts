@@ -1,6 +1,7 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { learnedRoutesOfCluster } from '../../lib/adapters/cluster-routes';
 import { describeFailure } from '../../lib/adapters/errors';
+import { everyItem } from '../../lib/adapters/registry';
 import type { ClusterActual, DriftReport, RegistryTenant } from '../../lib/domain/drift';
 import { MANAGED_BY } from '../../lib/domain/kube-objects';
 import { registerActivity } from '../activity-outcome';
@@ -16,12 +17,8 @@ const managedBy = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join('
 /** Desired state (every tenant in the registry) and the firewall policy's groups: one pass each. */
 registerActivity('readDriftInputs', async (): Promise<DriftInputs> => {
   const services = await appServices();
-  const registry: RegistryTenant[] = [];
-  for (let token: string | undefined, first = true; first || token; first = false) {
-    const page = await services.registry.tenants.listAll({ pageSize: 1000, continuationToken: token });
-    registry.push(...page.items.map((r) => ({ spec: r.spec, cidr: r.cidr, phase: r.phase })));
-    token = page.continuationToken;
-  }
+  const registry: RegistryTenant[] = (await everyItem((page) => services.registry.tenants.listAll(page)))
+    .map((r) => ({ spec: r.spec, cidr: r.cidr, phase: r.phase }));
   const firewallGroups = (await services.firewallPolicy.listGroups('')).map((g) => ({ ...g.group, name: g.name }) as Record<string, unknown>);
   const clusters = [...new Set(registry.map((t) => t.spec.cluster))].sort();
   return { registry, clusters, firewallGroups };

@@ -1,5 +1,6 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { learnedRoutesOfCluster } from '../../lib/adapters/cluster-routes';
+import { everyItem } from '../../lib/adapters/registry';
 import { checkCapacity } from '../../lib/domain/capacity';
 import { matchLearnedRoutes, ROUTE_SERVER_INSTANCES, routesInside } from '../../lib/domain/expected-routes';
 import { assignmentFromGroups } from '../../lib/domain/firewall-packing';
@@ -60,12 +61,8 @@ registerActivity('readTenantWithdrawal', async (tenant: TenantRef): Promise<With
 registerActivity('checkTenantCapacity', async (tenant: TenantRef): Promise<{ problems: string[] }> => {
   const services = await appServices();
   const record = await requireTenant(tenant);
-  const others = [];
-  for (let token: string | undefined, first = true; first || token; first = false) {
-    const page = await services.registry.tenants.listByCluster(tenant.cluster, { pageSize: 1000, continuationToken: token });
-    others.push(...page.items.filter((r) => r.key.name !== tenant.name && r.phase !== 'Deleted' && r.phase !== 'Failed'));
-    token = page.continuationToken;
-  }
+  const others = (await everyItem((page) => services.registry.tenants.listByCluster(tenant.cluster, page)))
+    .filter((r) => r.key.name !== tenant.name && r.phase !== 'Deleted' && r.phase !== 'Failed');
   const openTenants = [];
   for (const intent of await services.intents.all()) {
     if (intent.state !== 'open' || (intent.cluster === tenant.cluster && intent.name === tenant.name)) continue;

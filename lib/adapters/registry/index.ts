@@ -84,7 +84,7 @@ export function createRegistryFromSettings<Spec = unknown>(
 
 export type { CidrClaims, BlockClaim, ClaimState, PoolOptions, PoolReport, RetryTuning } from './cidr-claims';
 export type { TenantRegistry, TenantRecord, TenantPhase, TenantChange, TenantError, NewTenant, Page, PageOptions } from './tenant-registry';
-export { TENANT_PHASES, TableTenantRegistry } from './tenant-registry';
+export { TENANT_PHASES, TableTenantRegistry, everyItem } from './tenant-registry';
 export { TableCidrClaims } from './cidr-claims';
 export { tableNames, DEFAULT_TABLE_PREFIX, type TenantKey, type TableNames } from './keys';
 export { AllocationContentionError, ClaimStateError, ConcurrencyError, CorruptRecordError } from './errors';

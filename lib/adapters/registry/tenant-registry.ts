@@ -66,6 +66,18 @@ export interface PageOptions {
   readonly continuationToken?: string;
 }
 
+/** Follows continuation tokens to the end: every item of a paged listing, in order. */
+export async function everyItem<T>(listPage: (page: PageOptions) => Promise<Page<T>>, pageSize = 1000): Promise<T[]> {
+  const items: T[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await listPage({ pageSize, continuationToken });
+    items.push(...page.items);
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+  return items;
+}
+
 export interface TenantRegistry<Spec = unknown> {
   /** Inserts the tenant unless it exists; on conflict returns the stored record with `created: false`. */
   createIfAbsent(key: TenantKey, init: NewTenant<Spec>): Promise<{ record: TenantRecord<Spec>; created: boolean }>;
