@@ -5,7 +5,7 @@ import { classifyFailure, type Failure } from '../domain/lifecycle/failure';
  * (`statusCode`, `code`, `response.headers`), @kubernetes/client-node ApiException (`code` is the
  * HTTP status, `body` a Status), and plain Node socket errors (`code` like ECONNRESET).
  */
-export function describeFailure(error: unknown): Failure & { message: string } {
+export function describeFailure(error: unknown): Failure & { message: string; status?: number } {
   const message = error instanceof Error ? error.message : String(error);
   if (typeof error !== 'object' || error === null) return { ...classifyFailure({}), message };
   const e = error as Record<string, unknown>;
@@ -29,7 +29,7 @@ export function describeFailure(error: unknown): Failure & { message: string } {
   const cause = e.cause as { code?: unknown } | undefined;
   if (status === undefined && code === undefined && typeof cause?.code === 'string') code = cause.code;
   const retryAfterSeconds = retryAfter !== undefined && retryAfter !== '' ? Number(retryAfter) : undefined;
-  return { ...classifyFailure({ status, code, retryAfterSeconds }), message };
+  return { ...classifyFailure({ status, code, retryAfterSeconds }), message, ...(status !== undefined ? { status } : {}) };
 }
 
 function parseBody(body: unknown): Record<string, unknown> | undefined {
@@ -45,7 +45,14 @@ function parseBody(body: unknown): Record<string, unknown> | undefined {
   return undefined;
 }
 
-/** An error the caller should not retry: the message says what was wrong. */
+/** An error the caller should not retry: the message says what was wrong; `status` is the HTTP status, if any. */
 export class PermanentError extends Error {
   override readonly name = 'PermanentError';
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
 }
+
+/** True for a failure the service answered with 404 (the thing does not exist). */
+export const isNotFound = (error: unknown): boolean =>
+  (error instanceof PermanentError ? error.status : describeFailure(error).status) === 404;

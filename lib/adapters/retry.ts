@@ -27,7 +27,7 @@ export async function withRetries<T>(label: string, operation: () => Promise<T>,
     } catch (error) {
       if (error instanceof PermanentError) throw error;
       const failure = describeFailure(error);
-      if (failure.kind === 'permanent') throw new PermanentError(`${label}: ${failure.reason}: ${failure.message}`);
+      if (failure.kind === 'permanent') throw new PermanentError(`${label}: ${failure.reason}: ${failure.message}`, failure.status);
       if (attempt >= options.attempts) throw new Error(`${label}: still failing after ${attempt} attempts: ${failure.reason}: ${failure.message}`);
       const waitMs = backoffMs(attempt, options, failure.retryAfterMs);
       options.onRetry?.({ attempt, waitMs, reason: failure.reason });

@@ -1,5 +1,5 @@
 import { appServices } from '../../lib/adapters/app-services';
-import { PermanentError } from '../../lib/adapters/errors';
+import { isNotFound, PermanentError } from '../../lib/adapters/errors';
 import { EGRESS_ANNOTATION_KEYS, renderTenantManifests, tenantObjectsInApplyOrder } from '../../lib/domain/calico-manifests';
 import { tenantNames } from '../../lib/domain/names';
 import { steeringTenant } from '../../lib/domain/lifecycle/namespace-claims';
@@ -49,7 +49,7 @@ async function unAnnotate(cluster: ClusterClient, namespace: string, tenant: str
     await cluster.annotateNamespace(namespace, removal);
   } catch (error) {
     // A namespace that no longer exists carries no annotation to remove.
-    if (!(error instanceof PermanentError && error.message.includes('404'))) throw error;
+    if (!isNotFound(error)) throw error;
   }
 }
 

@@ -1,7 +1,7 @@
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { TokenCredential } from '@azure/identity';
 import { withRetries, type RetryOptions, defaultRetry } from '../retry';
-import { describeFailure } from '../errors';
+import { isNotFound } from '../errors';
 import type { ClusterEndpoint } from './cluster-access';
 
 /** The one field manager egress-pilot applies with, so ownership of every field it writes is clear. */
@@ -74,7 +74,7 @@ export async function connectCluster(endpoint: ClusterEndpoint, credential: Toke
           try {
             await objects.delete(o);
           } catch (error) {
-            if (describeFailure(error).reason.startsWith('rejected (404')) return;
+            if (isNotFound(error)) return;
             throw error;
           }
         }, retry);
@@ -90,7 +90,7 @@ export async function connectCluster(endpoint: ClusterEndpoint, credential: Toke
         const ns = await withRetries(`read namespace ${namespace} on ${endpoint.cluster}`, () => core.readNamespace({ name: namespace }), retry);
         return ns.metadata?.annotations ?? {};
       } catch (error) {
-        if (error instanceof Error && error.message.includes('rejected (404')) return undefined;
+        if (isNotFound(error)) return undefined;
         throw error;
       }
     },

@@ -1,4 +1,5 @@
 import type { FirewallPolicyRuleCollectionGroup, NetworkManagementClient } from '@azure/arm-network';
+import { isNotFound } from '../errors';
 import { withRetries, defaultRetry, type RetryOptions } from '../retry';
 
 export interface FirewallPolicyRef {
@@ -40,7 +41,7 @@ export class FirewallPolicy {
       const g = await this.network.firewallPolicyRuleCollectionGroups.get(this.ref.resourceGroup, this.ref.name, name);
       return { name, etag: g.etag, group: g };
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }

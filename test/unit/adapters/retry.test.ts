@@ -1,5 +1,5 @@
 import { RestError } from '@azure/data-tables';
-import { describeFailure, PermanentError } from '../../../lib/adapters/errors';
+import { describeFailure, isNotFound, PermanentError } from '../../../lib/adapters/errors';
 import { withRetries } from '../../../lib/adapters/retry';
 
 /** The shape every @azure SDK throws (core-rest-pipeline's RestError, re-exported by the SDKs). */
@@ -51,6 +51,15 @@ describe('withRetries', () => {
     await expect(failing).rejects.toThrow(/^create IPPool: rejected \(422 Invalid\)/);
     expect(calls).toBe(1);
   });
+  it('keeps the HTTP status on a permanent failure, so a 404 is recognised without reading the message', async () => {
+    const failing = withRetries('delete IPPool', async () => { throw kubeError(404, 'NotFound'); }, { ...fast, sleep: async () => undefined });
+    await expect(failing).rejects.toMatchObject({ status: 404 });
+    expect(isNotFound(await failing.catch((e: unknown) => e))).toBe(true);
+    expect(isNotFound(kubeError(404, 'NotFound'))).toBe(true);
+    expect(isNotFound(restError(404, 'ResourceNotFound'))).toBe(true);
+    expect(isNotFound(kubeError(422, 'Invalid'))).toBe(false);
+  });
+
   it('gives up after the attempts, saying how many', async () => {
     await expect(withRetries('op', async () => { throw restError(500); }, { ...fast, sleep: async () => undefined })).rejects.toThrow(/still failing after 4 attempts/);
   });
