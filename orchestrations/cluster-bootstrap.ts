@@ -2,6 +2,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { currentStep, failStep, startStep, succeedStep, noteStep, type Step } from '../lib/domain/lifecycle/progress';
 import { callStep, StepFailed } from './activity-outcome';
+import { pollWithBackoff } from './polling';
 import type { BootstrapInput, ClusterReadiness, RouteReflector, SessionProgress } from './bootstrap-input';
 
 type Gen<T> = Generator<Task, T, unknown>;
@@ -24,18 +25,13 @@ export const clusterBootstrap: OrchestrationHandler = function* (context: Orches
   const call = <T>(activity: string, activityInput: unknown): Gen<T> => callStep<T>(context, activity, activityInput);
 
   function* poll<T extends { complete: boolean; detail: string }>(step: string, activity: string, activityInput: unknown): Gen<T> {
-    const deadline = context.df.currentUtcDateTime.getTime() + input.timing.deadlineSeconds * 1000;
-    let intervalMs = input.timing.pollInitialSeconds * 1000;
-    for (;;) {
-      const progress = yield* call<T>(activity, activityInput);
-      if (progress.complete) return progress;
-      const nowMs = context.df.currentUtcDateTime.getTime();
-      if (nowMs >= deadline) throw new StepFailed(`not done within ${input.timing.deadlineSeconds}s: ${progress.detail}`);
-      steps = noteStep(steps, step, progress.detail);
-      status();
-      yield context.df.createTimer(new Date(Math.min(deadline, nowMs + intervalMs)));
-      intervalMs = Math.min(intervalMs * 2, input.timing.pollMaxSeconds * 1000);
-    }
+    const last = yield* pollWithBackoff<T>(context, {
+      activity, input: activityInput,
+      deadlineSeconds: input.timing.deadlineSeconds, initialSeconds: input.timing.pollInitialSeconds, maxSeconds: input.timing.pollMaxSeconds,
+      onWaiting: (progress) => { steps = noteStep(steps, step, progress.detail); status(); },
+    });
+    if (!last.complete) throw new StepFailed(`not done within ${input.timing.deadlineSeconds}s: ${last.detail}`);
+    return last;
   }
 
   function* run<T>(step: string, work: () => Gen<T>, describe: (value: T) => string): Gen<T> {

@@ -5,6 +5,7 @@ import {
   type Phase, type Step,
 } from '../lib/domain/lifecycle/progress';
 import { callStep, StepFailed } from './activity-outcome';
+import { pollWithBackoff } from './polling';
 import type { LifecycleInput, RouteProgress, TenantRef, WithdrawalProgress } from './lifecycle-input';
 import type { FirewallPlacement, TenantProgressRecord } from './activities/contracts';
 
@@ -49,21 +50,19 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
 
   const done = (step: string, detail?: string): void => { steps = succeedStep(steps, step, now(), detail); };
 
-  /** Polls with durable timers, backing off, until `check` says complete or the deadline passes. */
+  /** Polls an activity with backing-off durable timers until complete or the route deadline. */
   function* pollUntil<T extends { complete: boolean }>(step: string, activity: string, describe: (p: T) => string, onProgress: (p: T) => void): Gen<T> {
-    const deadline = context.df.currentUtcDateTime.getTime() + input.timing.routeDeadlineSeconds * 1000;
-    let intervalMs = input.timing.pollInitialSeconds * 1000;
-    for (;;) {
-      const progress = yield* call<T>(activity, tenant);
-      onProgress(progress);
-      if (progress.complete) return progress;
-      const nowMs = context.df.currentUtcDateTime.getTime();
-      if (nowMs >= deadline) return progress;
-      steps = noteStep(steps, step, describe(progress));
-      context.df.setCustomStatus({ phase, step, steps, routes: routes ? { expected: routes.expected, learned: routes.learned } : undefined });
-      yield context.df.createTimer(new Date(Math.min(deadline, nowMs + intervalMs)));
-      intervalMs = Math.min(intervalMs * 2, input.timing.pollMaxSeconds * 1000);
-    }
+    const last = yield* pollWithBackoff<T>(context, {
+      activity, input: tenant,
+      deadlineSeconds: input.timing.routeDeadlineSeconds, initialSeconds: input.timing.pollInitialSeconds, maxSeconds: input.timing.pollMaxSeconds,
+      onWaiting: (progress) => {
+        onProgress(progress);
+        steps = noteStep(steps, step, describe(progress));
+        context.df.setCustomStatus({ phase, step, steps, routes: routes ? { expected: routes.expected, learned: routes.learned } : undefined });
+      },
+    });
+    onProgress(last);
+    return last;
   }
 
   function* waitForRoutes(): Gen<void> {
