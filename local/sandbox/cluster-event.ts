@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { awaitInstance } from './await-instance';
 
 /**
  * What Event Grid delivers when an AKS cluster is created: a `ResourceWriteSuccess` from the
@@ -28,27 +29,13 @@ export function clusterWrittenEvent(subscriptionId: string, resourceGroup: strin
 }
 
 /** Delivers one event to the Functions host's Event Grid webhook, then waits for the bootstrap to finish. */
-export async function deliverAndAwaitBootstrap(hostBaseUrl: string, masterKey: string, event: ReturnType<typeof clusterWrittenEvent>, cluster: string, timeoutMs = 120_000): Promise<void> {
+export async function deliverAndAwaitBootstrap(hostBaseUrl: string, masterKey: string, event: ReturnType<typeof clusterWrittenEvent>, cluster: string): Promise<void> {
   const delivered = await fetch(`${hostBaseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
     body: JSON.stringify([event]),
   });
   if (!delivered.ok) throw new Error(`Event Grid delivery to clusterEvents failed: ${delivered.status} ${await delivered.text()}`);
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    const res = await fetch(`${hostBaseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(`cluster:${cluster}`)}?code=${masterKey}`);
-    if (res.status === 200 || res.status === 202) {
-      const status = (await res.json()) as { runtimeStatus?: string; output?: { phase?: string; error?: string }; customStatus?: unknown };
-      last = JSON.stringify(status.customStatus ?? status);
-      if (status.runtimeStatus === 'Completed') {
-        if (status.output?.phase === 'Ready') return;
-        throw new Error(`cluster bootstrap of ${cluster} failed: ${status.output?.error ?? last}`);
-      }
-      if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated') throw new Error(`cluster bootstrap of ${cluster} ${status.runtimeStatus}: ${last}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`cluster bootstrap of ${cluster} not done within ${timeoutMs} ms: ${last}`);
+  const output = await awaitInstance<{ phase?: string; error?: string }>(hostBaseUrl, masterKey, `cluster:${cluster}`);
+  if (output?.phase !== 'Ready') throw new Error(`cluster bootstrap of ${cluster} failed: ${output?.error ?? JSON.stringify(output)}`);
 }

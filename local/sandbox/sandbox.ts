@@ -8,6 +8,7 @@ import type { ArmSeedInput } from '../emulators/arm/seed';
 import type { ArmTimings } from '../emulators/arm/config';
 import { startKubeEmulator, type KubeEmulator, type TwinTimings } from '../emulators/kube';
 import { loadCertificateAuthority, createCertificateAuthority, type CertificateAuthority } from '../emulators/shared/tls';
+import { awaitInstance } from './await-instance';
 import { clusterWrittenEvent, deliverAndAwaitBootstrap } from './cluster-event';
 import { startEventSink, type EventSink } from './event-sink';
 import { startHostProcess, type HostProcess } from './host-process';
@@ -110,17 +111,8 @@ interface Persisted {
 async function restoreFromRegistry(hostBaseUrl: string, functionKey: string, masterKey: string): Promise<string[]> {
   const started = await fetch(`${hostBaseUrl}/api/drift`, { method: 'POST', headers: { 'x-functions-key': functionKey } });
   if (started.status !== 202 && started.status !== 409) throw new Error(`could not start the drift check: ${started.status} ${await started.text()}`);
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const res = await fetch(`${hostBaseUrl}/runtime/webhooks/durabletask/instances/drift-check?code=${masterKey}`);
-    if (res.status === 200) {
-      const status = (await res.json()) as { runtimeStatus?: string; output?: { repaired?: string[] } };
-      if (status.runtimeStatus === 'Completed') return status.output?.repaired ?? [];
-      if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated') throw new Error(`drift check ${status.runtimeStatus}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('drift check did not finish within 120 s');
+  const output = await awaitInstance<{ repaired?: string[] }>(hostBaseUrl, masterKey, 'drift-check');
+  return output?.repaired ?? [];
 }
 
 /** True when something already listens on 127.0.0.1:port. */

@@ -1,42 +1,35 @@
 import https from 'node:https';
 import { routeServerConnectionName } from '../../lib/domain/names';
 import { clusterWrittenEvent } from '../../local/sandbox/cluster-event';
-import { cloudClients, fastSandbox } from './support';
+import { useSandbox } from './support';
 
 /** The cluster bootstrap the sandbox triggers through Event Grid, and a re-sync after a node pool roll. */
 describe('cluster bootstrap from Event Grid', () => {
-  let sandbox: Awaited<ReturnType<typeof fastSandbox>>;
-  let cloud: ReturnType<typeof cloudClients>;
-
-  beforeAll(async () => {
-    sandbox = await fastSandbox();
-    cloud = cloudClients(sandbox);
-  }, 120_000);
-  afterAll(async () => { await sandbox?.cleanup(); });
+  const t = useSandbox();
 
   const connections = async (cluster = 'spoke1-aks') => {
     const found: Array<{ name: string; peerIp: string; state: string }> = [];
-    for await (const c of cloud.network.virtualHubBgpConnections.list('demo-hub-network', 'hub-rs')) {
+    for await (const c of t.cloud.network.virtualHubBgpConnections.list('demo-hub-network', 'hub-rs')) {
       if (c.name!.startsWith(`${cluster}-rr-`)) found.push({ name: c.name!, peerIp: c.peerIp!, state: c.connectionState! });
     }
     return found.sort((a, b) => a.name.localeCompare(b.name));
   };
-  const reflectorNodes = async () => (await cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.metadata!.name!).sort();
+  const reflectorNodes = async () => (await t.cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.metadata!.name!).sort();
 
   it('labels two route reflectors in different zones, applies the BGP set-up and peers Route Server with them', async () => {
-    const nodes = (await cloud.core.listNode()).items;
+    const nodes = (await t.cloud.core.listNode()).items;
     const reflectors = nodes.filter((n) => n.metadata?.labels?.['route-reflector'] === 'true');
     expect(reflectors).toHaveLength(2);
     expect(new Set(reflectors.map((n) => n.metadata?.labels?.['topology.kubernetes.io/zone'])).size).toBe(2);
     const ips = reflectors.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
     expect(await connections()).toEqual(ips.map((ip) => ({ name: routeServerConnectionName('spoke1-aks', ip), peerIp: ip, state: 'Connected' })).sort((a, b) => a.name.localeCompare(b.name)));
 
-    const bgp = await cloud.kube.read({ apiVersion: 'projectcalico.org/v3', kind: 'BGPConfiguration', metadata: { name: 'default' } }) as { spec?: { asNumber?: number; nodeToNodeMeshEnabled?: boolean } };
+    const bgp = await t.cloud.kube.read({ apiVersion: 'projectcalico.org/v3', kind: 'BGPConfiguration', metadata: { name: 'default' } }) as { spec?: { asNumber?: number; nodeToNodeMeshEnabled?: boolean } };
     expect(bgp.spec).toMatchObject({ asNumber: 63400, nodeToNodeMeshEnabled: false });
-    const peer = await cloud.kube.read({ apiVersion: 'projectcalico.org/v3', kind: 'BGPPeer', metadata: { name: 'azure-route-server-a' } }) as { spec?: Record<string, unknown> };
+    const peer = await t.cloud.kube.read({ apiVersion: 'projectcalico.org/v3', kind: 'BGPPeer', metadata: { name: 'azure-route-server-a' } }) as { spec?: Record<string, unknown> };
     // reachableBy is the AKS subnet's gateway, read from the subnet the agent pool names.
     expect(peer.spec).toMatchObject({ peerIP: '10.0.1.4', asNumber: 65515, reachableBy: '10.1.0.1', keepOriginalNextHop: true });
-    const pool = await cloud.kube.read({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'default-ipv4-ippool' } }) as { spec?: { disableBGPExport?: boolean } };
+    const pool = await t.cloud.kube.read({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'default-ipv4-ippool' } }) as { spec?: { disableBGPExport?: boolean } };
     expect(pool.spec?.disableBGPExport).toBe(true);
   });
 
@@ -45,14 +38,14 @@ describe('cluster bootstrap from Event Grid', () => {
     const gone = before[0]!;
     const otherSpoke = await connections('spoke2-aks');
     expect(otherSpoke).toHaveLength(2);
-    await cloud.core.deleteNode({ name: gone });
-    await cloud.core.createNode({ body: {
+    await t.cloud.core.deleteNode({ name: gone });
+    await t.cloud.core.createNode({ body: {
       metadata: { name: 'aks-nodepool1-12345678-vmss000009', labels: { 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': '1', 'kubernetes.io/hostname': 'aks-nodepool1-12345678-vmss000009' } },
       status: { addresses: [{ type: 'InternalIP', address: '10.1.0.13' }], conditions: [{ type: 'Ready', status: 'True' }] },
     } });
-    const subject = clusterWrittenEvent(sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks').subject;
+    const subject = clusterWrittenEvent(t.sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks').subject;
     const event = { id: 'roll-1', subject, eventType: 'Microsoft.ContainerService.NodePoolRollingSucceeded', eventTime: new Date().toISOString(), dataVersion: '1', data: { nodePoolName: 'nodepool1' } };
-    const res = await fetch(`${sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
+    const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
       method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
     });
     expect(res.ok).toBe(true);
@@ -69,29 +62,29 @@ describe('cluster bootstrap from Event Grid', () => {
     expect(after).not.toContain(gone);
     expect(conns).toHaveLength(2);
     expect(conns.every((c) => c.state === 'Connected')).toBe(true);
-    const reflectorIps = (await cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
+    const reflectorIps = (await t.cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
     expect(conns.map((c) => c.peerIp).sort()).toEqual(reflectorIps);
     // The other spoke's peering is not touched by this cluster's re-sync.
     expect(await connections('spoke2-aks')).toEqual(otherSpoke);
   }, 120_000);
 
   it('the cluster API server accepts only unexpired Entra tokens for the AKS server audience', async () => {
-    const url = `${sandbox.info.clusters[0]!.apiServer}/api/v1/namespaces`;
+    const url = `${t.sandbox.info.clusters[0]!.apiServer}/api/v1/namespaces`;
     const call = (token?: string) => new Promise<number>((resolve, reject) => {
       // node:https with the sandbox CA (fetch cannot take a CA per request).
-      const req = https.get(url, { ca: sandbox.arm.caCertPem, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      const req = https.get(url, { ca: t.sandbox.arm.caCertPem, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
       req.on('error', reject);
     });
     const aks = '6dae42f8-4368-4678-94ff-3960e28e3630';
     expect(await call()).toBe(401);
-    expect(await call(sandbox.arm.control.issueToken(sandbox.arm.url))).toBe(401);
-    expect(await call(sandbox.arm.control.issueToken(aks, { lifetimeSeconds: -60 }))).toBe(401);
-    expect(await call(sandbox.arm.control.issueToken(aks))).toBe(200);
+    expect(await call(t.sandbox.arm.control.issueToken(t.sandbox.arm.url))).toBe(401);
+    expect(await call(t.sandbox.arm.control.issueToken(aks, { lifetimeSeconds: -60 }))).toBe(401);
+    expect(await call(t.sandbox.arm.control.issueToken(aks))).toBe(200);
   });
 
   it('ignores events about other resources', async () => {
     const event = { id: 'x', subject: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: { operationName: 'Microsoft.Storage/storageAccounts/write' } };
-    const res = await fetch(`${sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
+    const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
       method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
     });
     expect(res.ok).toBe(true);

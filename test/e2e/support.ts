@@ -127,3 +127,24 @@ export function tenantRules(groups: FirewallPolicyRuleCollectionGroup[], cluster
   const rules = collections.flatMap((c) => ('rules' in c ? ((c as { rules?: Array<{ sourceAddresses?: string[]; ruleType?: string }> }).rules ?? []) : []));
   return { collections, rules };
 }
+
+export interface SandboxHandles {
+  sandbox: Awaited<ReturnType<typeof fastSandbox>>;
+  api: ReturnType<typeof apiClient>;
+  cloud: ReturnType<typeof cloudClients>;
+}
+
+/**
+ * One fast sandbox for the enclosing describe block: started in beforeAll, cleaned up in afterAll.
+ * The returned object's fields are filled once beforeAll has run.
+ */
+export function useSandbox(over: Partial<SandboxOptions> = {}): SandboxHandles {
+  const handles = {} as SandboxHandles;
+  beforeAll(async () => {
+    handles.sandbox = await fastSandbox(over);
+    handles.api = apiClient(handles.sandbox);
+    handles.cloud = cloudClients(handles.sandbox);
+  }, 120_000);
+  afterAll(async () => { await handles.sandbox?.cleanup(); });
+  return handles;
+}
