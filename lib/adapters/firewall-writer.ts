@@ -1,5 +1,6 @@
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
 import type { FirewallRoundPlan } from '../domain/firewall-round';
+import { tenantKey } from '../domain/names';
 import type { FirewallPolicy } from './network/firewall-policy';
 import type { FirewallIntent, FirewallIntentStore } from './status/firewall-intents';
 import { withRetries, defaultRetry, type RetryOptions } from './retry';
@@ -24,8 +25,6 @@ export interface FirewallWriterDeps {
   now?: () => number;
   log?: (message: string) => void;
 }
-
-export const intentKey = (i: { cluster: string; name: string }): string => `${i.cluster}/${i.name}`;
 
 /** The tenant's rules could not be placed in the policy; retrying will not help. */
 export class FirewallPlacementError extends Error {
@@ -91,7 +90,7 @@ export class FirewallWriter {
     }
     for (const name of round.delete) await this.deps.policy.deleteGroup(name);
     for (const intent of pending) {
-      const key = intentKey(intent);
+      const key = tenantKey(intent);
       const failure = intent.state === 'open' ? round.failures.get(key) : undefined;
       const placement = intent.state === 'open' && !failure ? round.placements.get(key) : undefined;
       await this.deps.intents.markApplied(intent, { ...(placement ?? {}), failure });

@@ -1,5 +1,6 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
+import { clusterUsability } from '../../lib/domain/bootstrap/aks-state';
 import { chooseRouteReflectors, planRouteServerConnections, subnetGateway } from '../../lib/domain/bootstrap/route-reflectors';
 import { checkCapacity } from '../../lib/domain/capacity';
 import { clusterObjectsInApplyOrder, renderClusterManifests } from '../../lib/domain/calico-manifests';
@@ -12,9 +13,9 @@ const reflectorLabel = clusterObjectNames.routeReflectorLabel;
 /** AKS says whether the cluster can be talked to: only Succeeded and not stopped (NOTES.md §4). */
 registerActivity('readClusterReadiness', async (cluster: string): Promise<ClusterReadiness> => {
   const state = await (await appServices()).aksCluster(cluster);
-  if (state.powerState === 'Stopped') return { complete: false, detail: `cluster ${cluster} is stopped` };
-  if (['Failed', 'Canceled'].includes(state.provisioningState)) throw new PermanentError(`cluster ${cluster} is ${state.provisioningState}`);
-  return { complete: state.provisioningState === 'Succeeded', detail: `provisioningState ${state.provisioningState}` };
+  const usability = clusterUsability(cluster, state.provisioningState, state.powerState);
+  if (usability.kind === 'unusable') throw new PermanentError(usability.reason);
+  return usability.kind === 'usable' ? { complete: true, detail: `provisioningState ${state.provisioningState}` } : { complete: false, detail: usability.reason };
 });
 
 /**
@@ -27,7 +28,7 @@ registerActivity('applyClusterBgp', async (cluster: string): Promise<{ routeRefl
   const aks = await services.aksCluster(cluster);
   if (!aks.subnetId) throw new PermanentError(`cluster ${cluster} has no agent pool subnet (vnetSubnetID): egress-pilot needs a BYO VNet to peer with Route Server`);
   const gateway = subnetGateway(await services.subnetPrefix(aks.subnetId));
-  const [ips, asn] = [await services.routeServer.instanceIps(), await services.routeServer.asn()];
+  const { instanceIps: ips, asn } = await services.routeServer.identity();
   if (ips.length !== 2) throw new PermanentError(`Route Server has ${ips.length} instance IPs; expected 2`);
   const client = await services.cluster(cluster);
   const nodes = await client.listNodes();

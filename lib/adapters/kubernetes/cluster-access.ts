@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
+import { clusterUsability } from '../../domain/bootstrap/aks-state';
 import { PermanentError } from '../errors';
 
 /** What we need to reach one cluster's API server: its URL and the CA that signs its certificate. */
@@ -20,20 +21,15 @@ const kubeconfigSchema = z.object({
   })).min(1),
 });
 
-/** AKS provisioning states after which the API server is usable (NOTES.md §4: only Succeeded is). */
-const usableStates = new Set(['Succeeded']);
-
 /**
  * Finds a cluster's API server through AKS: the cluster must be provisioned and running, then its
  * user credentials give the server URL and CA.
  */
 export async function resolveClusterEndpoint(aks: ContainerServiceClient, resourceGroup: string, cluster: string): Promise<ClusterEndpoint> {
   const managed = await aks.managedClusters.get(resourceGroup, cluster);
-  const state = managed.provisioningState ?? 'Unknown';
-  if (!usableStates.has(state)) {
-    throw new Error(`cluster ${cluster} is ${state}; waiting for Succeeded before talking to its API server`);
-  }
-  if (managed.powerState?.code === 'Stopped') throw new PermanentError(`cluster ${cluster} is stopped`);
+  const usability = clusterUsability(cluster, managed.provisioningState, managed.powerState?.code);
+  if (usability.kind === 'unusable') throw new PermanentError(usability.reason);
+  if (usability.kind === 'wait') throw new Error(usability.reason); // transient: the caller's retries wait
   const credentials = await aks.managedClusters.listClusterUserCredentials(resourceGroup, cluster);
   const first = credentials.kubeconfigs?.[0]?.value;
   if (!first) throw new PermanentError(`AKS returned no kubeconfig for cluster ${cluster}`);

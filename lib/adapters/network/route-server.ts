@@ -26,14 +26,10 @@ export class RouteServer {
     private readonly pollIntervalMs = 1000,
   ) {}
 
-  async instanceIps(): Promise<string[]> {
+  /** The Route Server's two instance IPs and its ASN (65515), from one read of the virtual hub. */
+  async identity(): Promise<{ instanceIps: string[]; asn: number | undefined }> {
     const hub = await withRetries(`get Route Server ${this.ref.name}`, () => this.network.virtualHubs.get(this.ref.resourceGroup, this.ref.name), this.retry);
-    return hub.virtualRouterIps ?? [];
-  }
-
-  async asn(): Promise<number | undefined> {
-    const hub = await withRetries(`get Route Server ${this.ref.name}`, () => this.network.virtualHubs.get(this.ref.resourceGroup, this.ref.name), this.retry);
-    return hub.virtualRouterAsn;
+    return { instanceIps: hub.virtualRouterIps ?? [], asn: hub.virtualRouterAsn };
   }
 
   async connections(): Promise<BgpConnectionInfo[]> {

@@ -1,3 +1,4 @@
+import { clusterUsability } from '../../../lib/domain/bootstrap/aks-state';
 import { classifyClusterEvent } from '../../../lib/domain/bootstrap/cluster-events';
 import { chooseRouteReflectors, planRouteServerConnections, subnetGateway } from '../../../lib/domain/bootstrap/route-reflectors';
 import writeSuccess from '../../../../shared/reference/azure/examples/eventgrid/ResourceWriteSuccess.json';
@@ -42,5 +43,15 @@ describe('route reflectors', () => {
     ]);
     expect(plan.create).toEqual([{ name: 'spoke1-rr-10-1-0-6', peerIp: '10.1.0.6' }]);
     expect(plan.remove).toEqual(['spoke1-rr-10-1-0-5']);
+  });
+});
+
+describe('clusterUsability', () => {
+  it('is usable only at Succeeded and running; waits through transitions; gives up on Failed, Canceled or stopped', () => {
+    expect(clusterUsability('c', 'Succeeded', 'Running')).toEqual({ kind: 'usable' });
+    expect(clusterUsability('c', 'Upgrading', 'Running')).toEqual({ kind: 'wait', reason: 'cluster c is Upgrading; waiting for Succeeded' });
+    expect(clusterUsability('c', undefined, undefined)).toMatchObject({ kind: 'wait' });
+    expect(clusterUsability('c', 'Failed', 'Running')).toEqual({ kind: 'unusable', reason: 'cluster c is Failed' });
+    expect(clusterUsability('c', 'Succeeded', 'Stopped')).toMatchObject({ kind: 'unusable' });
   });
 });
