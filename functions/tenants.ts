@@ -2,10 +2,10 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { appServices, type AppServices } from '../lib/adapters/app-services';
-import { admitCreate, admitDelete, admitUpdate, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
+import { admitCreate, admitDelete, admitUpdate, planUpdate, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
 import { lifecycleInstanceId, type Operation } from '../lib/domain/lifecycle/progress';
 import { namespaceConflicts } from '../lib/domain/lifecycle/namespace-claims';
-import { diffTenantSpecs, specFingerprint } from '../lib/domain/spec-fingerprint';
+import { specFingerprint } from '../lib/domain/spec-fingerprint';
 import type { TenantSpec } from '../lib/domain/tenant-spec';
 import { ConcurrencyError, everyItem, type TenantRecord } from '../lib/adapters/registry';
 import type { LifecycleInput } from '../orchestrations/lifecycle-input';
@@ -120,8 +120,7 @@ async function updateTenant(request: HttpRequest, context: InvocationContext, ke
   const client = df.getClient(context);
   return withFreshRecord(async () => {
     const record = await services.registry.tenants.get(key);
-    const diff = record ? diffTenantSpecs(record.spec, spec) : undefined;
-    const changes = { gateway: !!diff && (diff.replicas || diff.namespaces), firewall: !!diff && diff.allowlist };
+    const { changes, removedNamespaces } = record ? planUpdate(record.spec, spec) : { changes: { gateway: false, firewall: false }, removedNamespaces: [] };
     const admission = admitUpdate(await stateOf(client, record), { fingerprint, prefixLength: spec.gateway.prefixLength, changes });
     if (admission.kind === 'reject') return rejected(admission);
     if (admission.kind === 'start') {
@@ -131,7 +130,7 @@ async function updateTenant(request: HttpRequest, context: InvocationContext, ke
     if (admission.kind === 'existing' || !record) return accepted(request, key.cluster, key.name, record?.phase ?? 'Pending', 200);
     const operation = admission.operation;
     const updated = await services.registry.tenants.update(record, { spec: { value: spec, fingerprint }, phase: operation === 'update' ? 'Updating' : 'Pending', lastError: null });
-    await startLifecycle(client, { ...lifecycleInput(services, key, operation, operation === 'update' ? changes : undefined), removedNamespaces: record.spec.namespaces.filter((n) => !spec.namespaces.includes(n)) }, false);
+    await startLifecycle(client, { ...lifecycleInput(services, key, operation, operation === 'update' ? changes : undefined), removedNamespaces }, false);
     context.info(`tenant ${key.cluster}/${key.name}: ${operation} started (${JSON.stringify(changes)})`);
     return accepted(request, key.cluster, key.name, updated.phase);
   });

@@ -1,4 +1,6 @@
 import type { Operation, Phase } from './progress';
+import { diffTenantSpecs } from '../spec-fingerprint';
+import type { TenantSpec } from '../tenant-spec';
 
 /**
  * Decides what an API request does to a tenant, from what the registry holds and whether its
@@ -59,4 +61,17 @@ export function admitDelete(existing: TenantState | undefined): Admission {
   if (existing.phase === 'Deleting' && existing.lifecycleRunning) return { kind: 'existing', status: 202, reason: 'already being offboarded' };
   // Offboarding undoes whatever a running onboarding or update has done so far, so it may interrupt one.
   return { kind: 'start', operation: 'offboard', status: 202, storeSpec: false, terminateRunning: existing.lifecycleRunning };
+}
+
+/**
+ * What an update re-converges, from the stored spec to the new one: replicas or application
+ * namespaces mean gateway + routes, allowlist changes mean firewall; namespaces the new spec
+ * drops lose their steering annotations.
+ */
+export function planUpdate(previous: TenantSpec, next: TenantSpec): { changes: { gateway: boolean; firewall: boolean }; removedNamespaces: string[] } {
+  const diff = diffTenantSpecs(previous, next);
+  return {
+    changes: { gateway: diff.replicas || diff.namespaces, firewall: diff.allowlist },
+    removedNamespaces: previous.namespaces.filter((n) => !next.namespaces.includes(n)),
+  };
 }

@@ -1,4 +1,5 @@
-import { admitCreate, admitDelete, admitUpdate, type TenantState } from '../../../lib/domain/lifecycle/admission';
+import { admitCreate, admitDelete, admitUpdate, planUpdate, type TenantState } from '../../../lib/domain/lifecycle/admission';
+import type { TenantSpec } from '../../../lib/domain/tenant-spec';
 
 const state = (over: Partial<TenantState> = {}): TenantState => ({ phase: 'Ready', fingerprint: 'f1', lifecycleRunning: false, prefixLength: 29, ...over });
 const noChange = { gateway: false, firewall: false };
@@ -52,5 +53,19 @@ describe('admitDelete', () => {
     expect(admitDelete(state({ phase: 'Deleting', lifecycleRunning: true }))).toMatchObject({ kind: 'existing', status: 202 });
     expect(admitDelete(state({ phase: 'Deleted' }))).toMatchObject({ kind: 'existing', status: 200 });
     expect(admitDelete(undefined)).toMatchObject({ kind: 'reject', status: 404 });
+  });
+});
+
+describe('planUpdate', () => {
+  const spec = (over: Partial<TenantSpec> = {}): TenantSpec => ({
+    name: 't', cluster: 'c', namespaces: ['a', 'b'], gateway: { replicas: 2, prefixLength: 29 },
+    allow: { applications: [{ name: 'web', fqdns: ['x.example.com'], protocols: ['Https:443'] }], networks: [] }, ...over,
+  });
+  it('re-converges only the firewall for an allowlist change', () => {
+    expect(planUpdate(spec(), spec({ allow: { applications: [], networks: [] } }))).toEqual({ changes: { gateway: false, firewall: true }, removedNamespaces: [] });
+  });
+  it('re-converges the gateway for replicas or namespaces, naming the namespaces dropped', () => {
+    expect(planUpdate(spec(), spec({ gateway: { replicas: 3, prefixLength: 29 } })).changes).toEqual({ gateway: true, firewall: false });
+    expect(planUpdate(spec(), spec({ namespaces: ['b', 'c'] }))).toEqual({ changes: { gateway: true, firewall: false }, removedNamespaces: ['a'] });
   });
 });
