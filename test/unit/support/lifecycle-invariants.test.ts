@@ -1,0 +1,185 @@
+import { renderTenantRuleCollections } from '../../../lib/domain/firewall-rules';
+import type { TenantSpec } from '../../../lib/domain/tenant-spec';
+import {
+  checkLifecycleInvariants, formatViolation, judgeMoment, type CollectionView, type ObservedState, type OwnershipSample, type RegistryTenant, type Violation,
+} from '../../support/lifecycle-invariants';
+
+/** The checker must report every planted leak: a checker that always says "fine" would pass every model run. */
+
+const spec = (name: string, over: Partial<TenantSpec> = {}): TenantSpec => ({
+  name, cluster: 'spoke1-aks', namespaces: [`${name}-apps`], gateway: { replicas: 2, prefixLength: 29 },
+  allow: {
+    applications: [{ name: 'web', fqdns: ['www.example.com'], protocols: ['Https:443'] }],
+    networks: [{ name: 'dns', destinations: ['1.1.1.1/32'], ports: ['53'], protocols: ['UDP'] }],
+  },
+  ...over,
+});
+
+const steering = (name: string): Record<string, string> => ({
+  'egress.projectcalico.org/namespaceSelector': `projectcalico.org/name == '${name}-egw'`,
+  'egress.projectcalico.org/selector': `tenant == '${name}-egw'`,
+});
+
+/** Collections as the policy returns them (wire form: priorities set, empty optional lists present). */
+function wireCollections(t: TenantSpec, cidr: string, group = 'egress-pilot-0'): CollectionView[] {
+  return renderTenantRuleCollections({ spec: t, cidr }).map((c) => ({
+    group, name: c.name,
+    rules: (c.rules as unknown as Array<Record<string, unknown>>).map((r) => ({ sourceIpGroups: [], description: undefined, ...r })),
+  }));
+}
+
+/** One Ready tenant (alpha, 10.99.0.0/29) and one Deleted tenant (gone), everything in order. */
+function cleanState(): ObservedState {
+  const alpha = spec('alpha');
+  return {
+    tenants: [
+      { cluster: 'spoke1-aks', name: 'alpha', phase: 'Ready', cidr: '10.99.0.0/29', spec: alpha, lastError: undefined, lifecycleRunning: false },
+      { cluster: 'spoke1-aks', name: 'gone', phase: 'Deleted', cidr: undefined, spec: spec('gone'), lastError: undefined, lifecycleRunning: false },
+    ],
+    claims: [{ cidr: '10.99.0.0/29', cluster: 'spoke1-aks', name: 'alpha', state: 'allocated' }],
+    collections: wireCollections(alpha, '10.99.0.0/29'),
+    clusters: {
+      'spoke1-aks': {
+        pools: [{ name: 'alpha-pool', cidr: '10.99.0.0/29' }],
+        gateways: [{ namespace: 'alpha-egw', name: 'alpha-egw' }],
+        namespaces: [{ name: 'alpha-apps', steering: steering('alpha') }, { name: 'gone-apps', steering: {} }],
+      },
+      'spoke2-aks': { pools: [], gateways: [], namespaces: [] },
+    },
+    learned: { RouteServiceRole_IN_0: ['10.99.0.0/31', '10.99.0.2/31'], RouteServiceRole_IN_1: ['10.99.0.0/31', '10.99.0.2/31'] },
+    routeServerInstances: ['RouteServiceRole_IN_0', 'RouteServiceRole_IN_1'],
+    onRouteFailure: 'rollback',
+  };
+}
+
+const withTenant = (state: ObservedState, name: string, change: Partial<RegistryTenant>): ObservedState => ({
+  ...state, tenants: state.tenants.map((t) => (t.name === name ? { ...t, ...change } : t)),
+});
+const invariants = (vs: Violation[]): string[] => [...new Set(vs.map((v) => v.invariant))].sort();
+
+describe('lifecycle invariant checker', () => {
+  it('finds nothing wrong with a clean state', () => {
+    expect(checkLifecycleInvariants(cleanState()).map(formatViolation)).toEqual([]);
+  });
+
+  it('reports a rule left open for a Deleted tenant (the leak the issue describes)', () => {
+    const state = cleanState();
+    const leaked = { ...state, collections: [...state.collections, ...wireCollections(spec('gone'), '10.99.0.8/29')] };
+    const found = checkLifecycleInvariants(leaked);
+    expect(invariants(found)).toEqual(['nothing-left', 'rule-owned']);
+    expect(found.map(formatViolation).join('\n')).toContain('spoke1-aks/gone: rule source 10.99.0.8/29 in egress-pilot-0/tenant-spoke1-aks.gone-app: the tenant is Deleted');
+  });
+
+  it('reports a rule whose CIDR was handed to another tenant after a failed update (issue 11, problem 1)', () => {
+    const state = cleanState();
+    const beta = spec('beta');
+    // alpha's update failed and released its CIDR; beta got it; alpha's rules still say 10.99.0.0/29.
+    const next: ObservedState = {
+      ...withTenant(state, 'alpha', { phase: 'Failed', cidr: undefined, lastError: 'routes not learned' }),
+      tenants: [...withTenant(state, 'alpha', { phase: 'Failed', cidr: undefined, lastError: 'routes not learned' }).tenants,
+        { cluster: 'spoke1-aks', name: 'beta', phase: 'Ready', cidr: '10.99.0.0/29', spec: beta, lastError: undefined }],
+      claims: [{ cidr: '10.99.0.0/29', cluster: 'spoke1-aks', name: 'beta', state: 'allocated' }],
+      collections: [...state.collections, ...wireCollections(beta, '10.99.0.0/29', 'egress-pilot-1')],
+      clusters: { ...state.clusters, 'spoke1-aks': { ...state.clusters['spoke1-aks']!, pools: [{ name: 'beta-pool', cidr: '10.99.0.0/29' }], gateways: [{ namespace: 'beta-egw', name: 'beta-egw' }], namespaces: [{ name: 'beta-apps', steering: steering('beta') }] } },
+    };
+    const text = checkLifecycleInvariants(next).map(formatViolation).join('\n');
+    expect(text).toContain('[rule-owned] spoke1-aks/alpha: rule source 10.99.0.0/29 in egress-pilot-0/tenant-spoke1-aks.alpha-app: the registry gives the tenant no CIDR');
+    expect(text).toContain('no allocated claim of the tenant (claimed allocated by spoke1-aks/beta)');
+    expect(text).toContain('[nothing-left] spoke1-aks/alpha: Failed but rule collections');
+  });
+
+  it('reports a rule without its pool, and a Ready tenant missing pool, gateway and routes', () => {
+    const state = cleanState();
+    const noPool: ObservedState = { ...state, clusters: { ...state.clusters, 'spoke1-aks': { ...state.clusters['spoke1-aks']!, pools: [], gateways: [] } }, learned: { RouteServiceRole_IN_0: ['10.99.0.0/31', '10.99.0.2/31'] } };
+    const text = checkLifecycleInvariants(noPool).map(formatViolation).join('\n');
+    expect(text).toContain('no IPPool with that CIDR on spoke1-aks');
+    expect(text).toContain('[ready-exact] spoke1-aks/alpha: no IPPool alpha-pool with 10.99.0.0/29');
+    expect(text).toContain('no EgressGateway alpha-egw/alpha-egw');
+    expect(text).toContain('Route Server RouteServiceRole_IN_1 learned 0 /31 of 10.99.0.0/29, expected 2');
+  });
+
+  it('reports rules that differ from the allowlist, extra rules and missing collections', () => {
+    const state = cleanState();
+    const [app, net] = state.collections;
+    const changed: ObservedState = {
+      ...state,
+      collections: [{ ...app!, rules: [{ ...app!.rules[0]!, targetFqdns: ['evil.example.com'] }, { ...app!.rules[0]!, name: 'extra' }] }],
+    };
+    const text = checkLifecycleInvariants(changed).map(formatViolation).join('\n');
+    expect(net).toBeDefined();
+    expect(text).toContain('rule collections ["tenant-spoke1-aks.alpha-app"], expected ["tenant-spoke1-aks.alpha-app","tenant-spoke1-aks.alpha-net"]');
+    expect(text).toContain('rule web differs in targetFqdns');
+    expect(text).toContain('extra rule extra');
+  });
+
+  it('reports a CIDR held by two live tenants and a live CIDR nobody claims', () => {
+    const state = cleanState();
+    const twice: ObservedState = {
+      ...state,
+      tenants: [...state.tenants, { cluster: 'spoke2-aks', name: 'alpha', phase: 'Ready', cidr: '10.99.0.0/30', spec: spec('alpha', { cluster: 'spoke2-aks' }), lastError: undefined }],
+    };
+    const text = checkLifecycleInvariants(twice).map(formatViolation).join('\n');
+    expect(text).toContain('[cidr-exclusive] spoke1-aks/alpha: registry gives 10.99.0.0/29 which overlaps 10.99.0.0/30 of live tenant spoke2-aks/alpha');
+    expect(text).toContain('[cidr-exclusive] spoke2-aks/alpha: its registry CIDR 10.99.0.0/30 is claimed (allocated) by spoke1-aks/alpha');
+    const unclaimed = { ...state, claims: [] };
+    expect(checkLifecycleInvariants(unclaimed).map(formatViolation).join('\n')).toContain('has no allocated claim: the allocator may hand it out again');
+  });
+
+  it('reports what a rolled-back Failed onboarding kept, and a keep that does not say so', () => {
+    const state = cleanState();
+    const failed = withTenant(state, 'alpha', { phase: 'Failed', lastError: 'applyGateway: namespace missing' });
+    const leftovers: ObservedState = { ...failed, collections: [] };
+    const text = checkLifecycleInvariants(leftovers).map(formatViolation).join('\n');
+    expect(text).toContain('[nothing-left] spoke1-aks/alpha: Failed but IPPool alpha-pool (10.99.0.0/29) remains');
+    expect(text).toContain('Failed but EgressGateway alpha-egw/alpha-egw remains');
+    expect(text).toContain('Failed but namespaces alpha-apps still steered');
+    expect(text).toContain('Failed but CIDR claim 10.99.0.0/29 (allocated) remains');
+    expect(text).toContain('Failed (rolled back) but the registry still gives it 10.99.0.0/29');
+
+    const keep: ObservedState = { ...leftovers, onRouteFailure: 'keep' };
+    expect(checkLifecycleInvariants(keep).map(formatViolation).join('\n')).toContain('but lastError does not say so');
+    const keptAndSaid = withTenant(keep, 'alpha', { lastError: 'routes not learned; Calico resources and CIDR kept (ON_ROUTE_FAILURE=keep)' });
+    expect(checkLifecycleInvariants(keptAndSaid).filter((v) => v.invariant === 'nothing-left')).toEqual([]);
+  });
+
+  it('reports an unsettled or stuck tenant and TenantBusy without a running lifecycle', () => {
+    const stuck = withTenant(cleanState(), 'alpha', { phase: 'WaitingForRoutes', lifecycleRunning: false });
+    expect(checkLifecycleInvariants(stuck).map(formatViolation)).toContain('[settles] spoke1-aks/alpha: phase WaitingForRoutes after quiescence with no lifecycle running (stuck)');
+    const busy = checkLifecycleInvariants(cleanState(), [
+      { cluster: 'spoke1-aks', name: 'alpha', phase: 'Ready', method: 'PUT', status: 409, code: 'TenantBusy', lifecycleRunning: false },
+      { cluster: 'spoke1-aks', name: 'gone', phase: 'Deleted', method: 'DELETE', status: 500, lifecycleRunning: false },
+    ]).map(formatViolation);
+    expect(busy).toEqual([
+      '[settles] spoke1-aks/alpha: PUT answered 409 TenantBusy in phase Ready while no lifecycle was running',
+      '[settles] spoke1-aks/gone: DELETE of its current spec in phase Deleted answered 500 (expected 200/202)',
+    ]);
+  });
+
+  it('reports a collection twice in the policy and one collection shared by two sources', () => {
+    const state = cleanState();
+    const dup: ObservedState = { ...state, collections: [...state.collections, { ...state.collections[0]!, group: 'egress-pilot-1' }] };
+    expect(checkLifecycleInvariants(dup).map(formatViolation)).toContain('[collections-unique] tenant-spoke1-aks.alpha-app: rule collection appears 2 times (groups egress-pilot-0, egress-pilot-1)');
+    const [app] = state.collections;
+    const shared: ObservedState = { ...state, collections: [{ ...app!, rules: [...app!.rules, { ...app!.rules[0]!, name: 'other', sourceAddresses: ['10.99.0.8/29'] }] }, state.collections[1]!] };
+    expect(checkLifecycleInvariants(shared).map(formatViolation).join('\n')).toContain('one collection holds rules of several sources 10.99.0.0/29, 10.99.0.8/29');
+  });
+
+  describe('at one moment (pools and claims read around the rules)', () => {
+    const rules = wireCollections(spec('alpha'), '10.99.0.0/29');
+    const owned: OwnershipSample = { pools: { 'spoke1-aks': [{ name: 'alpha-pool', cidr: '10.99.0.0/29' }] }, claims: [{ cidr: '10.99.0.0/29', cluster: 'spoke1-aks', name: 'alpha', state: 'allocated' }] };
+    const nothing: OwnershipSample = { pools: {}, claims: [] };
+
+    it('blames a rule whose pool and claim were missing in both reads', () => {
+      expect(judgeMoment(nothing, rules, nothing).map(formatViolation)).toContain(
+        '[rule-owned-at-every-moment] spoke1-aks/alpha: rule source 10.99.0.0/29 in tenant-spoke1-aks.alpha-app open without IPPool and allocated claim of the tenant',
+      );
+      const quarantined: OwnershipSample = { ...owned, claims: [{ ...owned.claims[0]!, state: 'quarantined' }] };
+      expect(judgeMoment(quarantined, rules, quarantined).map((v) => v.message)).toContain('rule source 10.99.0.0/29 in tenant-spoke1-aks.alpha-net open without allocated claim of the tenant');
+    });
+
+    it('does not blame a rule when the pool was there in one of the two reads (read-order race)', () => {
+      expect(judgeMoment(owned, rules, nothing)).toEqual([]);
+      expect(judgeMoment(nothing, rules, owned)).toEqual([]);
+    });
+  });
+});
