@@ -1,12 +1,14 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
-import { PermanentError } from '../lib/adapters/errors';
+import { describeFailure, PermanentError } from '../lib/adapters/errors';
+import { activityRetryPolicy } from '../lib/domain/lifecycle/failure';
 
 /**
  * What an activity hands back to its orchestrator. A permanent failure (the service rejected the
- * request, or the input can never work) is a value, so the orchestrator fails fast with its reason;
- * a transient one is thrown, so the durable retry policy at the call site tries again with backoff.
+ * request, the input can never work, or the adapters' retry layer gave up) is a value, so the
+ * orchestrator fails fast with its reason; anything else is thrown, so the durable retry policy at
+ * the call site tries again with backoff.
  */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -17,9 +19,10 @@ export function registerActivity<I, O>(name: string, work: (input: I, context: I
       try {
         return { ok: true, value: await work(input as I, context) };
       } catch (error) {
-        if (error instanceof PermanentError) {
-          context.warn(`${name}: ${error.message}`);
-          return { ok: false, error: error.message };
+        const settled = settledFailure(error);
+        if (settled !== undefined) {
+          context.warn(`${name}: ${settled}`);
+          return { ok: false, error: settled };
         }
         context.error(`${name} failed (will be retried): ${error instanceof Error ? error.message : String(error)}`);
         throw error;
@@ -28,11 +31,27 @@ export function registerActivity<I, O>(name: string, work: (input: I, context: I
   });
 }
 
-/** Retries for transient activity failures: 2 s, 4 s, 8 s … capped at 60 s, 8 attempts. */
+/**
+ * Whether a failure is final for the durable layer (its message), or worth another activity attempt
+ * (undefined). Final: a PermanentError, and any failure the service answered (it has an HTTP status):
+ * answered requests were retried by their own layer already (lib/adapters/retry.ts for ARM and
+ * Kubernetes), so retrying the activity would only multiply the attempts.
+ */
+export function settledFailure(error: unknown): string | undefined {
+  if (error instanceof PermanentError) return error.message;
+  const failure = describeFailure(error);
+  return failure.status !== undefined ? `${failure.reason}: ${failure.message}` : undefined;
+}
+
+/**
+ * Retries for what is not an answered request (an unexpected throw, a "not yet", a lost worker):
+ * few attempts, spaced 2 s, 6 s, 18 s, 54 s (lib/domain/lifecycle/failure.ts activityRetryPolicy).
+ */
 export function transientRetry(): df.RetryOptions {
-  const retry = new df.RetryOptions(2000, 8);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 60_000;
+  const retry = new df.RetryOptions(activityRetryPolicy.firstIntervalMs, activityRetryPolicy.attempts);
+  retry.backoffCoefficient = activityRetryPolicy.backoffCoefficient;
+  retry.maxRetryIntervalInMilliseconds = activityRetryPolicy.maxIntervalMs;
+  retry.retryTimeoutInMilliseconds = activityRetryPolicy.timeoutMs;
   return retry;
 }
 

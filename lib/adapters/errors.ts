@@ -47,7 +47,7 @@ function parseBody(body: unknown): Record<string, unknown> | undefined {
 
 /** An error the caller should not retry: the message says what was wrong; `status` is the HTTP status, if any. */
 export class PermanentError extends Error {
-  override readonly name = 'PermanentError';
+  override readonly name: string = 'PermanentError';
   constructor(message: string, readonly status?: number) {
     super(message);
   }
@@ -56,3 +56,15 @@ export class PermanentError extends Error {
 /** True for a failure the service answered with 404 (the thing does not exist). */
 export const isNotFound = (error: unknown): boolean =>
   (error instanceof PermanentError ? error.status : describeFailure(error).status) === 404;
+
+/**
+ * The one retry layer gave up on a transient failure (throttling, busy, 5xx, dropped connection).
+ * Permanent on purpose: the retries were spent here, so the activity fails with this reason instead
+ * of being retried again by the durable layer (which would multiply the attempts).
+ */
+export class RetriesExhausted extends PermanentError {
+  override readonly name = 'RetriesExhausted';
+  constructor(message: string, status: number | undefined, readonly attempts: number) {
+    super(message, status);
+  }
+}

@@ -19,12 +19,20 @@ export function azureCredential(): TokenCredential {
   return sharedCredential;
 }
 
+/**
+ * The SDK pipeline's own retries are off: lib/adapters/retry.ts is the one layer that retries ARM
+ * (429 with Retry-After, busy 409, 5xx, dropped connections), so the attempts do not multiply.
+ * Long-running operations still poll: polling is core-lro's loop, not the retry policy.
+ */
+export const armPipelineRetry = { maxRetries: 0 } as const;
+
 const scopeFor = (target: ArmTarget): string => target.audience ?? `${target.endpoint.replace(/\/$/, '')}/.default`;
 
 export function networkClient(target: ArmTarget, credential: TokenCredential = azureCredential()): NetworkManagementClient {
   return new NetworkManagementClient(credential, target.subscriptionId, {
     endpoint: target.endpoint,
     credentialScopes: [scopeFor(target)],
+    retryOptions: armPipelineRetry,
   });
 }
 
@@ -32,5 +40,6 @@ export function containerServiceClient(target: ArmTarget, credential: TokenCrede
   return new ContainerServiceClient(credential, target.subscriptionId, {
     endpoint: target.endpoint,
     credentials: { scopes: [scopeFor(target)] },
+    retryOptions: armPipelineRetry,
   });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import { clusterUsability } from '../../domain/bootstrap/aks-state';
 import { PermanentError } from '../errors';
+import { withRetries, defaultRetry, type RetryOptions } from '../retry';
 
 /** What we need to reach one cluster's API server: its URL and the CA that signs its certificate. */
 export interface ClusterEndpoint {
@@ -25,12 +26,13 @@ const kubeconfigSchema = z.object({
  * Finds a cluster's API server through AKS: the cluster must be provisioned and running, then its
  * user credentials give the server URL and CA.
  */
-export async function resolveClusterEndpoint(aks: ContainerServiceClient, resourceGroup: string, cluster: string): Promise<ClusterEndpoint> {
-  const managed = await aks.managedClusters.get(resourceGroup, cluster);
+export async function resolveClusterEndpoint(aks: ContainerServiceClient, resourceGroup: string, cluster: string, retry: RetryOptions = defaultRetry): Promise<ClusterEndpoint> {
+  const managed = await withRetries(`get AKS cluster ${cluster}`, () => aks.managedClusters.get(resourceGroup, cluster), retry);
   const usability = clusterUsability(cluster, managed.provisioningState, managed.powerState?.code);
   if (usability.kind === 'unusable') throw new PermanentError(usability.reason);
-  if (usability.kind === 'wait') throw new Error(usability.reason); // transient: the caller's retries wait
-  const credentials = await aks.managedClusters.listClusterUserCredentials(resourceGroup, cluster);
+  // Not an answered request failing but a state to wait out: the durable retry (few, spaced attempts) waits.
+  if (usability.kind === 'wait') throw new Error(usability.reason);
+  const credentials = await withRetries(`get credentials of AKS cluster ${cluster}`, () => aks.managedClusters.listClusterUserCredentials(resourceGroup, cluster), retry);
   const first = credentials.kubeconfigs?.[0]?.value;
   if (!first) throw new PermanentError(`AKS returned no kubeconfig for cluster ${cluster}`);
   const parsed = kubeconfigSchema.safeParse(parseYaml(Buffer.from(first).toString('utf8')));

@@ -1,6 +1,8 @@
 import { RestError } from '@azure/data-tables';
-import { describeFailure, isNotFound, PermanentError } from '../../../lib/adapters/errors';
+import { describeFailure, isNotFound, PermanentError, RetriesExhausted } from '../../../lib/adapters/errors';
 import { withRetries } from '../../../lib/adapters/retry';
+import { activityRetryPolicy } from '../../../lib/domain/lifecycle/failure';
+import { settledFailure, transientRetry } from '../../../orchestrations/activity-outcome';
 
 /** The shape every @azure SDK throws (core-rest-pipeline's RestError, re-exported by the SDKs). */
 const restError = (status: number, code?: string, retryAfter?: string): RestError => {
@@ -62,5 +64,43 @@ describe('withRetries', () => {
 
   it('gives up after the attempts, saying how many', async () => {
     await expect(withRetries('op', async () => { throw restError(500); }, { ...fast, sleep: async () => undefined })).rejects.toThrow(/still failing after 4 attempts/);
+  });
+});
+
+describe('withRetries: bounded in attempts and time, and final for the durable layer', () => {
+  it('gives up as RetriesExhausted (a PermanentError) keeping the last status', async () => {
+    const error = await withRetries('list', async () => { throw restError(429, 'TooManyRequests', '0'); }, { attempts: 3, baseMs: 1, maxMs: 1, sleep: async () => undefined }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetriesExhausted);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toMatchObject({ status: 429, attempts: 3 });
+  });
+  it('stops when the next wait would pass the budget, without sleeping into it', async () => {
+    let clock = 0;
+    const waits: number[] = [];
+    let calls = 0;
+    const error = await withRetries('put', async () => { calls++; throw restError(503, undefined, '20'); }, {
+      attempts: 10, baseMs: 1, maxMs: 1, budgetMs: 45_000, now: () => clock, sleep: async (ms) => { waits.push(ms); clock += ms; },
+    }).catch((e: unknown) => e);
+    expect(calls).toBe(3);
+    expect(waits).toEqual([20_000, 20_000]);
+    expect((error as Error).message).toMatch(/would pass the 45000 ms budget/);
+  });
+});
+
+describe('settledFailure: what the durable retry may run again', () => {
+  it('settles permanent and answered failures, leaves the rest to the durable retry', () => {
+    expect(settledFailure(new PermanentError('no'))).toBe('no');
+    expect(settledFailure(restError(503))).toMatch(/service error \(503\)/);
+    expect(settledFailure(kubeError(429, 'TooManyRequests'))).toMatch(/throttled/);
+    expect(settledFailure(new Error('2 gateway pods still terminating'))).toBeUndefined();
+    expect(settledFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBeUndefined();
+  });
+  it('the durable retry policy is the one in the domain: few attempts, a timeout', () => {
+    const retry = transientRetry();
+    expect(retry).toMatchObject({
+      maxNumberOfAttempts: activityRetryPolicy.attempts, firstRetryIntervalInMilliseconds: activityRetryPolicy.firstIntervalMs,
+      backoffCoefficient: activityRetryPolicy.backoffCoefficient, retryTimeoutInMilliseconds: activityRetryPolicy.timeoutMs,
+    });
+    expect(retry.maxNumberOfAttempts).toBeLessThanOrEqual(5);
   });
 });
