@@ -15,5 +15,8 @@ locals {
     EGRESS_SUPERNET           = var.egress_supernet
     CALICO_ASN                = tostring(var.calico_asn)
     EVENT_GRID_TOPIC_ENDPOINT = module.app_events_topic.endpoint
+    # A firewall write round starts no group write after this; with the wait for the last write it stays well
+    # under host.json functionTimeout (30 min, the Flex Consumption / Elastic Premium default).
+    FIREWALL_ROUND_BUDGET_SECONDS = "300"
   }
 }

@@ -1,101 +1,158 @@
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
 import type { FirewallRoundPlan } from '../domain/firewall-round';
 import { tenantKey } from '../domain/names';
-import type { FirewallPolicy } from './network/firewall-policy';
+import { PermanentError } from './errors';
+import type { LeaseState } from './lease';
+import { plannedFrom, type FirewallPolicy, type WriteResult } from './network/firewall-policy';
 import type { FirewallIntent, FirewallIntentStore } from './status/firewall-intents';
-import { withRetries, defaultRetry, type RetryOptions } from './retry';
 
 /** What one write round must do to the policy (planned by lib/domain/firewall-round.ts). */
 export type FirewallRound = FirewallRoundPlan;
 
 export interface Lease {
   tryAcquire(): Promise<boolean>;
+  /** Extends the lease if still ours; false when another writer has taken it (we are fenced out). */
+  renew(): Promise<boolean>;
   release(): Promise<void>;
+  /** The lease as stored now, whoever holds it. */
+  current(): Promise<LeaseState | undefined>;
 }
 
 export interface FirewallWriterDeps {
   intents: FirewallIntentStore;
-  policy: FirewallPolicy;
-  /** A fresh lease handle per converge call (each call is one would-be writer). */
+  policy: Pick<FirewallPolicy, 'listGroups' | 'putGroup' | 'deleteGroup'>;
+  /** A fresh lease handle per advance call (each call is one would-be writer). */
   lease: () => Lease;
   /** Plans the round from the open intents and every group deployed in the policy. */
   plan: (open: FirewallIntent[], deployed: FirewallPolicyRuleCollectionGroup[]) => Promise<FirewallRound>;
-  retry?: RetryOptions;
-  sleep?: (ms: number) => Promise<void>;
+  /** No group write starts this long after the round began; what is left goes to the next round. */
+  roundBudgetMs: number;
+  /** How long to wait for one group write before giving the round up (the write may still finish in Azure). */
+  writeWaitLimitMs: number;
   now?: () => number;
   log?: (message: string) => void;
 }
 
-/** The tenant's rules could not be placed in the policy; retrying will not help. */
-export class FirewallPlacementError extends Error {
-  override readonly name = 'FirewallPlacementError';
+/** How a round ended. Only `complete` marks intents applied; every other end leaves them for the next round. */
+export type RoundOutcome =
+  | { kind: 'idle' }
+  | { kind: 'complete'; writes: number; carried: number }
+  | { kind: 'budget'; writes: number; left: number }
+  | { kind: 'fenced'; writes: number }
+  | { kind: 'changed'; writes: number; group: string }
+  | { kind: 'gave-up'; writes: number; group: string };
+
+/** Where the tenant's change stands, in words for the progress report. */
+export interface FirewallProgress {
+  complete: boolean;
+  detail: string;
+  placement?: { ruleCollectionGroup: string; ruleCollections: string[] };
+  /** Complete, but the writer could not place the rules (policy limits) or refused them (intent gate). */
+  failure?: string;
 }
 
+const isApplied = (intent: FirewallIntent): boolean => intent.appliedVersion >= intent.version;
+
 /**
- * One writer per firewall policy, elected through a lease. Whoever holds it writes the pending
- * changes of ALL tenants in one round (as few group PUTs as the packing allows); everyone else
- * waits until a round has carried their change. So N tenants opening at once cost a handful of
- * policy writes, not N, and no two writes to the policy ever overlap (Azure refuses parallel ones).
+ * One writer per firewall policy, elected through a lease. Whoever holds it writes the pending changes of ALL
+ * tenants in one round (as few group writes as the packing allows); everyone else asks again later. So N tenants
+ * opening at once cost a handful of policy writes, not N, and no two writes to the policy ever overlap.
+ *
+ * Single in fact, not only by intent: each write is conditional on the group's ETag read when the round was
+ * planned (a plan made from a stale read fails with 412 and is made again), the lease is renewed before every
+ * write and before intents are marked applied (a writer replaced while it stalled stops there), and a round starts
+ * no write after its budget, so it always ends well within the host's function timeout.
  */
 export class FirewallWriter {
-  private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
 
   constructor(private readonly deps: FirewallWriterDeps) {
-    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.now = deps.now ?? Date.now;
   }
 
-  /** Returns once the tenant's current intent is in the policy, or throws after `timeoutMs`. */
-  async converge(cluster: string, name: string, timeoutMs: number): Promise<FirewallIntent> {
-    const deadline = this.now() + timeoutMs;
-    let wait = 200;
-    for (;;) {
-      const mine = await this.deps.intents.get(cluster, name);
-      if (!mine) throw new Error(`no firewall intent recorded for ${cluster}/${name}`);
-      if (mine.appliedVersion >= mine.version) {
-        if (mine.failure) throw new FirewallPlacementError(mine.failure);
-        return mine;
-      }
-      if (this.now() > deadline) throw new Error(`firewall change for ${cluster}/${name} not applied within ${timeoutMs} ms`);
-      const lease = this.deps.lease();
-      if (await lease.tryAcquire()) {
-        try {
-          await this.writeRound();
-        } finally {
-          await lease.release();
-        }
-        wait = 200;
-      } else {
-        await this.sleep(wait);
-        wait = Math.min(wait * 2, 2000);
-      }
+  /**
+   * One short step towards the tenant's current intent: done if it is applied; otherwise one bounded round if the
+   * lease is free, else "queued". Callers (the lifecycle orchestrators) poll this with durable timers.
+   */
+  async advance(cluster: string, name: string): Promise<FirewallProgress> {
+    const before = await this.deps.intents.get(cluster, name);
+    if (!before) throw new PermanentError(`no firewall intent recorded for ${cluster}/${name}`);
+    if (isApplied(before)) return settled(before);
+    const lease = this.deps.lease();
+    if (!(await lease.tryAcquire())) return { complete: false, detail: queued(await lease.current(), this.now()) };
+    let outcome: RoundOutcome;
+    try {
+      outcome = await this.writeRound(lease);
+    } finally {
+      await lease.release();
     }
+    const after = await this.deps.intents.get(cluster, name);
+    if (after && isApplied(after)) return settled(after);
+    return { complete: false, detail: describeRound(outcome, this.deps.roundBudgetMs) };
   }
 
   /** Reads every intent, writes the groups that differ, deletes emptied ones, marks intents applied. */
-  async writeRound(): Promise<{ puts: number; deletes: number; carried: number }> {
+  async writeRound(lease: Lease): Promise<RoundOutcome> {
+    const started = this.now();
     const all = await this.deps.intents.all();
-    const pending = all.filter((i) => i.appliedVersion < i.version);
-    if (pending.length === 0) return { puts: 0, deletes: 0, carried: 0 };
-    const retry = this.deps.retry ?? defaultRetry;
+    const pending = all.filter((i) => !isApplied(i));
+    if (pending.length === 0) return { kind: 'idle' };
     const deployed = await this.deps.policy.listGroups('');
+    // The fence: each write is conditional on what the plan was made from.
+    const plannedEtags = new Map(deployed.map((g) => [g.name, g.etag]));
     const round = await this.deps.plan(all.filter((i) => i.state === 'open'), deployed.map((g) => ({ ...g.group, name: g.name })));
-    for (const { name, group } of round.put) {
-      // 412: the group changed since we read it; 409/429: another write is running. Re-read, write again.
-      await withRetries(`write rule collection group ${name}`, async () => {
-        const fresh = await this.deps.policy.getGroup(name);
-        await this.deps.policy.putGroup(name, group, fresh?.etag);
-      }, retry);
+    const writes: Array<{ name: string; write: (signal: AbortSignal) => Promise<WriteResult> }> = [
+      ...round.put.map(({ name, group }) => ({ name, write: (signal: AbortSignal) => this.deps.policy.putGroup(name, group, plannedFrom(plannedEtags.get(name)), signal) })),
+      ...round.delete.map((name) => ({ name, write: (signal: AbortSignal) => this.deps.policy.deleteGroup(name, plannedEtags.get(name), signal) })),
+    ];
+    let done = 0;
+    for (const { name, write } of writes) {
+      // Always at least one write per round, so a slow plan cannot starve progress.
+      if (done > 0 && this.now() - started >= this.deps.roundBudgetMs) return this.ended({ kind: 'budget', writes: done, left: writes.length - done });
+      if (!(await lease.renew())) return this.ended({ kind: 'fenced', writes: done });
+      const result = await write(AbortSignal.timeout(this.deps.writeWaitLimitMs));
+      if (result !== 'written') return this.ended({ kind: result, writes: done, group: name });
+      done++;
     }
-    for (const name of round.delete) await this.deps.policy.deleteGroup(name);
+    if (!(await lease.renew())) return this.ended({ kind: 'fenced', writes: done });
     for (const intent of pending) {
       const key = tenantKey(intent);
       const failure = intent.state === 'open' ? round.failures.get(key) : undefined;
       const placement = intent.state === 'open' && !failure ? round.placements.get(key) : undefined;
       await this.deps.intents.markApplied(intent, { ...(placement ?? {}), failure });
     }
-    this.deps.log?.(`firewall round: ${pending.length} intents carried by ${round.put.length} group writes and ${round.delete.length} deletes`);
-    return { puts: round.put.length, deletes: round.delete.length, carried: pending.length };
+    return this.ended({ kind: 'complete', writes: done, carried: pending.length });
+  }
+
+  private ended(outcome: RoundOutcome): RoundOutcome {
+    this.deps.log?.(`firewall round: ${describeRound(outcome, this.deps.roundBudgetMs)}`);
+    return outcome;
+  }
+}
+
+function settled(intent: FirewallIntent): FirewallProgress {
+  if (intent.state === 'closed') return { complete: true, detail: 'done: rules removed from the firewall policy' };
+  if (intent.failure) return { complete: true, detail: `done: rules not written: ${intent.failure}`, failure: intent.failure };
+  const placement = { ruleCollectionGroup: intent.ruleCollectionGroup ?? '', ruleCollections: intent.ruleCollections ?? [] };
+  return {
+    complete: true, placement,
+    detail: placement.ruleCollections.length > 0 ? `done: rules open in ${placement.ruleCollectionGroup} (${placement.ruleCollections.join(', ')})` : 'done: no rules to open',
+  };
+}
+
+function queued(holder: LeaseState | undefined, now: number): string {
+  if (!holder?.holder) return 'queued: the writer lease was just released; asking again';
+  const seconds = Math.max(0, Math.round((holder.expiresAt - now) / 1000));
+  return `queued: waiting for the writer held by ${holder.holder} (lease ${holder.generation}, ${seconds} s left unless renewed)`;
+}
+
+function describeRound(outcome: RoundOutcome, budgetMs: number): string {
+  switch (outcome.kind) {
+    case 'idle': return 'queued: a round has just carried every change; asking again';
+    case 'complete': return `writing: a round carried ${outcome.carried} change(s) in ${outcome.writes} group write(s); this change arrived after it was planned`;
+    case 'budget': return `writing: the round stopped at its ${Math.round(budgetMs / 1000)} s budget after ${outcome.writes} group write(s); the next round writes the other ${outcome.left}`;
+    case 'fenced': return `writing: another writer took the policy over after ${outcome.writes} group write(s); it carries on`;
+    case 'changed': return `writing: ${outcome.group} changed since the round was planned; the next round plans again from a fresh read`;
+    case 'gave-up': return `writing: ${outcome.group} is still being written by Azure; the next round reads it again`;
   }
 }

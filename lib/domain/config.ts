@@ -136,6 +136,10 @@ const shape = {
   }),
   FIREWALL_MAX_RULE_COLLECTION_GROUPS: integer(1, 100, 50, { description: 'Rule collection groups the firewall policy may hold.' }),
   FIREWALL_RCG_PRIORITY_BASE: integer(100, 65000, 10000, { description: 'Priority of the first egress-pilot rule collection group.' }),
+  // Max 600: with the 15 min wait for the last write and overhead, a round stays under host.json's 30 min functionTimeout.
+  FIREWALL_ROUND_BUDGET_SECONDS: integer(10, 600, 300, {
+    description: 'Seconds after which a firewall write round starts no further rule collection group write; the next round carries the rest.',
+  }),
   ALLOW_BROAD_RULES: flag(false, { description: 'Permit a bare "*" FQDN, 0.0.0.0/0 or protocol Any to everything in tenant allowlists.' }),
   EVENT_GRID_TOPIC_ENDPOINT: setting(optionalUrl(), {
     description: 'Event Grid topic endpoint for lifecycle/drift events. Unset: events are not published.',
@@ -211,6 +215,7 @@ export interface Config {
   routeBudgetPerPeer: number;
   firewallMaxRuleCollectionGroups: number;
   firewallRcgPriorityBase: number;
+  firewallRoundBudgetSeconds: number;
   allowBroadRules: boolean;
   eventGridTopicEndpoint: string | undefined;
   driftRepair: boolean;
@@ -274,6 +279,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     routeBudgetPerPeer: e.ROUTE_BUDGET_PER_PEER,
     firewallMaxRuleCollectionGroups: e.FIREWALL_MAX_RULE_COLLECTION_GROUPS,
     firewallRcgPriorityBase: e.FIREWALL_RCG_PRIORITY_BASE,
+    firewallRoundBudgetSeconds: e.FIREWALL_ROUND_BUDGET_SECONDS,
     allowBroadRules: e.ALLOW_BROAD_RULES,
     eventGridTopicEndpoint: e.EVENT_GRID_TOPIC_ENDPOINT,
     driftRepair: e.DRIFT_REPAIR,

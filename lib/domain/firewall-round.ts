@@ -6,7 +6,7 @@
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
 import { assignmentFromGroups, groupChanges, packRuleCollectionGroups, toFirewallPlan, toSdkGroup, type PackingLimits } from './firewall-packing';
 import type { TenantFirewallInput } from './firewall-rules';
-import { ruleCollectionGroupSlot } from './names';
+import { ruleCollectionGroupSlot, tenantKey } from './names';
 
 export interface FirewallRoundPlan {
   put: Array<{ name: string; group: FirewallPolicyRuleCollectionGroup }>;
@@ -31,4 +31,76 @@ export function planFirewallRound(
   const { placements } = toFirewallPlan(packing);
   const changes = groupChanges(packing.groups, deployed);
   return { put: changes.put.map((g) => ({ name: g.name, group: toSdkGroup(g) })), delete: changes.delete, placements, failures };
+}
+
+/** Phases in which a tenant's rules may be in the policy: being opened, serving, or serving while it updates. */
+export const PHASES_THAT_MAY_OPEN: ReadonlySet<string> = new Set(['OpeningFirewall', 'Ready', 'Updating']);
+
+/** An open intent as the round sees it: the CIDR and allowlist the lifecycle asked to be written. */
+export interface OpenIntent {
+  cluster: string;
+  name: string;
+  cidr: string;
+  allow: TenantFirewallInput['spec']['allow'];
+}
+
+/** What the registry says about the tenant at plan time (read by the caller, passed in). */
+export interface IntentGateFacts {
+  /** The registry record, if any. */
+  record?: { phase: string; cidr: string | undefined };
+  /** The CIDR the tenant's claim holds now, if any. */
+  claimedCidr?: string;
+}
+
+/**
+ * The intent gate: an open intent is written only while the registry gives its CIDR to a tenant that may have
+ * rules (see PHASES_THAT_MAY_OPEN). Returns why not, or undefined when it may be written. A refused intent is
+ * treated as closed: the round removes its rules. This is belt and braces behind the lifecycles' own ordering
+ * (close before release), so no crash, race or late activity can leave a rule whose source is not that tenant's.
+ */
+export function intentGate(intent: OpenIntent, facts: IntentGateFacts): string | undefined {
+  const { record, claimedCidr } = facts;
+  if (!record) return 'the tenant is not in the registry';
+  if (!PHASES_THAT_MAY_OPEN.has(record.phase)) return `the tenant is ${record.phase}`;
+  if (record.cidr !== intent.cidr) return `the intent opens ${intent.cidr} but the registry gives the tenant ${record.cidr ?? 'no CIDR'}`;
+  if (claimedCidr !== intent.cidr) return `the CIDR claim of ${intent.cidr} no longer belongs to the tenant`;
+  return undefined;
+}
+
+/**
+ * Plans a round from open intents and the gate facts for each (keyed by tenantKey): gated-out intents are left
+ * out (so their collections are removed) and reported in `failures` with why, prefixed "not written: ".
+ */
+export function planGatedFirewallRound(
+  open: ReadonlyArray<OpenIntent>,
+  facts: ReadonlyMap<string, IntentGateFacts>,
+  deployed: ReadonlyArray<FirewallPolicyRuleCollectionGroup>,
+  limits: Omit<PackingLimits, 'foreignGroups'>,
+): FirewallRoundPlan {
+  const refused = new Map<string, string>();
+  const admitted: TenantFirewallInput[] = [];
+  for (const intent of open) {
+    const key = tenantKey(intent);
+    const why = intentGate(intent, facts.get(key) ?? {});
+    if (why) refused.set(key, `not written: ${why}`);
+    else admitted.push({ spec: { cluster: intent.cluster, name: intent.name, allow: intent.allow }, cidr: intent.cidr });
+  }
+  const plan = planFirewallRound(admitted, deployed, limits);
+  return { ...plan, failures: new Map([...refused, ...plan.failures]) };
+}
+
+/** Azure takes 3–5 min for one rule collection group write; the writer waits at most this long for one. */
+export const GROUP_WRITE_WAIT_LIMIT_MS = 15 * 60_000;
+/** Reading intents, the registry and the policy, planning, and marking intents applied: seconds, bounded generously. */
+export const ROUND_OVERHEAD_MS = 5 * 60_000;
+
+/**
+ * The time bounds of one write round, from FIREWALL_ROUND_BUDGET_SECONDS: no group write starts after `budgetMs`,
+ * and the last one is waited for at most GROUP_WRITE_WAIT_LIMIT_MS, so one round (one activity) lasts at most
+ * `longestMs`, which host.json's functionTimeout must exceed. The lease outlives one write (renewed before each),
+ * so a writer that keeps working keeps it, and one that crashed blocks the others for at most `leaseTtlMs`.
+ */
+export function firewallRoundTiming(budgetSeconds: number): { budgetMs: number; writeWaitLimitMs: number; leaseTtlMs: number; longestMs: number } {
+  const budgetMs = budgetSeconds * 1000;
+  return { budgetMs, writeWaitLimitMs: GROUP_WRITE_WAIT_LIMIT_MS, leaseTtlMs: 10 * 60_000, longestMs: budgetMs + GROUP_WRITE_WAIT_LIMIT_MS + ROUND_OVERHEAD_MS };
 }

@@ -7,6 +7,23 @@ export interface FirewallPlacement {
   ruleCollections: string[];
 }
 
+/** Input of `requestTenantFirewall`: what lifecycle run `run` wants in the policy (`force`: drift repair). */
+export interface FirewallRequest extends TenantRef {
+  run: number;
+  state: 'open' | 'closed';
+  force?: boolean;
+}
+
+/** Output of `advanceTenantFirewall` (input: the TenantRef). Poll until `complete`; `detail` says queued / writing / done. */
+export interface FirewallAdvance {
+  complete: boolean;
+  detail: string;
+  /** Complete and open: where the rules are. */
+  placement?: FirewallPlacement;
+  /** Complete, but the rules could not be placed (policy limits) or were refused by the intent gate: a failed step. */
+  failure?: string;
+}
+
 /** What the orchestrator records in the registry at each step, so GET can answer from one read. */
 export interface TenantProgressRecord {
   tenant: TenantRef;

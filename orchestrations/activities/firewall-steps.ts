@@ -2,68 +2,117 @@ import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
 import { randomUUID } from 'node:crypto';
 import { appServices, type AppServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
-import { FirewallPlacementError, FirewallWriter, type FirewallRound } from '../../lib/adapters/firewall-writer';
+import { FirewallWriter, type FirewallRound } from '../../lib/adapters/firewall-writer';
 import { TableLease } from '../../lib/adapters/lease';
-import type { FirewallIntent } from '../../lib/adapters/status/firewall-intents';
-import { planFirewallRound } from '../../lib/domain/firewall-round';
-import { renderTenantRuleCollections, type TenantFirewallInput } from '../../lib/domain/firewall-rules';
+import type { TenantRecord } from '../../lib/adapters/registry/tenant-registry';
+import { SupersededIntentError, type FirewallIntent, type WantedIntent } from '../../lib/adapters/status/firewall-intents';
+import { firewallRoundTiming, planGatedFirewallRound, type IntentGateFacts, type OpenIntent } from '../../lib/domain/firewall-round';
 import { tenantKey } from '../../lib/domain/names';
-import { stableStringify } from '../../lib/domain/spec-fingerprint';
+import type { TenantSpec } from '../../lib/domain/tenant-spec';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
-import type { FirewallPlacement } from './contracts';
+import type { FirewallAdvance, FirewallPlacement, FirewallRequest } from './contracts';
 import { requireTenant } from './registry-steps';
 
-/** How long a tenant waits for a writer round to carry its change (rounds take minutes in Azure). */
-const CONVERGE_TIMEOUT_MS = 15 * 60_000;
-/** A writer that crashed mid-round blocks the others at most this long. */
-const LEASE_TTL_MS = 5 * 60_000;
+/**
+ * The lifecycle run that holds the tenant. Read through this one helper until TenantRecord declares
+ * `lifecycleRun` (the lead adds it); then this becomes `record.lifecycleRun`.
+ */
+const lifecycleRunOf = (record: TenantRecord<TenantSpec>): number => (record as { lifecycleRun?: number }).lifecycleRun ?? 0;
 
-/** Gathers every open tenant's spec and CIDR from the registry and plans the round (pure). */
+/**
+ * Gathers the gate facts (registry record and CIDR claim) of every open intent and plans the round purely.
+ * Rows written before intents carried their rules are read from the registry record (one-off migration).
+ */
 async function planRound(services: AppServices, open: FirewallIntent[], deployed: FirewallPolicyRuleCollectionGroup[]): Promise<FirewallRound> {
-  const inputs: TenantFirewallInput[] = [];
-  const missing = new Map<string, string>();
-  for (const intent of open) {
-    const record = await services.registry.tenants.get(intent);
-    if (record?.cidr) inputs.push({ spec: record.spec, cidr: record.cidr });
-    else missing.set(tenantKey(intent), 'tenant has no CIDR');
-  }
-  const plan = planFirewallRound(inputs, deployed, { maxGroups: services.config.firewallMaxRuleCollectionGroups, priorityBase: services.config.firewallRcgPriorityBase });
-  return { ...plan, failures: new Map([...missing, ...plan.failures]) };
+  const facts = new Map<string, IntentGateFacts>();
+  const intents: OpenIntent[] = [];
+  await Promise.all(open.map(async (intent) => {
+    const [record, claimedCidr] = await Promise.all([services.registry.tenants.get(intent), services.registry.claims.get(intent)]);
+    facts.set(tenantKey(intent), { record: record ? { phase: record.phase, cidr: record.cidr } : undefined, claimedCidr });
+    const cidr = intent.cidr ?? record?.cidr;
+    const allow = intent.allow ?? record?.spec.allow;
+    intents.push({ cluster: intent.cluster, name: intent.name, cidr: cidr ?? '(none)', allow: allow ?? { applications: [], networks: [] } });
+  }));
+  return planGatedFirewallRound(intents, facts, deployed, { maxGroups: services.config.firewallMaxRuleCollectionGroups, priorityBase: services.config.firewallRcgPriorityBase });
 }
 
-function writer(services: AppServices, log: (m: string) => void): FirewallWriter {
+function writer(services: AppServices, holder: string, log: (m: string) => void): FirewallWriter {
   const policy = services.firewallPolicy;
+  const timing = firewallRoundTiming(services.config.firewallRoundBudgetSeconds);
   return new FirewallWriter({
     intents: services.intents,
     policy,
-    lease: () => new TableLease(services.leases, `firewall-policy-${policy.ref.resourceGroup}-${policy.ref.name}`, randomUUID(), LEASE_TTL_MS),
+    lease: () => new TableLease(services.leases, `firewall-policy-${policy.ref.resourceGroup}-${policy.ref.name}`, `${holder}#${randomUUID().slice(0, 8)}`, timing.leaseTtlMs),
     plan: (open, deployed) => planRound(services, open, deployed),
+    roundBudgetMs: timing.budgetMs,
+    writeWaitLimitMs: timing.writeWaitLimitMs,
     log,
   });
 }
 
-async function converge(tenant: TenantRef, state: 'open' | 'closed', fingerprint: string, log: (m: string) => void, force = false): Promise<FirewallIntent> {
+/** Records what lifecycle run `request.run` wants in the policy for the tenant. Short: no policy write here. */
+async function requestFirewall(request: FirewallRequest): Promise<{ version: number }> {
   const services = await appServices();
-  await services.intents.want(tenant.cluster, tenant.name, state, fingerprint, { force });
+  let wanted: WantedIntent = { state: 'closed', run: request.run };
+  if (request.state === 'open') {
+    const record = await requireTenant(request);
+    if (lifecycleRunOf(record) !== request.run) throw new PermanentError(`firewall: superseded by lifecycle run ${lifecycleRunOf(record)} (this is run ${request.run})`);
+    if (!record.cidr) throw new PermanentError(`tenant ${request.cluster}/${request.name} has no CIDR`);
+    wanted = { state: 'open', run: request.run, cidr: record.cidr, allow: record.spec.allow };
+  }
   try {
-    return await writer(services, log).converge(tenant.cluster, tenant.name, CONVERGE_TIMEOUT_MS);
+    const intent = await services.intents.want(request.cluster, request.name, wanted, { force: request.force === true });
+    return { version: intent.version };
   } catch (error) {
-    if (error instanceof FirewallPlacementError) throw new PermanentError(`firewall: ${error.message}`);
+    if (error instanceof SupersededIntentError) throw new PermanentError(`firewall: ${error.message}`);
     throw error;
   }
 }
 
-/** Puts the tenant's allow rules (source = its CIDR) into the policy, through the single writer. */
+async function advanceFirewall(tenant: TenantRef, log: (m: string) => void): Promise<FirewallAdvance> {
+  const services = await appServices();
+  return writer(services, tenantKey(tenant), log).advance(tenant.cluster, tenant.name);
+}
+
+/**
+ * Records the tenant's wanted firewall state (open: its CIDR and allowlist from the registry record) for one
+ * lifecycle run. Refused (failed outcome) when a newer run set the intent, or, for open, when the record is held
+ * by another run. The orchestrator then polls advanceTenantFirewall with durable timers.
+ */
+registerActivity('requestTenantFirewall', requestFirewall);
+
+/** One bounded step: done, or one fenced write round (if the writer lease is free), or "queued". */
+registerActivity('advanceTenantFirewall', (tenant: TenantRef, context) => advanceFirewall(tenant, (m) => context.info(m)));
+
+// --- Deprecated: the blocking activities the orchestrators called before the request/advance split. ---
+// Kept registered until tenant-lifecycle.ts and drift-check.ts call the two above; remove them then.
+// They poll advance for at most OLD_WAIT_MS, well inside host.json's functionTimeout.
+const OLD_WAIT_MS = 20 * 60_000;
+
+async function requestAndWait(request: FirewallRequest, log: (m: string) => void): Promise<FirewallAdvance> {
+  await requestFirewall(request);
+  const deadline = Date.now() + OLD_WAIT_MS;
+  for (let wait = 200; ; wait = Math.min(wait * 2, 2000)) {
+    const progress = await advanceFirewall(request, log);
+    if (progress.complete) return progress;
+    if (Date.now() > deadline) throw new Error(`firewall change for ${request.cluster}/${request.name} not applied in time: ${progress.detail}`);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+async function currentRun(tenant: TenantRef): Promise<number> {
+  const { registry } = await appServices();
+  const record = await registry.tenants.get(tenant);
+  return record ? lifecycleRunOf(record) : 0;
+}
+
 registerActivity('openTenantFirewall', async (tenant: TenantRef & { force?: boolean }, context): Promise<FirewallPlacement> => {
-  const record = await requireTenant(tenant);
-  if (!record.cidr) throw new PermanentError(`tenant ${tenant.cluster}/${tenant.name} has no CIDR`);
-  // The intent changes only when the rendered rules change, so a replay writes nothing.
-  const fingerprint = stableStringify(renderTenantRuleCollections({ spec: record.spec, cidr: record.cidr }));
-  const intent = await converge(tenant, 'open', fingerprint, (m) => context.info(m), tenant.force === true);
-  return { ruleCollectionGroup: intent.ruleCollectionGroup ?? '', ruleCollections: intent.ruleCollections ?? [] };
+  const progress = await requestAndWait({ ...tenant, run: await currentRun(tenant), state: 'open' }, (m) => context.info(m));
+  if (progress.failure) throw new PermanentError(`firewall: ${progress.failure}`);
+  return progress.placement ?? { ruleCollectionGroup: '', ruleCollections: [] };
 });
 
 registerActivity('closeTenantFirewall', async (tenant: TenantRef, context) => {
-  await converge(tenant, 'closed', 'closed', (m) => context.info(m));
+  await requestAndWait({ cluster: tenant.cluster, name: tenant.name, run: await currentRun(tenant), state: 'closed' }, (m) => context.info(m));
 });

@@ -1,5 +1,5 @@
 import type { FirewallPolicyRuleCollectionGroup, NetworkManagementClient } from '@azure/arm-network';
-import { isNotFound } from '../errors';
+import { describeFailure, isNotFound } from '../errors';
 import { withRetries, defaultRetry, type RetryOptions } from '../retry';
 
 export interface FirewallPolicyRef {
@@ -16,7 +16,7 @@ export interface CurrentRuleCollectionGroup {
 
 /**
  * Rule collection groups of one Firewall Policy. Writes replace the whole group (that is what PUT
- * does), are conditional on the ETag read before, and wait for the long-running update to finish.
+ * does), are conditional on the ETag the caller planned from, and wait for the long-running update to finish.
  */
 export class FirewallPolicy {
   constructor(
@@ -46,18 +46,61 @@ export class FirewallPolicy {
     }
   }
 
-  /** One conditional PUT. A 412 (someone changed it) or busy 409/429 surfaces to the caller, who re-reads. */
-  async putGroup(name: string, group: FirewallPolicyRuleCollectionGroup, etag: string | undefined): Promise<void> {
+  /**
+   * One group PUT, conditional on the state the caller planned from: `If-Match` the ETag it read, or
+   * `If-None-Match: *` for a group it believes absent. Busy 409/429 and dropped connections are retried
+   * with the same precondition; 412 (the group changed since it was read: someone else wrote it, or our
+   * own earlier attempt landed) comes back as 'changed', so the caller re-plans from a fresh read.
+   * 'gave-up' when waiting for the long-running write exceeded `signal` (the write may still finish).
+   */
+  async putGroup(name: string, group: FirewallPolicyRuleCollectionGroup, planned: GroupPrecondition, signal?: AbortSignal): Promise<WriteResult> {
     const { priority, ruleCollections } = group;
-    await this.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(
-      this.ref.resourceGroup, this.ref.name, name, { priority, ruleCollections },
-      { updateIntervalInMs: this.pollIntervalMs, requestOptions: etag ? { customHeaders: { 'If-Match': etag } } : undefined },
-    );
+    return this.conditionalWrite(`write rule collection group ${name}`, signal, async () => {
+      const poller = await this.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdate(
+        this.ref.resourceGroup, this.ref.name, name, { priority, ruleCollections },
+        { updateIntervalInMs: this.pollIntervalMs, requestOptions: { customHeaders: preconditionHeaders(planned) }, abortSignal: signal },
+      );
+      await poller.pollUntilDone({ abortSignal: signal });
+    });
   }
 
-  async deleteGroup(name: string): Promise<void> {
-    await withRetries(`delete rule collection group ${name}`,
-      () => this.network.firewallPolicyRuleCollectionGroups.beginDeleteAndWait(this.ref.resourceGroup, this.ref.name, name, { updateIntervalInMs: this.pollIntervalMs }),
-      this.retry);
+  /** One group DELETE, `If-Match` the ETag planned from (see putGroup); a group already gone counts as deleted. */
+  async deleteGroup(name: string, plannedEtag: string | undefined, signal?: AbortSignal): Promise<WriteResult> {
+    return this.conditionalWrite(`delete rule collection group ${name}`, signal, async () => {
+      try {
+        const poller = await this.network.firewallPolicyRuleCollectionGroups.beginDelete(this.ref.resourceGroup, this.ref.name, name, {
+          updateIntervalInMs: this.pollIntervalMs, abortSignal: signal,
+          ...(plannedEtag ? { requestOptions: { customHeaders: { 'If-Match': plannedEtag } } } : {}),
+        });
+        await poller.pollUntilDone({ abortSignal: signal });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    });
   }
+
+  private async conditionalWrite(label: string, signal: AbortSignal | undefined, write: () => Promise<void>): Promise<WriteResult> {
+    return withRetries(label, async (): Promise<WriteResult> => {
+      if (signal?.aborted) return 'gave-up';
+      try {
+        await write();
+        return 'written';
+      } catch (error) {
+        if (signal?.aborted) return 'gave-up';
+        if (describeFailure(error).status === 412) return 'changed';
+        throw error;
+      }
+    }, this.retry);
+  }
+}
+
+/** What a conditional write is conditional on: the ETag read when the round was planned, or absence. */
+export type GroupPrecondition = { ifMatch: string } | { ifNoneMatch: '*' };
+export type WriteResult = 'written' | 'changed' | 'gave-up';
+
+/** The precondition for writing a group we read with `etag` (undefined: we saw no such group). */
+export const plannedFrom = (etag: string | undefined): GroupPrecondition => (etag ? { ifMatch: etag } : { ifNoneMatch: '*' });
+
+function preconditionHeaders(planned: GroupPrecondition): Record<string, string> {
+  return 'ifMatch' in planned ? { 'If-Match': planned.ifMatch } : { 'If-None-Match': planned.ifNoneMatch };
 }
