@@ -6,9 +6,10 @@ import { ClusterApi } from './api';
 import { CalicoTwin, DEFAULT_TIMINGS, type TwinTimings } from './calico-twin';
 import { FaultBook, type FaultRule } from './faults';
 import { isObject, type JsonObject } from './json';
-import type { ResourceRegistry } from './resources';
+import { resourceKey, type ResourceRegistry } from './resources';
 import { ClusterServer, type Authenticate } from './server';
-import { ObjectStore } from './store';
+import { ObjectStore, type StoreSnapshot } from './store';
+import type { BlockInfo } from './calico-twin';
 import { WorkloadSimulator } from './workloads';
 import { kubeErrors } from './errors';
 import type { ApiResponse } from './api';
@@ -84,6 +85,14 @@ export interface ClusterRuntimeOptions {
   tls?: { certPem: string; keyPem: string };
   defaultFieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   now?: () => Date;
+  /** A cluster saved before a restart: its objects and IPAM come back instead of a fresh cluster's. */
+  restore?: ClusterState;
+}
+
+/** What a cluster needs to come back after a restart (JSON). */
+export interface ClusterState {
+  store: StoreSnapshot;
+  ipam: BlockInfo[];
 }
 
 export class EmulatedCluster {
@@ -100,10 +109,11 @@ export class EmulatedCluster {
     this.api = new ClusterApi(runtime.registry, this.store, now, runtime.defaultFieldValidation ?? 'Strict');
     const zones = options.zones ?? CLUSTER_DEFAULTS.zones;
     const pool = options.defaultPool === false ? undefined : { ...CLUSTER_DEFAULTS.defaultPool, ...(options.defaultPool ?? {}) };
-    this.seed(options, zones, pool);
+    if (runtime.restore) this.store.restore(runtime.restore.store, (key) => runtime.registry.all.find((r) => resourceKey(r) === key));
+    else this.seed(options, zones, pool);
     this.twin = new CalicoTwin(options.name, this.store, runtime.registry, {
       timings: { ...DEFAULT_TIMINGS, ...(runtime.timings ?? {}) }, defaultPoolName: pool?.name ?? CLUSTER_DEFAULTS.defaultPool.name,
-      strictAffinity: options.strictAffinity ?? false, now,
+      strictAffinity: options.strictAffinity ?? false, now, ...(runtime.restore ? { ipam: runtime.restore.ipam } : {}),
     });
     this.workloads = new WorkloadSimulator(this.store, runtime.registry, this.twin, this.twin.timings, now);
     this.server = new ClusterServer({
@@ -161,6 +171,17 @@ export class EmulatedCluster {
       case 'POST /_emulator/reset-counters': this.faults.resetCounters(); return { status: 200, body: { ok: true } };
       default: throw kubeErrors.notImplemented(`control path ${route}`);
     }
+  }
+
+  /** The cluster as JSON, for a restart (see `ClusterRuntimeOptions.restore`). */
+  state(): ClusterState {
+    return { store: this.store.snapshot(), ipam: this.twin.blocks() };
+  }
+
+  /** Stops the controllers' timers (nothing changes after this); the server keeps answering until stop(). */
+  quiesce(): void {
+    this.twin.stop();
+    this.workloads.stop();
   }
 
   async stop(): Promise<void> {

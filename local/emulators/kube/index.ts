@@ -8,6 +8,8 @@ import { FaultBook } from './faults';
 import { BUILTIN_RESOURCES, defaultCrdDir, loadCrdResources, ResourceRegistry } from './resources';
 import type { Authenticate } from './server';
 import type { ObjectStore } from './store';
+import { clusterStateFile, clusterStateWriter, readClusterState } from './persistence';
+import { restoreReport, type RestoreReport, type StateWriter } from '../shared/state-file';
 
 export type { ClusterOptions, NodeOptions } from './cluster';
 export { CLUSTER_DEFAULTS } from './cluster';
@@ -16,6 +18,7 @@ export { CalicoTwin, DEFAULT_TIMINGS } from './calico-twin';
 export type { FaultRule, Counters } from './faults';
 export { FaultBook } from './faults';
 export type { Authenticate } from './server';
+export type { RestoreReport } from '../shared/state-file';
 
 export interface KubeEmulatorOptions {
   clusters: ClusterOptions[];
@@ -35,6 +38,12 @@ export interface KubeEmulatorOptions {
   crdDir?: string;
   /** fieldValidation when a request does not say: Strict (default here) refuses unknown fields with 422. */
   defaultFieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /**
+   * Keep every cluster's state in `<dir>/kube-<cluster>.json`: restored at start when the file is there and
+   * usable (else the cluster starts fresh and `restore` says why), written atomically `debounceMs` (100)
+   * after changes, and once more on stop.
+   */
+  state?: { dir: string; debounceMs?: number; onWriteError?: (error: Error) => void };
 }
 
 export interface EmulatedClusterHandle {
@@ -49,6 +58,10 @@ export interface EmulatedClusterHandle {
 
 export interface KubeEmulator {
   clusters: Map<string, EmulatedClusterHandle>;
+  /** One entry per cluster when `state` is set: restored, missing (fresh) or unusable (fresh, with the reason). */
+  restore: RestoreReport[];
+  /** Writes pending state now (tests). */
+  flush(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,17 +83,40 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
   const registry = registryFor(options.crdDir ?? defaultCrdDir());
   const started: EmulatedCluster[] = [];
   const clusters = new Map<string, EmulatedClusterHandle>();
+  const restore: RestoreReport[] = [];
+  const writers: StateWriter[] = [];
   try {
     for (const c of options.clusters) {
-      const cluster = new EmulatedCluster(c, {
+      const file = options.state ? clusterStateFile(options.state.dir, c.name) : undefined;
+      let saved = file ? readClusterState(file) : undefined;
+      const runtime = {
         registry,
         ...(options.timings ? { timings: options.timings } : {}),
         ...(options.authenticate ? { authenticate: options.authenticate } : {}),
         ...(options.controlToken ? { controlToken: options.controlToken } : {}),
         ...(options.tls ? { tls: options.tls } : {}),
         ...(options.defaultFieldValidation ? { defaultFieldValidation: options.defaultFieldValidation } : {}),
-      });
+      };
+      let cluster: EmulatedCluster | undefined;
+      if (saved?.kind === 'restored') {
+        try {
+          cluster = new EmulatedCluster(c, { ...runtime, restore: saved.state });
+        } catch (error) {
+          // Well-formed JSON that this emulator cannot serve (e.g. a kind whose CRD is gone): start fresh.
+          saved = { kind: 'unusable', reason: `invalid content (${(error as Error).message})` };
+        }
+      }
+      cluster ??= new EmulatedCluster(c, runtime);
+      if (file && saved) restore.push(restoreReport(`cluster ${c.name}`, file, saved));
       started.push(cluster);
+      if (file && options.state) {
+        const kept = cluster;
+        const writer = clusterStateWriter(file, () => kept.state(), options.state.debounceMs, options.state.onWriteError ?? (() => undefined));
+        cluster.store.on(() => writer.markDirty());
+        writers.push(writer);
+        // A fresh or repaired start is written at once, so the folder always holds a usable file.
+        if (saved?.kind !== 'restored') writer.markDirty();
+      }
       const url = await cluster.server.listen(host, options.ports?.[c.name] ?? 0);
       clusters.set(c.name, { name: c.name, url, twin: cluster.twin, faults: cluster.faults, store: cluster.store });
     }
@@ -90,7 +126,12 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
   }
   return {
     clusters,
+    restore,
+    flush: async () => { await Promise.all(writers.map((w) => w.flush())); },
     stop: async () => {
+      // Controllers first, so the last write holds a state nothing changes any more.
+      for (const c of started) c.quiesce();
+      await Promise.all(writers.map((w) => w.close()));
       await Promise.all(started.map((c) => c.stop()));
     },
   };

@@ -28,6 +28,12 @@ function specChanged(a: JsonObject, b: JsonObject): boolean {
   return !deepEqual(strip(a), strip(b));
 }
 
+/** Everything a store holds, as JSON: its revision counter and its objects per resource key. */
+export interface StoreSnapshot {
+  revision: number;
+  objects: Record<string, JsonObject[]>;
+}
+
 export class ObjectStore {
   private revision = 0;
   private readonly buckets = new Map<string, Map<string, JsonObject>>();
@@ -120,6 +126,28 @@ export class ObjectStore {
     this.bucket(r).set(key, obj);
     this.emit('MODIFIED', r, obj);
     return obj;
+  }
+
+  snapshot(): StoreSnapshot {
+    const objects: Record<string, JsonObject[]> = {};
+    for (const [key, bucket] of this.buckets) if (bucket.size > 0) objects[key] = [...bucket.values()];
+    return { revision: this.revision, objects };
+  }
+
+  /**
+   * Puts a snapshot back (before anything watches the store: no events). Objects keep their uid,
+   * resourceVersion and generation, and the counter goes on from the saved revision, so a client's
+   * resourceVersion stays valid across a restart. `resourceOf` maps a key to its served resource.
+   */
+  restore(snapshot: StoreSnapshot, resourceOf: (key: string) => ResourceType | undefined): void {
+    this.buckets.clear();
+    for (const [key, objects] of Object.entries(snapshot.objects)) {
+      const r = resourceOf(key);
+      if (!r) throw new Error(`objects of ${key}, which this emulator does not serve`);
+      const bucket = this.bucket(r);
+      for (const obj of objects) bucket.set(`${r.namespaced ? String(metadataOf(obj).namespace ?? '') : ''}/${nameOf(obj)}`, obj);
+    }
+    this.revision = snapshot.revision;
   }
 
   delete(r: ResourceType, namespace: string, name: string): JsonObject {

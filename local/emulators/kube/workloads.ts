@@ -35,6 +35,18 @@ export class WorkloadSimulator {
       if (e.type !== 'DELETED' && (e.resource === this.pod || e.resource === this.job)) this.reconcile();
       if (e.type === 'DELETED' && e.resource === this.job) this.deleteJobPods(e.object);
     });
+    this.resume();
+  }
+
+  /** After a restart: pods placed but not yet Running start, Job pods that run finish (timers are not saved). */
+  private resume(): void {
+    for (const pod of this.store.list(this.pod)) {
+      if (this.ownerKind(pod) === 'EgressGateway' || !getIn(pod, ['spec', 'nodeName'])) continue;
+      const phase = getIn(pod, ['status', 'phase']);
+      if (phase === 'Pending') this.later(this.timings.podReadyMs, () => this.run(pod));
+      else if (phase === 'Running' && this.ownerKind(pod) === 'Job') this.later(this.timings.jobCompleteMs, () => this.finish(pod));
+    }
+    this.reconcile();
   }
 
   stop(): void {

@@ -55,6 +55,8 @@ export interface CalicoTwinOptions {
   /** Calico IPAMConfig strictAffinity: when true, never borrow addresses from other nodes' blocks. Default false. */
   strictAffinity?: boolean;
   now?: () => Date;
+  /** IPAM state saved before a restart (`blocks()`); the store holds the matching pods. */
+  ipam?: readonly BlockInfo[];
 }
 
 export class CalicoTwin {
@@ -77,6 +79,7 @@ export class CalicoTwin {
     this.defaultPoolName = options.defaultPoolName ?? 'default-ipv4-ippool';
     this.now = options.now ?? (() => new Date());
     this.ipam = new Ipam(options.strictAffinity ?? false);
+    if (options.ipam) this.ipam.restore(options.ipam);
     this.k = kinds(registry);
     const watched = new Set([this.k.node, this.k.pod, this.k.egw, this.k.pool]);
     const bgpInputs = new Set([this.k.node, this.k.pod, this.k.pool, this.k.bgpConfig, this.k.peer, this.k.filter]);
@@ -213,7 +216,11 @@ export class CalicoTwin {
     }
     for (let i = pods.length; i < desired; i++) this.createGatewayPod(egw);
     // Pods that could not be scheduled or addressed earlier get another chance.
-    for (const p of this.ownedPods(egw)) if (!getIn(p, ['spec', 'nodeName']) || !getIn(p, ['status', 'podIP'])) this.placePod(egw, p);
+    for (const p of this.ownedPods(egw)) {
+      if (!getIn(p, ['spec', 'nodeName']) || !getIn(p, ['status', 'podIP'])) this.placePod(egw, p);
+      // An addressed pod not yet Running (e.g. restored after a restart) becomes Ready after its delay.
+      else if (getIn(p, ['status', 'phase']) !== 'Running') this.scheduleReady(p);
+    }
     this.updateGatewayStatus(egw);
   }
 

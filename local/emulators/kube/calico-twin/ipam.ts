@@ -124,6 +124,19 @@ export class Ipam {
     }));
   }
 
+  /** Puts back what `blockList()` showed (after a restart): blocks, their affinity, every handle's address and node. */
+  restore(blocks: readonly BlockInfo[]): void {
+    this.blocks.clear();
+    this.handles.clear();
+    for (const b of blocks) {
+      const { base, prefix } = parseCidr(b.cidr);
+      const borrowedBy = new Map(b.borrowed.map((x) => [x.ip, x.node]));
+      const allocations = new Map(Object.entries(b.allocations));
+      this.blocks.set(b.cidr, { cidr: b.cidr, pool: b.pool, node: b.node, base, size: 2 ** (32 - prefix), allocations });
+      for (const [ip, handle] of allocations) this.handles.set(handle, { ip, block: b.cidr, node: borrowedBy.get(ip) ?? b.node });
+    }
+  }
+
   private freeAddress(base: number, size: number, allocations: Map<string, string>): string | undefined {
     for (let i = 0; i < size; i++) {
       const ip = intToIp(base + i);
