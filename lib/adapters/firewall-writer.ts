@@ -40,7 +40,8 @@ export type RoundOutcome =
   | { kind: 'budget'; writes: number; left: number }
   | { kind: 'fenced'; writes: number }
   | { kind: 'changed'; writes: number; group: string }
-  | { kind: 'gave-up'; writes: number; group: string };
+  | { kind: 'gave-up'; writes: number; group: string }
+  | { kind: 'busy'; writes: number; group: string };
 
 /** Where the tenant's change stands, in words for the progress report. */
 export interface FirewallProgress {
@@ -154,5 +155,6 @@ function describeRound(outcome: RoundOutcome, budgetMs: number): string {
     case 'fenced': return `writing: another writer took the policy over after ${outcome.writes} group write(s); it carries on`;
     case 'changed': return `writing: ${outcome.group} changed since the round was planned; the next round plans again from a fresh read`;
     case 'gave-up': return `writing: ${outcome.group} is still being written by Azure; the next round reads it again`;
+    case 'busy': return `writing: the policy stayed busy (another write or throttling) while writing ${outcome.group}; the next round tries again`;
   }
 }

@@ -1,5 +1,5 @@
 import type { FirewallPolicyRuleCollectionGroup, NetworkManagementClient } from '@azure/arm-network';
-import { describeFailure, isNotFound } from '../errors';
+import { describeFailure, isNotFound, RetriesExhausted } from '../errors';
 import { withRetries, defaultRetry, type RetryOptions } from '../retry';
 
 export interface FirewallPolicyRef {
@@ -51,7 +51,8 @@ export class FirewallPolicy {
    * `If-None-Match: *` for a group it believes absent. Busy 409/429 and dropped connections are retried
    * with the same precondition; 412 (the group changed since it was read: someone else wrote it, or our
    * own earlier attempt landed) comes back as 'changed', so the caller re-plans from a fresh read.
-   * 'gave-up' when waiting for the long-running write exceeded `signal` (the write may still finish).
+   * 'gave-up' when waiting for the long-running write exceeded `signal` (the write may still finish);
+   * 'busy' when the policy stayed busy or throttled past the retry layer's bound.
    */
   async putGroup(name: string, group: FirewallPolicyRuleCollectionGroup, planned: GroupPrecondition, signal?: AbortSignal): Promise<WriteResult> {
     const { priority, ruleCollections } = group;
@@ -80,6 +81,17 @@ export class FirewallPolicy {
   }
 
   private async conditionalWrite(label: string, signal: AbortSignal | undefined, write: () => Promise<void>): Promise<WriteResult> {
+    try {
+      return await this.tryWrite(label, signal, write);
+    } catch (error) {
+      // Still busy (another write holds the policy) or throttled after the retry layer's bound: not this
+      // tenant's fault, so not a failed step; the caller ends the round and the next one tries again.
+      if (error instanceof RetriesExhausted) return 'busy';
+      throw error;
+    }
+  }
+
+  private tryWrite(label: string, signal: AbortSignal | undefined, write: () => Promise<void>): Promise<WriteResult> {
     return withRetries(label, async (): Promise<WriteResult> => {
       if (signal?.aborted) return 'gave-up';
       try {
@@ -96,7 +108,7 @@ export class FirewallPolicy {
 
 /** What a conditional write is conditional on: the ETag read when the round was planned, or absence. */
 export type GroupPrecondition = { ifMatch: string } | { ifNoneMatch: '*' };
-export type WriteResult = 'written' | 'changed' | 'gave-up';
+export type WriteResult = 'written' | 'changed' | 'gave-up' | 'busy';
 
 /** The precondition for writing a group we read with `etag` (undefined: we saw no such group). */
 export const plannedFrom = (etag: string | undefined): GroupPrecondition => (etag ? { ifMatch: etag } : { ifNoneMatch: '*' });
