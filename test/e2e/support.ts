@@ -26,8 +26,8 @@ export interface ApiResponse<T = unknown> {
   body: T;
 }
 
-/** Calls the egress-pilot API with the function key. */
-export function apiClient(sandbox: Sandbox) {
+/** Calls the egress-pilot API with the function key (an in-process sandbox, or any sandbox's info). */
+export function apiClient(sandbox: Pick<Sandbox, 'info'>) {
   return async function api<T = Record<string, unknown>>(method: string, route: string, body?: unknown): Promise<ApiResponse<T>> {
     const response = await fetch(`${sandbox.info.apiBaseUrl}${route}`, {
       method,

@@ -97,7 +97,7 @@ const sameCidr = (a: string, b: string): boolean => {
   try {
     const x = parseCidr(a);
     const y = parseCidr(b);
-    return x.start === y.start && x.length === y.length;
+    return x.start === y.start && x.prefixLength === y.prefixLength;
   } catch {
     return a === b;
   }

@@ -1,0 +1,92 @@
+/**
+ * The I/O around the lifecycle invariants while a test drives a sandbox: a background sampler of the
+ * at-every-moment rule check, waiting for quiescence, and the "accepts its next request" probes.
+ */
+import type { CloudReader } from './cloud-state';
+import { judgeMoment, violationKey, type Probe, type RegistryTenant, type Violation } from './lifecycle-invariants';
+
+/** Answers of the egress-pilot API, as test/e2e/support.ts apiClient returns them; errors are `{ error: { code, message } }`. */
+export type Api = <T = Record<string, unknown>>(method: string, route: string, body?: unknown) => Promise<{ status: number; body: T }>;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const SETTLED = new Set(['Ready', 'Failed', 'Deleted']);
+
+export interface MomentSampler {
+  /** Samples taken so far (each one is one invariant check). */
+  readonly samples: () => number;
+  /** Stops sampling; returns the distinct violations seen and how many samples could not be read. */
+  stop(): Promise<{ samples: number; readErrors: number; violations: Violation[] }>;
+}
+
+/**
+ * Reads pools + claims, then the rules, then pools + claims again, every `intervalMs`, and judges
+ * each sample (judgeMoment). Read errors (a host restart, an injected fault) skip the sample.
+ */
+export function startMomentSampler(reader: CloudReader, intervalMs = 200): MomentSampler {
+  let running = true;
+  let samples = 0;
+  let readErrors = 0;
+  const found = new Map<string, Violation>();
+  const loop = (async () => {
+    while (running) {
+      try {
+        const before = await reader.ownership();
+        const collections = await reader.collections();
+        const after = await reader.ownership();
+        samples += 1;
+        for (const v of judgeMoment(before, collections, after)) found.set(violationKey(v), v);
+      } catch {
+        readErrors += 1;
+      }
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    samples: () => samples,
+    async stop() {
+      running = false;
+      await loop;
+      return { samples, readErrors, violations: [...found.values()] };
+    },
+  };
+}
+
+/**
+ * Waits until every tenant (of `only`, when given) is settled with no lifecycle running, or the
+ * timeout; returns the tenants as last read and whether they settled.
+ */
+export async function waitForQuiescence(reader: CloudReader, timeoutMs: number, only?: (t: RegistryTenant) => boolean): Promise<{ settled: boolean; tenants: RegistryTenant[]; waitedMs: number }> {
+  const started = Date.now();
+  let tenants: RegistryTenant[] = [];
+  for (;;) {
+    try {
+      tenants = (await reader.tenants()).filter((t) => only?.(t) ?? true);
+      if (tenants.every((t) => SETTLED.has(t.phase) && t.lifecycleRunning === false)) return { settled: true, tenants, waitedMs: Date.now() - started };
+    } catch {
+      // the host may be restarting: read again
+    }
+    if (Date.now() - started > timeoutMs) return { settled: false, tenants, waitedMs: Date.now() - started };
+    await sleep(500);
+  }
+}
+
+/**
+ * Invariant 1's second half: a settled tenant accepts its next request. Ready → PUT of its current
+ * spec; Failed and Deleted → DELETE (it is the natural next request, and it cleans up). Each answer is
+ * recorded with whether the lifecycle was running just before or just after it.
+ */
+export async function probeSettledTenants(api: Api, reader: CloudReader, tenants: RegistryTenant[]): Promise<Probe[]> {
+  return Promise.all(tenants.filter((t) => SETTLED.has(t.phase)).map(async (t): Promise<Probe> => {
+    const route = `/tenants/${t.cluster}/${t.name}`;
+    const method = t.phase === 'Ready' ? 'PUT' : 'DELETE';
+    const runningBefore = await reader.lifecycleRunning(t.cluster, t.name);
+    const answer = await api<{ error?: { code?: string } }>(method, route, method === 'PUT' ? t.spec : undefined);
+    const code = answer.body?.error?.code;
+    const runningAfter = await reader.lifecycleRunning(t.cluster, t.name);
+    return {
+      cluster: t.cluster, name: t.name, phase: t.phase, method, status: answer.status,
+      ...(code ? { code } : {}),
+      lifecycleRunning: runningBefore || runningAfter,
+    };
+  }));
+}
