@@ -17,6 +17,7 @@ const tenantSpec = {
         prefixLength: { type: 'integer', description: 'Tenant pool size; must hold replicas + 1 /31 blocks', default: 29 },
       },
     },
+    createNamespaces: { type: 'boolean', default: false, description: 'Create application namespaces that do not exist (managed-by label; deleted on offboarding only when empty). Off: a missing namespace is refused with 422.' },
     allow: {
       type: 'object',
       additionalProperties: false,
@@ -73,7 +74,11 @@ const tenantStatus = {
       },
     },
     firewall: { type: 'object', nullable: true, properties: { ruleCollectionGroup: { type: 'string' }, ruleCollection: { type: 'string' }, ruleCollections: { type: 'array', items: { type: 'string' } } } },
-    error: { type: 'string' },
+    error: { type: 'string', description: 'Why the tenant is Failed' },
+    lastAttempt: {
+      type: 'object', description: 'A failed update: the tenant stays Ready on its previous spec; this says what failed',
+      properties: { outcome: { type: 'string', enum: ['Failed'] }, step: { type: 'string' }, error: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+    },
     spec: { $ref: '#/components/schemas/TenantSpec' },
   },
 };
@@ -117,7 +122,11 @@ export const openApiDocument = {
       post: {
         summary: 'Onboard a tenant', operationId: 'createTenant',
         requestBody: { required: true, content: json(ref('TenantSpec')) },
-        responses: { 202: accepted, ...errors, 409: { description: 'Exists with another spec (use PUT), is being deleted, or claims a namespace another tenant steers (NamespaceTaken)', content: json(ref('Problem')) } },
+        responses: {
+          202: accepted, ...errors, 409: { description: 'Exists with another spec (use PUT), is being deleted, or claims a namespace another tenant steers (NamespaceTaken)', content: json(ref('Problem')) },
+          422: { description: 'An application namespace (namespaces[i]) or the cluster does not exist', content: json(ref('Problem')) },
+          503: { description: 'The cluster could not be read to check the namespaces (retry after Retry-After)', content: json(ref('Problem')) },
+        },
       },
       get: {
         summary: 'List tenants', operationId: 'listTenants',
@@ -135,7 +144,7 @@ export const openApiDocument = {
       put: {
         summary: 'Change a tenant (re-converges only the changed parts)', operationId: 'updateTenant',
         requestBody: { required: true, content: json(ref('TenantSpec')) },
-        responses: { 202: accepted, 200: { description: 'Nothing changed' }, ...errors, 404: { description: 'Unknown tenant' }, 409: { description: 'Lifecycle running (retry after Retry-After), or a namespace another tenant steers' }, 422: { description: 'Pool size cannot change in place' } },
+        responses: { 202: accepted, 200: { description: 'Nothing changed' }, ...errors, 404: { description: 'Unknown tenant' }, 409: { description: 'Lifecycle running (retry after Retry-After), or a namespace another tenant steers' }, 422: { description: 'Pool size cannot change in place, or an application namespace (namespaces[i]) does not exist' }, 503: { description: 'The cluster could not be read to check the namespaces' } },
       },
       delete: { summary: 'Offboard a tenant', operationId: 'deleteTenant', responses: { 202: accepted, 200: { description: 'Already deleted' }, 404: { description: 'Unknown tenant' }, 401: errors[401] } },
     },

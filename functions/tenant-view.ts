@@ -17,6 +17,8 @@ export function tenantView(record: TenantRecord<TenantSpec>, progress: TenantPro
       ? { ruleCollectionGroup: progress.firewall.ruleCollectionGroup, ruleCollection: progress.firewall.ruleCollections[0], ruleCollections: progress.firewall.ruleCollections }
       : null,
     ...(error && record.phase === 'Failed' ? { error } : {}),
+    // A failed update leaves the tenant Ready on its previous spec: say what was tried and why it failed.
+    ...(record.lastError && record.phase !== 'Failed' ? { lastAttempt: { outcome: 'Failed', step: record.lastError.step, error: record.lastError.message, at: record.lastError.at } } : {}),
     spec: record.spec,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

@@ -8,6 +8,7 @@ import { namespaceConflicts } from '../lib/domain/lifecycle/namespace-claims';
 import { specFingerprint } from '../lib/domain/spec-fingerprint';
 import type { TenantSpec } from '../lib/domain/tenant-spec';
 import { ConcurrencyError, everyItem, type TenantRecord } from '../lib/adapters/registry';
+import { isNotFound } from '../lib/adapters/errors';
 import type { LifecycleInput } from '../orchestrations/lifecycle-input';
 import { isRunning, terminateAndWait } from './durable-instances';
 import { problem } from './http-problems';
@@ -17,7 +18,10 @@ import { tenantView } from './tenant-view';
 async function stateOf(client: DurableClient, record: TenantRecord<TenantSpec> | undefined): Promise<TenantState | undefined> {
   if (!record) return undefined;
   const instanceId = lifecycleInstanceId(record.key.cluster, record.key.name);
-  return { phase: record.phase, fingerprint: record.specFingerprint, prefixLength: record.spec.gateway.prefixLength, lifecycleRunning: await isRunning(client, instanceId) };
+  return {
+    phase: record.phase, fingerprint: record.specFingerprint, prefixLength: record.spec.gateway.prefixLength,
+    lifecycleRunning: await isRunning(client, instanceId), serving: record.servingSpec !== undefined,
+  };
 }
 
 function lifecycleInput(services: AppServices, spec: { cluster: string; name: string }, operation: Operation, changes?: LifecycleInput['changes']): LifecycleInput {
@@ -59,6 +63,26 @@ async function namespaceProblems(services: AppServices, spec: TenantSpec): Promi
   return conflicts.length > 0 ? problem(409, 'NamespaceTaken', conflicts.map((c) => c.reason).join('; '), conflicts) : undefined;
 }
 
+/**
+ * Application namespaces the spec names that do not exist on its cluster: refused (422, each
+ * `namespaces[i]` named) before anything is allocated, unless the spec asks for them to be created.
+ */
+async function missingNamespaces(services: AppServices, spec: TenantSpec): Promise<HttpResponseInit | undefined> {
+  if (spec.namespaces.length === 0 || spec.createNamespaces === true) return undefined;
+  let cluster;
+  try {
+    cluster = await services.cluster(spec.cluster);
+  } catch (error) {
+    if (isNotFound(error)) return problem(422, 'ClusterNotFound', `no AKS cluster ${spec.cluster} in the configured resource group`, [{ field: 'cluster', reason: `AKS cluster ${spec.cluster} does not exist` }]);
+    return problem(503, 'ClusterUnreachable', `cluster ${spec.cluster} cannot be read to check the application namespaces: ${error instanceof Error ? error.message : String(error)}`, undefined, { 'Retry-After': '30' });
+  }
+  const missing: Array<{ field: string; reason: string }> = [];
+  for (const [i, namespace] of spec.namespaces.entries()) {
+    if ((await cluster.namespaceAnnotations(namespace)) === undefined) missing.push({ field: `namespaces[${i}]`, reason: `namespace ${namespace} does not exist on cluster ${spec.cluster} (create it first, or set createNamespaces: true)` });
+  }
+  return missing.length > 0 ? problem(422, 'NamespaceNotFound', missing.map((m) => m.reason).join('; '), missing) : undefined;
+}
+
 /** Retries a read-decide-write round when another request changed the tenant in between. */
 async function withFreshRecord<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -83,10 +107,8 @@ async function createTenant(request: HttpRequest, context: InvocationContext): P
     let admission = admitCreate(await stateOf(client, record), { fingerprint });
     if (admission.kind === 'reject') return rejected(admission);
     if (admission.kind === 'start') {
-      const taken = await namespaceProblems(services, spec);
-      if (taken) return taken;
-    }
-    if (admission.kind === 'start') {
+      const problems = (await namespaceProblems(services, spec)) ?? (await missingNamespaces(services, spec));
+      if (problems) return problems;
       if (!record) {
         const created = await services.registry.tenants.createIfAbsent(key, { spec, specFingerprint: fingerprint, phase: 'Pending' });
         record = created.record;
@@ -120,12 +142,13 @@ async function updateTenant(request: HttpRequest, context: InvocationContext, ke
   const client = df.getClient(context);
   return withFreshRecord(async () => {
     const record = await services.registry.tenants.get(key);
-    const { changes, removedNamespaces } = record ? planUpdate(record.spec, spec) : { changes: { gateway: false, firewall: false }, removedNamespaces: [] };
+    // What to change is judged against what serves, not against a spec a failed attempt left stored.
+    const { changes, removedNamespaces } = record ? planUpdate(record.servingSpec ?? record.spec, spec) : { changes: { gateway: false, firewall: false }, removedNamespaces: [] };
     const admission = admitUpdate(await stateOf(client, record), { fingerprint, prefixLength: spec.gateway.prefixLength, changes });
     if (admission.kind === 'reject') return rejected(admission);
     if (admission.kind === 'start') {
-      const taken = await namespaceProblems(services, spec);
-      if (taken) return taken;
+      const problems = (await namespaceProblems(services, spec)) ?? (await missingNamespaces(services, spec));
+      if (problems) return problems;
     }
     if (admission.kind === 'existing' || !record) return accepted(request, key.cluster, key.name, record?.phase ?? 'Pending', 200);
     const operation = admission.operation;
@@ -145,7 +168,7 @@ async function deleteTenant(request: HttpRequest, context: InvocationContext, ke
     if (admission.kind === 'reject') return rejected(admission);
     if (admission.kind === 'existing' || !record) return accepted(request, key.cluster, key.name, record?.phase ?? 'Deleted', admission.status === 200 ? 200 : 202);
     const updated = await services.registry.tenants.update(record, { phase: 'Deleting' });
-    await startLifecycle(client, { ...lifecycleInput(services, key, 'offboard'), removedNamespaces: record.spec.namespaces }, admission.terminateRunning ?? false);
+    await startLifecycle(client, { ...lifecycleInput(services, key, 'offboard'), removedNamespaces: [...new Set([...record.spec.namespaces, ...(record.servingSpec?.namespaces ?? [])])] }, admission.terminateRunning ?? false);
     context.info(`tenant ${key.cluster}/${key.name}: offboarding started`);
     return accepted(request, key.cluster, key.name, updated.phase);
   });

@@ -8,13 +8,16 @@ export interface LifecycleInput {
   cluster: string;
   name: string;
   operation: Operation;
-  /** For updates: which parts changed, so only those are re-converged. */
+  /** For updates: which parts changed (against the serving spec), so only those are re-converged. */
   changes?: { gateway: boolean; firewall: boolean };
   timing: {
     routeDeadlineSeconds: number;
     pollInitialSeconds: number;
     pollMaxSeconds: number;
+    /** How long a lifecycle waits for the firewall writer to carry its change (default 30 min). */
+    firewallDeadlineSeconds?: number;
   };
+  /** What a failed onboarding leaves: nothing (rollback) or its CIDR and Calico resources (keep; never its rules). */
   onRouteFailure: 'rollback' | 'keep';
   /** Application namespaces whose gateway annotations must be removed (dropped by an update, or all on offboarding). */
   removedNamespaces?: string[];
@@ -41,4 +44,14 @@ export interface WithdrawalProgress {
   /** Per instance, routes inside the tenant CIDR still learned. */
   remaining: Record<string, string[]>;
   complete: boolean;
+}
+
+/** Where the firewall writer stands with the tenant's latest intent (advanceTenantFirewall). */
+export interface FirewallProgress {
+  complete: boolean;
+  /** queued / writing / done, in words. */
+  detail: string;
+  placement?: { ruleCollectionGroup: string; ruleCollections: string[] };
+  /** Set when the writer could not place the rules (policy limits): retrying will not help. */
+  failure?: string;
 }

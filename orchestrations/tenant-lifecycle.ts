@@ -6,14 +6,24 @@ import {
 } from '../lib/domain/lifecycle/progress';
 import { callStep, StepFailed } from './activity-outcome';
 import { pollWithBackoff } from './polling';
-import type { LifecycleInput, RouteProgress, TenantRef, WithdrawalProgress } from './lifecycle-input';
-import type { FirewallPlacement, TenantProgressRecord } from './activities/contracts';
+import type { FirewallProgress, LifecycleInput, RouteProgress, TenantRef, WithdrawalProgress } from './lifecycle-input';
+import type { FirewallPlacement } from './activities/contracts';
+import type { ProgressInput } from './activities/registry-steps';
 
 type Gen<T> = Generator<Task, T, unknown>;
+
+/** Default wait for the firewall writer: rounds take minutes in Azure and are serialized per policy. */
+const FIREWALL_DEADLINE_SECONDS = 30 * 60;
 
 /**
  * One tenant's lifecycle: onboarding, update or offboarding, read top to bottom like the manual
  * walkthrough. Deterministic: time comes from currentUtcDateTime, every effect from an activity.
+ *
+ * What a failure leaves (README "Lifecycle guarantees"):
+ * - a failed onboarding holds nothing: rules closed first, Calico objects removed, the CIDR released
+ *   once its routes are withdrawn (ON_ROUTE_FAILURE=keep keeps CIDR and Calico objects, never rules);
+ * - a failed update goes back to the serving spec and stays Ready, showing the failed attempt;
+ * - whatever throws, the registry ends in a settled phase that accepts the next request.
  */
 export const tenantLifecycle: OrchestrationHandler = function* (context: OrchestrationContext): Gen<unknown> {
   const input = context.df.getInput<LifecycleInput>();
@@ -29,20 +39,27 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
   let routes: RouteProgress | undefined;
   let firewall: FirewallPlacement | undefined;
   let phase: Phase = input.operation === 'onboard' ? 'Pending' : input.operation === 'update' ? 'Updating' : 'Deleting';
+  /** Steps that started, so a failure undoes exactly what may exist. */
+  const reached = new Set<string>();
 
   const call = <T>(activity: string, activityInput: unknown): Gen<T> => callStep<T>(context, activity, activityInput);
 
-  function* record(error?: string, extra: Partial<TenantProgressRecord> = {}): Gen<void> {
-    const progress: TenantProgressRecord = {
-      tenant, operation: input.operation, phase, steps,
+  // Takes the tenant: from here on, activities of an older (terminated) lifecycle change nothing.
+  const { run } = yield* call<{ run: number }>('beginTenantLifecycle', tenant);
+  const owned = { ...tenant, run };
+
+  function* record(error?: string, serving?: ProgressInput['serving']): Gen<void> {
+    const progress: ProgressInput = {
+      tenant, run, operation: input.operation, phase, steps,
       routes: routes ? { expected: routes.expected, learned: routes.learned } : undefined,
-      firewall, error, instanceId: context.df.instanceId, ...extra,
+      firewall, error, instanceId: context.df.instanceId, serving,
     };
     context.df.setCustomStatus({ phase, step: currentStep(steps), steps, routes: progress.routes, error });
     yield* call<void>('recordTenantProgress', progress);
   }
 
   function* begin(step: string, detail?: string): Gen<void> {
+    reached.add(step);
     phase = phaseOfStep(input.operation, step);
     steps = startStep(steps, step, now(), detail);
     yield* record();
@@ -50,11 +67,11 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
 
   const done = (step: string, detail?: string): void => { steps = succeedStep(steps, step, now(), detail); };
 
-  /** Polls an activity with backing-off durable timers until complete or the route deadline. */
-  function* pollUntil<T extends { complete: boolean }>(step: string, activity: string, describe: (p: T) => string, onProgress: (p: T) => void): Gen<T> {
+  /** Polls an activity with backing-off durable timers until complete or the deadline. */
+  function* pollUntil<T extends { complete: boolean }>(step: string, activity: string, activityInput: unknown, deadlineSeconds: number, describe: (p: T) => string, onProgress: (p: T) => void = () => undefined): Gen<T> {
     const last = yield* pollWithBackoff<T>(context, {
-      activity, input: tenant,
-      deadlineSeconds: input.timing.routeDeadlineSeconds, initialSeconds: input.timing.pollInitialSeconds, maxSeconds: input.timing.pollMaxSeconds,
+      activity, input: activityInput,
+      deadlineSeconds, initialSeconds: input.timing.pollInitialSeconds, maxSeconds: input.timing.pollMaxSeconds,
       onWaiting: (progress) => {
         onProgress(progress);
         steps = noteStep(steps, step, describe(progress));
@@ -67,91 +84,149 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
 
   function* waitForRoutes(): Gen<void> {
     yield* begin('waitForRoutes');
-    const result = yield* pollUntil<RouteProgress>('waitForRoutes', 'readTenantRoutes', (p) => p.detail, (p) => { routes = p; });
-    if (!result.complete) throw new RoutesNeverArrived(`routes not learned within ${input.timing.routeDeadlineSeconds}s: ${result.detail}`);
+    const result = yield* pollUntil<RouteProgress>('waitForRoutes', 'readTenantRoutes', tenant, input.timing.routeDeadlineSeconds, (p) => p.detail, (p) => { routes = p; });
+    if (!result.complete) throw new StepFailed(`routes not learned within ${input.timing.routeDeadlineSeconds}s: ${result.detail}`);
     done('waitForRoutes', `${result.expected.length} /31 learned on ${Object.keys(result.learned).length} Route Server instances`);
   }
 
-  function* waitForWithdrawal(): Gen<void> {
-    yield* begin('waitForWithdrawal');
-    const result = yield* pollUntil<WithdrawalProgress>('waitForWithdrawal', 'readTenantWithdrawal', describeWithdrawal, () => undefined);
-    if (!result.complete) throw new StepFailed(`routes still learned after ${input.timing.routeDeadlineSeconds}s: ${describeWithdrawal(result)}; the CIDR stays quarantined`);
-    done('waitForWithdrawal', 'no route of the tenant left on Route Server');
+  /** Records the wanted firewall state, then waits (durable timers) until the policy's single writer carried it. */
+  function* convergeFirewall(step: string, state: 'open' | 'closed'): Gen<FirewallProgress> {
+    yield* call<{ version: number }>('requestTenantFirewall', { ...owned, state });
+    const deadline = input.timing.firewallDeadlineSeconds ?? FIREWALL_DEADLINE_SECONDS;
+    const result = yield* pollUntil<FirewallProgress>(step, 'advanceTenantFirewall', tenant, deadline, (p) => p.detail);
+    if (!result.complete) throw new StepFailed(`firewall change (${state}) not applied within ${deadline}s: ${result.detail}`);
+    if (result.failure) throw new StepFailed(`firewall: ${result.failure}`);
+    return result;
+  }
+
+  function* waitForWithdrawal(step: string, deadlineSeconds: number): Gen<WithdrawalProgress> {
+    return yield* pollUntil<WithdrawalProgress>(step, 'readTenantWithdrawal', tenant, deadlineSeconds, describeWithdrawal);
   }
 
   function* offboard(): Gen<void> {
     yield* begin('closeFirewall');
-    yield* call<void>('closeTenantFirewall', tenant);
+    yield* convergeFirewall('closeFirewall', 'closed');
     firewall = undefined;
     done('closeFirewall');
     yield* begin('removeGateway');
-    yield* call<void>('removeTenantGateway', { ...tenant, namespaces: input.removedNamespaces });
-    done('removeGateway');
-    yield* waitForWithdrawal();
+    const removed = yield* call<{ clusterGone: boolean }>('removeTenantGateway', { ...owned, namespaces: input.removedNamespaces });
+    done('removeGateway', removed.clusterGone ? `AKS cluster ${tenant.cluster} no longer exists: nothing left on it` : undefined);
+    yield* begin('waitForWithdrawal');
+    const withdrawal = yield* waitForWithdrawal('waitForWithdrawal', input.timing.routeDeadlineSeconds);
+    if (!withdrawal.complete) throw new StepFailed(`routes still learned after ${input.timing.routeDeadlineSeconds}s: ${describeWithdrawal(withdrawal)}; the CIDR stays claimed (DELETE again to retry)`);
+    done('waitForWithdrawal', 'no route of the tenant left on Route Server');
     yield* begin('releaseCidr');
-    yield* call<void>('releaseTenantCidr', tenant);
+    yield* call<void>('releaseTenantCidr', owned);
     done('releaseCidr', 'CIDR released after its routes were withdrawn');
     phase = 'Deleted';
-    yield* record();
+    yield* record(undefined, 'none');
   }
 
-  /** After routes never arrived: undo the gateway and the claim, or keep them, as configured. */
-  function* afterRouteFailure(reason: string): Gen<string> {
-    if (input.onRouteFailure === 'keep') return `${reason}; Calico resources and CIDR kept (ON_ROUTE_FAILURE=keep)`;
-    yield* call<void>('removeTenantGateway', { ...tenant, namespaces: input.removedNamespaces });
-    // Some /31s may have been learned: the CIDR is freed only once none is left on Route Server.
-    const withdrawal = yield* pollUntil<WithdrawalProgress>('waitForRoutes', 'readTenantWithdrawal', describeWithdrawal, () => undefined);
-    if (!withdrawal.complete) return `${reason}; Calico resources removed, CIDR kept in quarantine (${describeWithdrawal(withdrawal)})`;
-    yield* call<void>('releaseTenantCidr', tenant);
-    return `${reason}; Calico resources removed and CIDR released (ON_ROUTE_FAILURE=rollback)`;
+  function* onboard(): Gen<void> {
+    yield* begin('allocateCidr');
+    const { cidr } = yield* call<{ cidr: string }>('allocateTenantCidr', owned);
+    done('allocateCidr', cidr);
+    yield* begin('checkCapacity');
+    const capacity = yield* call<{ problems: string[] }>('checkTenantCapacity', tenant);
+    if (capacity.problems.length > 0) throw new StepFailed(`capacity: ${capacity.problems.join('; ')}`);
+    done('checkCapacity', 'pool, route budget and firewall limits have room');
+    yield* converge();
   }
 
-  try {
-    if (input.operation === 'offboard') {
-      yield* offboard();
-      return { phase };
-    }
-    if (input.operation === 'onboard') {
-      yield* begin('allocateCidr');
-      const { cidr } = yield* call<{ cidr: string }>('allocateTenantCidr', tenant);
-      done('allocateCidr', cidr);
-      yield* begin('checkCapacity');
-      const capacity = yield* call<{ problems: string[] }>('checkTenantCapacity', tenant);
-      if (capacity.problems.length > 0) {
-        yield* call<void>('releaseTenantCidr', tenant);
-        throw new StepFailed(`capacity: ${capacity.problems.join('; ')}; CIDR released, nothing was changed`);
-      }
-      done('checkCapacity', 'pool, route budget and firewall limits have room');
-    }
+  /** The steps onboarding and update share: gateway and routes, then the firewall. */
+  function* converge(): Gen<void> {
     if (!skipped.has('applyGateway')) {
       yield* begin('applyGateway');
-      const applied = yield* call<{ objects: number }>('applyTenantGateway', { ...tenant, removedNamespaces: input.removedNamespaces });
-      done('applyGateway', `${applied.objects} objects applied by server-side apply`);
+      const applied = yield* call<{ objects: number; createdNamespaces?: string[] }>('applyTenantGateway', { ...owned, removedNamespaces: input.removedNamespaces });
+      const created = applied.createdNamespaces?.length ? `; created namespaces ${applied.createdNamespaces.join(', ')}` : '';
+      done('applyGateway', `${applied.objects} objects applied by server-side apply${created}`);
       yield* waitForRoutes();
     }
     if (!skipped.has('openFirewall')) {
       yield* begin('openFirewall');
-      firewall = yield* call<FirewallPlacement>('openTenantFirewall', tenant);
-      done('openFirewall', `${firewall.ruleCollections.join(', ')} in ${firewall.ruleCollectionGroup}`);
+      const opened = yield* convergeFirewall('openFirewall', 'open');
+      firewall = opened.placement;
+      done('openFirewall', firewall ? `${firewall.ruleCollections.join(', ')} in ${firewall.ruleCollectionGroup}` : opened.detail);
     }
     yield* begin('publishReady');
     yield* call<void>('publishTenantEvent', { tenant, eventType: input.operation === 'onboard' ? 'EgressPilot.TenantReady' : 'EgressPilot.TenantUpdated' });
     done('publishReady');
     phase = 'Ready';
-    yield* record();
+    yield* record(undefined, 'spec');
+  }
+
+  /**
+   * A failed onboarding holds nothing: rules closed before anything else, Calico objects removed,
+   * CIDR released only once Route Server learns none of its routes. Never throws: it says how far it got.
+   */
+  function* rollBackOnboarding(reason: string): Gen<string> {
+    let stage = 'closing the firewall';
+    try {
+      // A Failed tenant's rules are never kept, not even with ON_ROUTE_FAILURE=keep.
+      if (reached.has('openFirewall')) yield* convergeFirewall(currentStep(steps) ?? 'openFirewall', 'closed');
+      if (input.onRouteFailure === 'keep') return `${reason}; CIDR and Calico resources kept (ON_ROUTE_FAILURE=keep), firewall rules closed`;
+      stage = 'removing the Calico resources';
+      if (reached.has('applyGateway')) yield* call<unknown>('removeTenantGateway', { ...owned, namespaces: input.removedNamespaces });
+      stage = 'waiting for the routes to be withdrawn';
+      const withdrawal = yield* waitForWithdrawal(currentStep(steps) ?? 'allocateCidr', input.timing.routeDeadlineSeconds);
+      if (!withdrawal.complete) return `${reason}; Calico resources removed, CIDR kept claimed until its routes are withdrawn (${describeWithdrawal(withdrawal)}): DELETE the tenant to finish`;
+      stage = 'releasing the CIDR';
+      yield* call<void>('releaseTenantCidr', owned);
+      return `${reason}; rolled back: nothing of the tenant is left`;
+    } catch (error) {
+      return `${reason}; rollback stopped while ${stage}: ${messageOf(error)} (DELETE the tenant to finish the clean-up)`;
+    }
+  }
+
+  /**
+   * A failed update gives back what worked: the serving spec is restored and re-converged (the
+   * gateway if it was touched, the rules if they were). Ready again, with the failed attempt shown.
+   */
+  function* revertUpdate(reason: string): Gen<{ phase: Phase; reason: string }> {
+    try {
+      const restored = yield* call<{ restored: boolean; droppedNamespaces: string[] }>('restoreServingSpec', owned);
+      if (reached.has('applyGateway')) yield* call<unknown>('applyTenantGateway', { ...owned, removedNamespaces: restored.droppedNamespaces });
+      if (reached.has('openFirewall')) yield* convergeFirewall(currentStep(steps) ?? 'openFirewall', 'open');
+      return { phase: 'Ready', reason: `update failed: ${reason}; the tenant keeps serving its previous spec` };
+    } catch (error) {
+      return { phase: 'Failed', reason: `update failed: ${reason}; going back to the previous spec failed too: ${messageOf(error)}` };
+    }
+  }
+
+  try {
+    if (input.operation === 'offboard') yield* offboard();
+    else if (input.operation === 'onboard') yield* onboard();
+    else yield* converge();
     return { phase };
   } catch (error) {
-    let reason = error instanceof Error ? error.message : String(error);
+    let reason = messageOf(error);
     const failedStep = currentStep(steps) ?? 'unknown';
-    if (error instanceof RoutesNeverArrived) reason = yield* afterRouteFailure(reason);
     steps = failStep(steps, failedStep, now(), reason);
-    phase = 'Failed';
-    yield* record(reason);
+    let serving: ProgressInput['serving'];
+    if (input.operation === 'onboard') {
+      reason = yield* rollBackOnboarding(reason);
+      phase = 'Failed';
+      serving = 'none';
+    } else if (input.operation === 'update') {
+      ({ phase, reason } = yield* revertUpdate(reason));
+    } else {
+      phase = 'Failed';
+    }
+    steps = failStep(steps, failedStep, now(), reason);
+    try {
+      yield* record(reason, serving);
+    } catch (recordError) {
+      // Superseded (a newer lifecycle holds the tenant) or the registry is unreachable: the newer
+      // lifecycle, or admission of the next request, owns the tenant's phase from here.
+      return { phase, error: `${reason}; not recorded: ${messageOf(recordError)}` };
+    }
     return { phase, error: reason };
   }
 };
 
-class RoutesNeverArrived extends StepFailed {}
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 function describeWithdrawal(p: WithdrawalProgress): string {
   const left = Object.entries(p.remaining).filter(([, r]) => r.length > 0).map(([instance, r]) => `${instance}: ${r.join(', ')}`);

@@ -10,9 +10,14 @@ import { renderTenantRuleCollections } from './firewall-rules';
 import { parseFirewallCollectionName, ruleCollectionGroupSlot, tenantKey, tenantNames } from './names';
 import type { TenantSpec } from './tenant-spec';
 
-/** A tenant as the registry holds it. Only Ready ones are judged; the others are not orphans either. */
+/**
+ * A tenant as the registry holds it. Ready ones are judged against the spec that serves; Failed ones
+ * must hold no rules (and, without a CIDR, nothing at all); the others are not orphans either.
+ */
 export interface RegistryTenant {
   spec: TenantSpec;
+  /** The spec whose resources are in place (differs from `spec` only while an update runs). */
+  servingSpec?: TenantSpec;
   cidr?: string;
   phase: string;
 }
@@ -48,7 +53,9 @@ export function diffDrift(input: {
   clusters: ReadonlyArray<ClusterActual>;
   firewallGroups: ReadonlyArray<FirewallPolicyRuleCollectionGroup>;
 }): DriftReport {
-  const desired = input.registry.filter((t): t is RegistryTenant & { cidr: string } => t.phase === 'Ready' && t.cidr !== undefined);
+  const desired = input.registry
+    .filter((t): t is RegistryTenant & { cidr: string } => t.phase === 'Ready' && t.cidr !== undefined)
+    .map((t) => ({ ...t, spec: t.servingSpec ?? t.spec }));
   // Tenants in any phase but Deleted (onboarding, deleting…) own what they have made so far.
   const live = input.registry.filter((t) => t.phase !== 'Deleted');
   const known = new Set(live.map((t) => tenantKey(t.spec)));
@@ -87,6 +94,8 @@ export function diffDrift(input: {
     if (problems.length > 0) tenants.push({ tenant: key, problems });
   }
 
+  tenants.push(...failedLeftovers(input.registry, byCluster, collections));
+
   const isLive = (cluster: string, name: string): boolean => known.has(tenantKey({ cluster, name }));
   const ipPools = input.clusters.flatMap((c) => c.ipPools
     .filter((p) => p.name.endsWith('-pool') && !isLive(c.cluster, p.name.slice(0, -'-pool'.length)))
@@ -106,4 +115,29 @@ export function diffDrift(input: {
     clean: tenants.length === 0 && ipPools.length === 0 && ruleCollections.length === 0 && routes.length === 0,
     checkedTenants: desired.length,
   };
+}
+
+/**
+ * A Failed tenant never holds firewall rules, and one without a CIDR (rolled back) holds no pool or
+ * gateway either. What is left is reported; repair does not touch Failed tenants (DELETE cleans up).
+ */
+function failedLeftovers(
+  registry: ReadonlyArray<RegistryTenant>,
+  byCluster: ReadonlyMap<string, ClusterActual>,
+  collections: ReadonlyMap<string, unknown>,
+): TenantDrift[] {
+  const found: TenantDrift[] = [];
+  for (const t of registry.filter((r) => r.phase === 'Failed')) {
+    const names = tenantNames(t.spec);
+    const problems = [...collections.keys()]
+      .filter((name) => { const owner = parseFirewallCollectionName(name); return owner?.cluster === t.spec.cluster && owner.name === t.spec.name; })
+      .map((name) => `rule collection ${name} is open although the tenant is Failed`);
+    const actual = byCluster.get(t.spec.cluster);
+    if (t.cidr === undefined && actual && !actual.unreachable) {
+      if (actual.ipPools.some((p) => p.name === names.ipPool)) problems.push(`IPPool ${names.ipPool} left behind by a rolled-back onboarding`);
+      if (actual.egressGateways.some((g) => g.namespace === names.namespace && g.name === names.egressGateway)) problems.push(`EgressGateway ${names.namespace}/${names.egressGateway} left behind by a rolled-back onboarding`);
+    }
+    if (problems.length > 0) found.push({ tenant: tenantKey(t.spec), problems });
+  }
+  return found;
 }

@@ -27,6 +27,8 @@ export function canonicalTenantSpec(spec: TenantSpec): TenantSpec {
     name: spec.name,
     cluster: spec.cluster,
     namespaces: sortedUnique(spec.namespaces),
+    // Only when set, so specs written before the field existed keep their fingerprint.
+    ...(spec.createNamespaces === true ? { createNamespaces: true } : {}),
     gateway: { replicas: spec.gateway.replicas, prefixLength: spec.gateway.prefixLength },
     allow: { applications, networks },
   };
@@ -74,7 +76,7 @@ export function diffTenantSpecs(previous: TenantSpec, next: TenantSpec): SpecCha
   const identity = a.name !== b.name || a.cluster !== b.cluster;
   const allowlist = !same(a.allow, b.allow);
   const replicas = a.gateway.replicas !== b.gateway.replicas;
-  const namespaces = !same(a.namespaces, b.namespaces);
+  const namespaces = !same(a.namespaces, b.namespaces) || a.createNamespaces !== b.createNamespaces;
   const prefixLength = a.gateway.prefixLength !== b.gateway.prefixLength;
   const none = !identity && !allowlist && !replicas && !namespaces && !prefixLength;
   return { none, identity, allowlist, replicas, namespaces, prefixLength, allowlistOnly: allowlist && !identity && !replicas && !namespaces && !prefixLength };

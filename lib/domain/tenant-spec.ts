@@ -37,6 +37,11 @@ export interface TenantSpec {
   name: string;
   cluster: string;
   namespaces: string[];
+  /**
+   * Create application namespaces that do not exist yet (labelled as managed by egress-pilot, and
+   * deleted on offboarding when nothing else runs in them). Off: a missing namespace is refused.
+   */
+  createNamespaces?: boolean;
   gateway: { replicas: number; prefixLength: number };
   allow: { applications: ApplicationAllow[]; networks: NetworkAllow[] };
 }
@@ -173,6 +178,7 @@ function buildSchema(options: SpecOptions) {
             if (namespaces.indexOf(ns) !== index) ctx.addIssue({ code: 'custom', path: [index], message: `duplicate namespace "${ns}"` });
           });
         }),
+      createNamespaces: z.boolean({ error: 'must be true or false' }).optional(),
       gateway: gateway.default({ replicas: 2, prefixLength: options.defaultPrefixLength }),
       allow: z
         .strictObject({

@@ -1,8 +1,10 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { learnedRoutesOfCluster } from '../../lib/adapters/cluster-routes';
 import { describeFailure } from '../../lib/adapters/errors';
-import { everyItem } from '../../lib/adapters/registry';
+import { ConcurrencyError, everyItem } from '../../lib/adapters/registry';
+import { parseTenantKey } from '../../lib/domain/names';
 import type { ClusterActual, DriftReport, RegistryTenant } from '../../lib/domain/drift';
+import type { StoredDriftReport } from '../../lib/adapters/status/drift-report-store';
 import { MANAGED_BY } from '../../lib/domain/kube-objects';
 import { registerActivity } from '../activity-outcome';
 
@@ -18,7 +20,7 @@ const managedBy = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join('
 registerActivity('readDriftInputs', async (): Promise<DriftInputs> => {
   const services = await appServices();
   const registry: RegistryTenant[] = (await everyItem((page) => services.registry.tenants.listAll(page)))
-    .map((r) => ({ spec: r.spec, cidr: r.cidr, phase: r.phase }));
+    .map((r) => ({ spec: r.spec, servingSpec: r.servingSpec, cidr: r.cidr, phase: r.phase }));
   const firewallGroups = (await services.firewallPolicy.listGroups('')).map((g) => ({ ...g.group, name: g.name }) as Record<string, unknown>);
   const clusters = [...new Set(registry.map((t) => t.spec.cluster))].sort();
   return { registry, clusters, firewallGroups };
@@ -45,8 +47,30 @@ registerActivity('readClusterActual', async (cluster: string): Promise<ClusterAc
   }
 });
 
+/**
+ * Takes a drifted tenant for repair, the way a lifecycle does (a new run), but only if it is Ready
+ * on the spec that serves, read fresh and written under its ETag: a tenant an offboarding, update
+ * or failure has moved on meanwhile is skipped, and a lifecycle started after this claim makes the
+ * repair's activities refuse. So repair never resurrects what is being removed.
+ */
+registerActivity('claimTenantForRepair', async (key: string): Promise<{ run: number } | { skipped: string }> => {
+  const services = await appServices();
+  const tenant = parseTenantKey(key);
+  const record = await services.registry.tenants.get(tenant);
+  if (!record) return { skipped: 'no longer in the registry' };
+  if (record.phase !== 'Ready') return { skipped: `phase is ${record.phase} now` };
+  if (record.servingFingerprint !== record.specFingerprint) return { skipped: 'an update of its spec is pending' };
+  try {
+    const claimed = await services.registry.tenants.update(record, { lifecycleRun: record.lifecycleRun + 1 });
+    return { run: claimed.lifecycleRun };
+  } catch (error) {
+    if (error instanceof ConcurrencyError) return { skipped: 'changed while being claimed' };
+    throw error;
+  }
+});
+
 /** Keeps the report for GET /api/drift and tells the topic when something drifted. */
-registerActivity('recordDriftReport', async (input: { report: DriftReport; checkedAt: string; instanceId: string; repaired: string[] }) => {
+registerActivity('recordDriftReport', async (input: StoredDriftReport) => {
   const services = await appServices();
   await services.drift.put(input);
   if (!input.report.clean) {

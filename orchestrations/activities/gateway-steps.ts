@@ -1,22 +1,27 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { appServices } from '../../lib/adapters/app-services';
 import { isNotFound, PermanentError } from '../../lib/adapters/errors';
-import { EGRESS_ANNOTATION_KEYS, renderTenantManifests, tenantObjectsInApplyOrder } from '../../lib/domain/calico-manifests';
-import { tenantNames } from '../../lib/domain/names';
-import { steeringTenant } from '../../lib/domain/lifecycle/namespace-claims';
 import type { ClusterClient } from '../../lib/adapters/kubernetes/cluster-client';
+import { EGRESS_ANNOTATION_KEYS, renderTenantManifests, tenantObjectsInApplyOrder } from '../../lib/domain/calico-manifests';
+import { createdNamespace, createdFor } from '../../lib/domain/lifecycle/created-namespaces';
+import { steeringTenant } from '../../lib/domain/lifecycle/namespace-claims';
+import { tenantNames } from '../../lib/domain/names';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
-import { requireTenant } from './registry-steps';
+import { clusterIfExists, requireCluster } from './tenant-cluster';
+import { requireCurrentRun, requireTenant, SupersededError } from './tenant-record';
 
 const removal = Object.fromEntries(EGRESS_ANNOTATION_KEYS.map((k) => [k, null])) as Record<string, null>;
 
 /**
  * Applies the tenant's Namespace, IPPool, EgressGateway and EgressGatewayPolicy by server-side
  * apply (one field manager, so re-applying changes nothing twice), then points its application
- * namespaces at the gateway and un-points namespaces an update dropped.
+ * namespaces at the gateway and un-points namespaces an update dropped. Only while its lifecycle
+ * run holds the tenant: if a newer run took over meanwhile to offboard, what was just applied is
+ * taken away again, so a late apply never outlives the offboarding that overtook it.
  */
-registerActivity('applyTenantGateway', async (input: TenantRef & { removedNamespaces?: string[] }) => {
-  const record = await requireTenant(input);
+registerActivity('applyTenantGateway', async (input: TenantRef & { run: number; removedNamespaces?: string[] }) => {
+  const record = await requireCurrentRun(input, input.run);
   if (!record.cidr) throw new PermanentError(`tenant ${input.cluster}/${input.name} has no CIDR yet`);
   let manifests;
   try {
@@ -24,53 +29,79 @@ registerActivity('applyTenantGateway', async (input: TenantRef & { removedNamesp
   } catch (error) {
     throw new PermanentError(`cannot render Calico resources: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const cluster = await (await appServices()).cluster(input.cluster);
+  const cluster = await requireCluster(await appServices(), input.cluster);
   // A namespace egresses through one gateway: never take one over from another tenant.
+  const missing: string[] = [];
   for (const { namespace } of manifests.namespaceAnnotations) {
     const annotations = await cluster.namespaceAnnotations(namespace);
-    if (annotations === undefined) throw new PermanentError(`application namespace ${namespace} does not exist on cluster ${input.cluster}`);
+    if (annotations === undefined) {
+      if (record.spec.createNamespaces !== true) throw new PermanentError(`application namespace ${namespace} does not exist on cluster ${input.cluster} (set createNamespaces to have it created)`);
+      missing.push(namespace);
+      continue;
+    }
     const owner = steeringTenant(annotations);
     if (owner !== undefined && owner !== input.name) throw new PermanentError(`application namespace ${namespace} already egresses through tenant ${owner}`);
   }
-  const objects = tenantObjectsInApplyOrder(manifests);
+  const objects = [...missing.map((ns) => createdNamespace(ns, input.name)), ...tenantObjectsInApplyOrder(manifests)];
   await cluster.apply(objects);
   for (const { namespace, annotations } of manifests.namespaceAnnotations) await cluster.annotateNamespace(namespace, annotations);
   for (const namespace of input.removedNamespaces ?? []) {
-    if (!record.spec.namespaces.includes(namespace)) await unAnnotate(cluster, namespace, input.name);
+    if (!record.spec.namespaces.includes(namespace)) await releaseNamespace(cluster, namespace, input.name);
   }
-  return { objects: objects.length + manifests.namespaceAnnotations.length };
+  const after = await requireTenant(input);
+  if (after.lifecycleRun !== input.run) {
+    if (after.phase === 'Deleting' || after.phase === 'Deleted') await removeGateway(cluster, input, record.spec.namespaces);
+    throw new SupersededError(input, input.run, after.lifecycleRun);
+  }
+  return { objects: objects.length + manifests.namespaceAnnotations.length, createdNamespaces: missing };
 });
 
-/** Removes the tenant's steering from a namespace, unless the namespace is gone or steered by someone else. */
-async function unAnnotate(cluster: ClusterClient, namespace: string, tenant: string): Promise<void> {
+/**
+ * Removes the tenant's steering from a namespace (unless it is gone or steered by someone else),
+ * and deletes the namespace if egress-pilot created it for this tenant and nothing runs in it.
+ */
+async function releaseNamespace(cluster: ClusterClient, namespace: string, tenant: string): Promise<void> {
   const annotations = await cluster.namespaceAnnotations(namespace);
-  if (annotations === undefined || steeringTenant(annotations) !== tenant) return;
-  try {
-    await cluster.annotateNamespace(namespace, removal);
-  } catch (error) {
-    // A namespace that no longer exists carries no annotation to remove.
-    if (!isNotFound(error)) throw error;
+  if (annotations === undefined) return;
+  if (steeringTenant(annotations) === tenant) {
+    try {
+      await cluster.annotateNamespace(namespace, removal);
+    } catch (error) {
+      // A namespace that no longer exists carries no annotation to remove.
+      if (!isNotFound(error)) throw error;
+    }
   }
+  if (createdFor(annotations) !== tenant) return;
+  const pods = await cluster.listPods(namespace, '');
+  if (pods.length === 0) await cluster.remove([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }]);
 }
 
-/**
- * Removes what applyTenantGateway made: the gateway first (its pods give their /31s back), then
- * the policy, pool and namespace, and the annotations on application namespaces. Objects already
- * gone count as removed, so a retry or a replay is harmless.
- */
-registerActivity('removeTenantGateway', async (input: TenantRef & { namespaces?: string[] }) => {
-  const record = await requireTenant(input);
-  const names = tenantNames(input);
-  const cluster = await (await appServices()).cluster(input.cluster);
-  const header = (apiVersion: string, kind: string, name: string, namespace?: string) => ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+const header = (apiVersion: string, kind: string, name: string, namespace?: string): KubernetesObject => ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+
+/** The gateway first (its pods give their /31s back), then policy, pool and namespace, then the steering. */
+async function removeGateway(cluster: ClusterClient, tenant: TenantRef, namespaces: readonly string[]): Promise<void> {
+  const names = tenantNames(tenant);
   await cluster.remove([header('operator.tigera.io/v1', 'EgressGateway', names.egressGateway, names.namespace)]);
   const pods = await cluster.listPods(names.namespace, `${names.gatewayLabel.key}=${names.gatewayLabel.value}`);
   // Calico refuses to drop a pool whose addresses are still in use: wait (via a retry) until the pods are gone.
-  if (pods.length > 0) throw new Error(`${pods.length} gateway pods of ${input.name} still terminating`);
+  if (pods.length > 0) throw new Error(`${pods.length} gateway pods of ${tenant.name} still terminating`);
   await cluster.remove([
     header('projectcalico.org/v3', 'EgressGatewayPolicy', names.egressGatewayPolicy),
     header('projectcalico.org/v3', 'IPPool', names.ipPool),
     header('v1', 'Namespace', names.namespace),
   ]);
-  for (const namespace of input.namespaces ?? record.spec.namespaces) await unAnnotate(cluster, namespace, input.name);
+  for (const namespace of namespaces) await releaseNamespace(cluster, namespace, tenant.name);
+}
+
+/**
+ * Removes what applyTenantGateway made. Objects already gone count as removed, so a retry or a
+ * replay is harmless; a cluster AKS no longer knows took everything with it.
+ */
+registerActivity('removeTenantGateway', async (input: TenantRef & { run: number; namespaces?: string[] }): Promise<{ clusterGone: boolean }> => {
+  const record = await requireCurrentRun(input, input.run);
+  const cluster = await clusterIfExists(await appServices(), input.cluster);
+  if (!cluster) return { clusterGone: true };
+  await removeGateway(cluster, input, [...new Set([...(input.namespaces ?? []), ...record.spec.namespaces])]);
+  return { clusterGone: false };
 });
+

@@ -44,13 +44,17 @@ registerActivity('readTenantRoutes', async (tenant: TenantRef): Promise<RoutePro
   return { expected, learned: perInstance, missing, complete: podsReady && connections.length > 0 && allLearned, detail };
 });
 
-/** Routes still learned inside the tenant's CIDR; the CIDR is released only when there are none. */
+/**
+ * Routes still learned inside the tenant's CIDR, over every BGP connection of Route Server (not
+ * only this cluster's reflectors: a deleted cluster or a rolled node pool must not hide a route
+ * that is still there). The CIDR is released only when there are none.
+ */
 registerActivity('readTenantWithdrawal', async (tenant: TenantRef): Promise<WithdrawalProgress> => {
   const services = await appServices();
   const record = await requireTenant(tenant);
   if (!record.cidr) return { remaining: {}, complete: true };
-  const cluster = await services.cluster(tenant.cluster);
-  const { learned } = await learnedRoutesOfCluster(services.routeServer, cluster);
+  const learned = [];
+  for (const c of await services.routeServer.connections()) learned.push({ connection: c.name, routes: await services.routeServer.learnedRoutes(c.name) });
   const remaining: Record<string, string[]> = {};
   for (const r of routesInside(record.cidr, learned)) (remaining[r.instance] ??= []).push(r.network);
   for (const k of Object.keys(remaining)) remaining[k] = [...new Set(remaining[k])].sort();
@@ -61,8 +65,10 @@ registerActivity('readTenantWithdrawal', async (tenant: TenantRef): Promise<With
 registerActivity('checkTenantCapacity', async (tenant: TenantRef): Promise<{ problems: string[] }> => {
   const services = await appServices();
   const record = await requireTenant(tenant);
+  // Every other tenant that may advertise counts against the per-peer route budget: a Failed one
+  // that kept (or has not yet released) its CIDR still has /31s on Route Server.
   const others = (await everyItem((page) => services.registry.tenants.listByCluster(tenant.cluster, page)))
-    .filter((r) => r.key.name !== tenant.name && r.phase !== 'Deleted' && r.phase !== 'Failed');
+    .filter((r) => r.key.name !== tenant.name && (r.cidr !== undefined || (r.phase !== 'Deleted' && r.phase !== 'Failed')));
   const openTenants = [];
   for (const intent of await services.intents.all()) {
     if (intent.state !== 'open' || (intent.cluster === tenant.cluster && intent.name === tenant.name)) continue;

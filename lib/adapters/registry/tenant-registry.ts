@@ -32,6 +32,19 @@ export interface TenantRecord<Spec = unknown> {
   readonly phase: TenantPhase;
   readonly cidr: string | undefined;
   readonly lastError: TenantError | undefined;
+  /**
+   * The spec whose resources are in place and working (set when a lifecycle reaches Ready), or
+   * undefined while nothing serves (onboarding, Failed, Deleted). Differs from `spec` while an
+   * update runs: a failed update restores it, so the tenant keeps what worked.
+   */
+  readonly servingSpec: Spec | undefined;
+  readonly servingFingerprint: string | undefined;
+  /**
+   * Bumped by each lifecycle (and drift repair) when it starts: activities carry the run they
+   * belong to and refuse once a newer one holds the tenant, so a late activity of a terminated
+   * lifecycle cannot recreate what a newer one removed.
+   */
+  readonly lifecycleRun: number;
   /** ISO timestamps from the registry's clock. */
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -52,6 +65,9 @@ export interface TenantChange<Spec> {
   readonly phase?: TenantPhase;
   readonly cidr?: string | null;
   readonly lastError?: TenantError | null;
+  /** `null`: nothing serves; `'spec'`: the (new) spec now serves. */
+  readonly servingSpec?: 'spec' | null;
+  readonly lifecycleRun?: number;
 }
 
 export interface Page<T> {
@@ -91,6 +107,36 @@ export interface TenantRegistry<Spec = unknown> {
   delete(key: TenantKey, etag?: string): Promise<boolean>;
 }
 
+/** What a row holds besides its key. */
+type StoredTenant<Spec> = Omit<TenantRecord<Spec>, 'key' | 'etag'>;
+
+function serving<Spec>(current: TenantRecord<Spec>, change: TenantChange<Spec>): { servingSpec: Spec | undefined; servingFingerprint: string | undefined } {
+  if (change.servingSpec === null) return { servingSpec: undefined, servingFingerprint: undefined };
+  if (change.servingSpec === 'spec') {
+    return change.spec ? { servingSpec: change.spec.value, servingFingerprint: change.spec.fingerprint } : { servingSpec: current.spec, servingFingerprint: current.specFingerprint };
+  }
+  return { servingSpec: current.servingSpec, servingFingerprint: current.servingFingerprint };
+}
+
+function writeChunks(entity: Entity, prefix: string, value: unknown, key: TenantKey): number {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError(`tenant ${describeTenant(key)}: ${prefix} is not JSON-serialisable`);
+  const chunks = Math.max(1, Math.ceil(json.length / SPEC_CHUNK_CHARS));
+  if (chunks > MAX_SPEC_CHUNKS) throw new RangeError(`tenant ${describeTenant(key)}: ${prefix} is ${json.length} characters, over ${MAX_SPEC_CHUNKS * SPEC_CHUNK_CHARS}`);
+  for (let i = 0; i < chunks; i++) entity[`${prefix}${i}`] = json.slice(i * SPEC_CHUNK_CHARS, (i + 1) * SPEC_CHUNK_CHARS);
+  return chunks;
+}
+
+function readChunks(entity: Record<string, unknown>, prefix: string, chunks: number, what: string): unknown {
+  let json = '';
+  for (let i = 0; i < chunks; i++) {
+    const part = entity[`${prefix}${i}`];
+    if (typeof part !== 'string') throw new CorruptRecordError(what, `${prefix}${i}: missing`);
+    json += part;
+  }
+  return JSON.parse(json);
+}
+
 // A string property holds at most 64 KiB (32K UTF-16 characters): long specs are split over several.
 const SPEC_CHUNK_CHARS = 30_000;
 const MAX_SPEC_CHUNKS = 30; // ~900K characters, inside the 1 MiB entity limit
@@ -104,6 +150,10 @@ const storedRow = z.object({
   phase: z.enum(TENANT_PHASES),
   cidr: z.string().optional(),
   lastError: z.string().optional(),
+  /** Absent: nothing serves; equal to specFingerprint: the spec serves; else the serving spec is in `serving<i>`. */
+  servingFingerprint: z.string().optional(),
+  servingChunks: z.number().int().min(1).max(MAX_SPEC_CHUNKS).optional(),
+  lifecycleRun: z.number().int().min(0).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -119,7 +169,7 @@ export class TableTenantRegistry<Spec = unknown> implements TenantRegistry<Spec>
     const now = this.clock().toISOString();
     const entity = this.toEntity(key, {
       spec: init.spec, specFingerprint: init.specFingerprint, generation: 1, phase: init.phase ?? 'Pending',
-      cidr: undefined, lastError: undefined, createdAt: now, updatedAt: now,
+      cidr: undefined, lastError: undefined, servingSpec: undefined, servingFingerprint: undefined, lifecycleRun: 0, createdAt: now, updatedAt: now,
     });
     try {
       const response = await this.table.createEntity(entity);
@@ -151,6 +201,8 @@ export class TableTenantRegistry<Spec = unknown> implements TenantRegistry<Spec>
       phase: change.phase ?? current.phase,
       cidr: change.cidr === null ? undefined : change.cidr ?? current.cidr,
       lastError: change.lastError === null ? undefined : change.lastError ?? current.lastError,
+      ...serving(current, change),
+      lifecycleRun: change.lifecycleRun ?? current.lifecycleRun,
       createdAt: current.createdAt,
       updatedAt: this.clock().toISOString(),
     };
@@ -196,17 +248,23 @@ export class TableTenantRegistry<Spec = unknown> implements TenantRegistry<Spec>
     return token ? { items, continuationToken: token } : { items };
   }
 
-  private toEntity(key: TenantKey, r: Omit<TenantRecord<Spec>, 'key' | 'etag'>): Entity {
-    const json = JSON.stringify(r.spec);
-    if (json === undefined) throw new TypeError(`tenant ${describeTenant(key)}: spec is not JSON-serialisable`);
-    const chunks = Math.max(1, Math.ceil(json.length / SPEC_CHUNK_CHARS));
-    if (chunks > MAX_SPEC_CHUNKS) throw new RangeError(`tenant ${describeTenant(key)}: spec is ${json.length} characters, over ${MAX_SPEC_CHUNKS * SPEC_CHUNK_CHARS}`);
+  private toEntity(key: TenantKey, r: StoredTenant<Spec>): Entity {
     const entity: Entity = {
       partitionKey: escapeKeyPart(key.cluster), rowKey: escapeKeyPart(key.name),
-      cluster: key.cluster, name: key.name, specChunks: chunks, specFingerprint: r.specFingerprint,
-      generation: r.generation, phase: r.phase, createdAt: r.createdAt, updatedAt: r.updatedAt,
+      cluster: key.cluster, name: key.name, specChunks: 0, specFingerprint: r.specFingerprint,
+      generation: r.generation, phase: r.phase, lifecycleRun: r.lifecycleRun, createdAt: r.createdAt, updatedAt: r.updatedAt,
     };
-    for (let i = 0; i < chunks; i++) entity[`spec${i}`] = json.slice(i * SPEC_CHUNK_CHARS, (i + 1) * SPEC_CHUNK_CHARS);
+    const specChunks = writeChunks(entity, 'spec', r.spec, key);
+    let servingChunks = 0;
+    entity.specChunks = specChunks;
+    // The serving spec is stored only while it differs from the spec (during an update): one copy otherwise.
+    if (r.servingFingerprint !== undefined) {
+      entity.servingFingerprint = r.servingFingerprint;
+      if (r.servingFingerprint !== r.specFingerprint) entity.servingChunks = servingChunks = writeChunks(entity, 'serving', r.servingSpec, key);
+    }
+    if (specChunks + servingChunks > MAX_SPEC_CHUNKS) {
+      throw new RangeError(`tenant ${describeTenant(key)}: spec and serving spec together are over ${MAX_SPEC_CHUNKS * SPEC_CHUNK_CHARS} characters`);
+    }
     if (r.cidr !== undefined) entity.cidr = r.cidr;
     if (r.lastError !== undefined) entity.lastError = JSON.stringify(r.lastError);
     return entity;
@@ -217,11 +275,15 @@ export class TableTenantRegistry<Spec = unknown> implements TenantRegistry<Spec>
     const parsed = storedRow.safeParse(entity);
     if (!parsed.success) throw new CorruptRecordError(what, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const row = parsed.data;
-    let specJson = '';
-    for (let i = 0; i < row.specChunks; i++) {
-      const part = entity[`spec${i}`];
-      if (typeof part !== 'string') throw new CorruptRecordError(what, `spec${i}: missing`);
-      specJson += part;
+    const spec = readChunks(entity, 'spec', row.specChunks, what) as Spec;
+    let servingSpec: Spec | undefined;
+    let servingFingerprint = row.servingFingerprint;
+    // Rows written before the serving spec existed: a Ready tenant serves its spec.
+    if (servingFingerprint === undefined && row.phase === 'Ready') servingFingerprint = row.specFingerprint;
+    if (servingFingerprint !== undefined) {
+      if (servingFingerprint === row.specFingerprint) servingSpec = spec;
+      else if (row.servingChunks !== undefined) servingSpec = readChunks(entity, 'serving', row.servingChunks, what) as Spec;
+      else throw new CorruptRecordError(what, 'servingChunks: missing');
     }
     let lastError: TenantError | undefined;
     if (row.lastError !== undefined) {
@@ -231,8 +293,11 @@ export class TableTenantRegistry<Spec = unknown> implements TenantRegistry<Spec>
     }
     return {
       key: { cluster: row.cluster, name: row.name },
-      spec: JSON.parse(specJson) as Spec,
+      spec,
       specFingerprint: row.specFingerprint,
+      servingSpec,
+      servingFingerprint,
+      lifecycleRun: row.lifecycleRun ?? 0,
       generation: row.generation,
       phase: row.phase,
       cidr: row.cidr,

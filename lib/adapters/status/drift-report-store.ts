@@ -5,6 +5,8 @@ export interface StoredDriftReport {
   checkedAt: string;
   instanceId: string;
   repaired: string[];
+  /** Per drifted tenant: repaired, skipped (moved on since the read) or failed, and why. */
+  repairs?: Array<{ tenant: string; outcome: 'repaired' | 'skipped' | 'failed'; detail?: string }>;
   report: DriftReport;
 }
 

@@ -12,8 +12,10 @@ export interface TenantState {
   fingerprint: string;
   /** True while the tenant's orchestration instance is Pending or Running. */
   lifecycleRunning: boolean;
-  /** Set when the stored spec's pool prefix differs from the request's. */
+  /** The stored spec's pool prefix. */
   prefixLength: number;
+  /** True when a spec serves (the tenant reached Ready and nothing has taken it away since). */
+  serving: boolean;
 }
 
 export type Admission =
@@ -23,7 +25,19 @@ export type Admission =
 
 const settled = (phase: Phase): boolean => phase === 'Ready' || phase === 'Failed' || phase === 'Deleted';
 
-export function admitCreate(existing: TenantState | undefined, request: { fingerprint: string }): Admission {
+/**
+ * The phase admission decides on. A tenant whose lifecycle is not running is never busy: a phase
+ * left mid-way (the orchestration failed hard, was terminated, or never started after the record
+ * was written) counts as what is really there: Ready if a spec serves, else Failed; Deleting stays
+ * Deleting (only a DELETE may finish it).
+ */
+export function effectivePhase(state: Pick<TenantState, 'phase' | 'lifecycleRunning' | 'serving'>): Phase {
+  if (state.lifecycleRunning || settled(state.phase) || state.phase === 'Deleting') return state.phase;
+  return state.serving ? 'Ready' : 'Failed';
+}
+
+export function admitCreate(stored: TenantState | undefined, request: { fingerprint: string }): Admission {
+  const existing = stored && { ...stored, phase: effectivePhase(stored) };
   if (!existing || existing.phase === 'Deleted') return { kind: 'start', operation: 'onboard', status: 202, storeSpec: true };
   if (existing.phase === 'Deleting') {
     return { kind: 'reject', status: 409, code: 'TenantBeingDeleted', reason: 'the tenant is being offboarded; create it again once GET shows phase Deleted', retryAfterSeconds: 30 };
@@ -37,9 +51,10 @@ export function admitCreate(existing: TenantState | undefined, request: { finger
 }
 
 export function admitUpdate(
-  existing: TenantState | undefined,
+  stored: TenantState | undefined,
   request: { fingerprint: string; prefixLength: number; changes: { gateway: boolean; firewall: boolean } },
 ): Admission {
+  const existing = stored && { ...stored, phase: effectivePhase(stored) };
   if (!existing || existing.phase === 'Deleted') return { kind: 'reject', status: 404, code: 'TenantNotFound', reason: 'no such tenant; create it with POST /api/tenants' };
   if (existing.phase === 'Deleting') return { kind: 'reject', status: 409, code: 'TenantBeingDeleted', reason: 'the tenant is being offboarded' };
   if (existing.lifecycleRunning || !settled(existing.phase)) {
@@ -49,13 +64,15 @@ export function admitUpdate(
   if (existing.prefixLength !== request.prefixLength) {
     return { kind: 'reject', status: 422, code: 'PoolSizeImmutable', reason: `gateway.prefixLength cannot change in place (${existing.prefixLength} → ${request.prefixLength}): the CIDR is the tenant's identity in the firewall; delete and recreate the tenant` };
   }
-  if (existing.fingerprint === request.fingerprint || (!request.changes.gateway && !request.changes.firewall)) {
+  // `changes` are against the serving spec: the same spec as what serves is nothing to do.
+  if (!request.changes.gateway && !request.changes.firewall) {
     return { kind: 'existing', status: 200, reason: 'nothing changed' };
   }
   return { kind: 'start', operation: 'update', status: 202, storeSpec: true };
 }
 
-export function admitDelete(existing: TenantState | undefined): Admission {
+export function admitDelete(stored: TenantState | undefined): Admission {
+  const existing = stored && { ...stored, phase: effectivePhase(stored) };
   if (!existing) return { kind: 'reject', status: 404, code: 'TenantNotFound', reason: 'no such tenant' };
   if (existing.phase === 'Deleted') return { kind: 'existing', status: 200, reason: 'already deleted' };
   if (existing.phase === 'Deleting' && existing.lifecycleRunning) return { kind: 'existing', status: 202, reason: 'already being offboarded' };

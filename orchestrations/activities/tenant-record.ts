@@ -1,0 +1,50 @@
+import { appServices } from '../../lib/adapters/app-services';
+import { PermanentError } from '../../lib/adapters/errors';
+import { ConcurrencyError, type TenantChange, type TenantRecord } from '../../lib/adapters/registry';
+import type { TenantSpec } from '../../lib/domain/tenant-spec';
+import type { TenantRef } from '../lifecycle-input';
+
+/** The tenant's registry record; a missing one is permanent (nothing to converge). */
+export async function requireTenant(tenant: TenantRef): Promise<TenantRecord<TenantSpec>> {
+  const { registry } = await appServices();
+  const record = await registry.tenants.get(tenant);
+  if (!record) throw new PermanentError(`tenant ${tenant.cluster}/${tenant.name} is not in the registry`);
+  return record;
+}
+
+/** Thrown by an activity whose lifecycle run no longer holds the tenant (a newer one started). */
+export class SupersededError extends PermanentError {
+  constructor(tenant: TenantRef, run: number, current: number) {
+    super(`superseded: lifecycle run ${current} now holds tenant ${tenant.cluster}/${tenant.name} (this activity belongs to run ${run}); nothing was changed`);
+  }
+}
+
+/**
+ * The record, if `run` still holds the tenant. Every activity that changes the cloud asks first,
+ * so a late activity of a terminated lifecycle changes nothing.
+ */
+export async function requireCurrentRun(tenant: TenantRef, run: number): Promise<TenantRecord<TenantSpec>> {
+  const record = await requireTenant(tenant);
+  if (record.lifecycleRun !== run) throw new SupersededError(tenant, run, record.lifecycleRun);
+  return record;
+}
+
+/**
+ * Re-reads and writes until the ETag holds (the HTTP API may change the same record meanwhile).
+ * `change` sees the fresh record; with `run`, the write happens only while that run holds the tenant.
+ */
+export async function updateTenant(
+  tenant: TenantRef,
+  change: TenantChange<TenantSpec> | ((record: TenantRecord<TenantSpec>) => TenantChange<TenantSpec>),
+  run?: number,
+): Promise<TenantRecord<TenantSpec>> {
+  const { registry } = await appServices();
+  for (let attempt = 1; ; attempt++) {
+    const record = run === undefined ? await requireTenant(tenant) : await requireCurrentRun(tenant, run);
+    try {
+      return await registry.tenants.update(record, typeof change === 'function' ? change(record) : change);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= 10) throw error;
+    }
+  }
+}
