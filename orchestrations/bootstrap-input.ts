@@ -19,3 +19,11 @@ export interface SessionProgress {
   complete: boolean;
   detail: string;
 }
+
+/** One round of Route Server peering; `complete: false` when the rest waits for the new sessions. */
+export interface RouteServerPeering {
+  connections: string[];
+  created: string[];
+  removed: string[];
+  complete: boolean;
+}

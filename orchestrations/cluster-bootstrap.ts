@@ -3,17 +3,22 @@ import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-f
 import { currentStep, failStep, startStep, succeedStep, noteStep, type Step } from '../lib/domain/lifecycle/progress';
 import { callStep, StepFailed } from './activity-outcome';
 import { pollWithBackoff } from './polling';
-import type { BootstrapInput, ClusterReadiness, RouteReflector, SessionProgress } from './bootstrap-input';
+import type { BootstrapInput, ClusterReadiness, RouteReflector, RouteServerPeering, SessionProgress } from './bootstrap-input';
 
 type Gen<T> = Generator<Task, T, unknown>;
 
 const stepNames = ['waitForCluster', 'applyClusterBgp', 'connectRouteServer', 'waitForSessions'] as const;
+
+/** Peering rounds at most: one that waits for the new sessions before removing the last healthy one, then the rest. */
+const maxPeeringRounds = 3;
 
 /**
  * Cluster bootstrap / re-sync, started by Event Grid when an AKS cluster is written or a node pool
  * rolled: the walkthrough's step 3 done for you. Wait until AKS says the cluster is usable, apply
  * the Calico BGP set-up with route reflectors, peer Route Server with exactly those reflectors,
  * and wait until every session is Connected. Every step is idempotent, so events may repeat.
+ * At Route Server's peer limit the peering goes in rounds: stale connections make room, and the
+ * cluster's last healthy session stays until the new ones are Connected (lib/domain/bootstrap).
  */
 export const clusterBootstrap: OrchestrationHandler = function* (context: OrchestrationContext): Gen<unknown> {
   const input = context.df.getInput<BootstrapInput>();
@@ -42,11 +47,26 @@ export const clusterBootstrap: OrchestrationHandler = function* (context: Orches
     return value;
   }
 
+  function* peer(reflectorIps: string[]): Gen<RouteServerPeering> {
+    const created: string[] = [];
+    const removed: string[] = [];
+    for (let round = 1; ; round++) {
+      const r = yield* call<RouteServerPeering>('connectRouteServer', { cluster: input.cluster, reflectorIps });
+      created.push(...r.created);
+      removed.push(...r.removed);
+      if (r.complete) return { ...r, created, removed };
+      if (round >= maxPeeringRounds) throw new StepFailed(`Route Server peering not done after ${round} rounds`);
+      steps = noteStep(steps, 'connectRouteServer', `at the peer limit: waiting for ${r.connections.join(', ')} before removing the last healthy session`);
+      status();
+      yield* poll<SessionProgress>('connectRouteServer', 'readBgpSessions', { connections: r.connections });
+    }
+  }
+
   try {
     yield* run('waitForCluster', () => poll<ClusterReadiness>('waitForCluster', 'readClusterReadiness', input.cluster), (r) => r.detail);
     reflectors = (yield* run('applyClusterBgp', () => call<{ routeReflectors: RouteReflector[] }>('applyClusterBgp', input.cluster),
       (r) => `route reflectors ${r.routeReflectors.map((n) => `${n.name} (${n.ip})`).join(', ')}`)).routeReflectors;
-    const peering = yield* run('connectRouteServer', () => call<{ connections: string[]; created: string[]; removed: string[] }>('connectRouteServer', { cluster: input.cluster, reflectorIps: reflectors.map((r) => r.ip) }),
+    const peering = yield* run('connectRouteServer', () => peer(reflectors.map((r) => r.ip)),
       (r) => `${r.connections.length} connections (${r.created.length} created, ${r.removed.length} removed)`);
     yield* run('waitForSessions', () => poll<SessionProgress>('waitForSessions', 'readBgpSessions', { connections: peering.connections }), (r) => r.detail);
     status();

@@ -1,12 +1,12 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
 import { clusterUsability } from '../../lib/domain/bootstrap/aks-state';
-import { chooseRouteReflectors, planRouteServerConnections, subnetGateway } from '../../lib/domain/bootstrap/route-reflectors';
-import { checkCapacity } from '../../lib/domain/capacity';
+import { chooseRouteReflectors, planRouteServerPeering, subnetGateway } from '../../lib/domain/bootstrap/route-reflectors';
+import { ROUTE_SERVER_MAX_PEERS } from '../../lib/domain/capacity';
 import { clusterObjectsInApplyOrder, renderClusterManifests } from '../../lib/domain/calico-manifests';
 import { clusterObjectNames } from '../../lib/domain/names';
 import { registerActivity } from '../activity-outcome';
-import type { ClusterReadiness, RouteReflector, SessionProgress } from '../bootstrap-input';
+import type { ClusterReadiness, RouteReflector, RouteServerPeering, SessionProgress } from '../bootstrap-input';
 
 const reflectorLabel = clusterObjectNames.routeReflectorLabel;
 
@@ -53,21 +53,28 @@ registerActivity('applyClusterBgp', async (cluster: string): Promise<{ routeRefl
   return { routeReflectors: chosen.map((n) => ({ name: n.name, ip: n.ip })) };
 });
 
-/** Route Server peers with exactly the route reflectors: missing connections made, stale ones removed. */
-registerActivity('connectRouteServer', async (input: { cluster: string; reflectorIps: string[] }) => {
+/**
+ * Route Server peers with exactly the route reflectors: missing connections made, stale ones
+ * removed, in the order lib/domain planned so the 8-peer limit is never crossed. `complete: false`
+ * means the rest waits until the new sessions are Connected (the orchestrator waits, then calls again).
+ */
+registerActivity('connectRouteServer', async (input: { cluster: string; reflectorIps: string[] }): Promise<RouteServerPeering> => {
   const services = await appServices();
   const existing = await services.routeServer.connections();
-  const plan = planRouteServerConnections(input.cluster, input.reflectorIps, existing);
-  const capacity = checkCapacity({
-    routeBudgetPerPeer: services.config.routeBudgetPerPeer, clusterTenants: [], candidate: { replicas: 0, prefixLength: 31 },
-    routeServerPeers: { existing: existing.length - plan.remove.length, adding: plan.create.length },
-  });
-  if (!capacity.ok) throw new PermanentError(capacity.violations.map((v) => v.message).join('; '));
-  for (const c of plan.create) await services.routeServer.ensureConnection(c.name, c.peerIp, services.config.calicoAsn);
-  for (const name of plan.remove) await services.routeServer.deleteConnection(name);
+  const plan = planRouteServerPeering(input.cluster, input.reflectorIps,
+    existing.map((c) => ({ name: c.name, peerIp: c.peerIp, connected: c.connectionState === 'Connected' })), ROUTE_SERVER_MAX_PEERS);
+  if (!plan.ok) throw new PermanentError(plan.reason);
+  for (const step of plan.steps) {
+    if (step.kind === 'create') await services.routeServer.ensureConnection(step.name, step.peerIp, services.config.calicoAsn);
+    else await services.routeServer.deleteConnection(step.name);
+  }
   const connections = (await services.routeServer.connections())
     .filter((c) => input.reflectorIps.includes(c.peerIp)).map((c) => c.name).sort();
-  return { connections, created: plan.create.map((c) => c.name), removed: plan.remove };
+  return {
+    connections, complete: !plan.waitForNewSessions,
+    created: plan.steps.flatMap((s) => (s.kind === 'create' ? [s.name] : [])),
+    removed: plan.steps.flatMap((s) => (s.kind === 'remove' ? [s.name] : [])),
+  };
 });
 
 registerActivity('readBgpSessions', async (input: { connections: string[] }): Promise<SessionProgress> => {

@@ -1,4 +1,4 @@
-import type { ServiceClient } from '@azure/core-client';
+import type { NetworkManagementClient } from '@azure/arm-network';
 import { containerServiceClient, networkClient, type ArmTarget } from '../../lib/adapters/azure/clients';
 import { isNotFound, RetriesExhausted } from '../../lib/adapters/errors';
 import { resolveClusterEndpoint } from '../../lib/adapters/kubernetes/cluster-access';
@@ -14,7 +14,7 @@ import { HUB_RG, SPOKE_RG, startHarness, type Harness } from '../emulators/arm/s
  */
 const RS = { resourceGroup: HUB_RG, name: 'hub-rs' };
 
-function trustEmulator<C extends ServiceClient>(client: C, caCertPem: string): C {
+function trustEmulator<C extends { pipeline: NetworkManagementClient['pipeline'] }>(client: C, caCertPem: string): C {
   client.pipeline.addPolicy({ name: 'emulatorCa', sendRequest: (request, next) => { request.tlsSettings = { ca: caCertPem }; return next(request); } });
   return client;
 }

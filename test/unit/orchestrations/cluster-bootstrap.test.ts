@@ -49,7 +49,7 @@ describe('clusterBootstrap orchestrator', () => {
         case 'applyClusterBgp': return ok({ routeReflectors: [{ name: 'n0', ip: '10.1.0.4' }, { name: 'n1', ip: '10.1.0.5' }] });
         case 'connectRouteServer':
           expect(input).toEqual({ cluster: 'spoke1-aks', reflectorIps: ['10.1.0.4', '10.1.0.5'] });
-          return ok({ connections: ['a', 'b'], created: ['a', 'b'], removed: [] });
+          return ok({ connections: ['a', 'b'], created: ['a', 'b'], removed: [], complete: true });
         case 'readBgpSessions': return ok({ complete: ++sessions > 2, detail: 'waiting' });
         default: throw new Error(activity);
       }
@@ -62,11 +62,43 @@ describe('clusterBootstrap orchestrator', () => {
     const { result, activities } = run((activity) =>
       activity === 'readClusterReadiness' ? ok({ complete: true, detail: 'Succeeded' })
         : activity === 'applyClusterBgp' ? ok({ routeReflectors: [{ name: 'n0', ip: '10.1.0.4' }] })
-          : activity === 'connectRouteServer' ? ok({ connections: ['a'], created: [], removed: [] })
+          : activity === 'connectRouteServer' ? ok({ connections: ['a'], created: [], removed: [], complete: true })
             : ok({ complete: false, detail: 'waiting for a (Connecting)' }));
     expect(result.phase).toBe('Failed');
     expect(result.error).toBe('not done within 30s: waiting for a (Connecting)');
     expect(activities.filter((a) => a === 'readBgpSessions').length).toBeGreaterThan(2);
+  });
+
+  it('at the peer limit, waits for the new sessions before the round that removes the last healthy one', () => {
+    const rounds: unknown[] = [];
+    let sessions = 0;
+    const { result, activities } = run((activity, input) => {
+      switch (activity) {
+        case 'readClusterReadiness': return ok({ complete: true, detail: 'Succeeded' });
+        case 'applyClusterBgp': return ok({ routeReflectors: [{ name: 'n2', ip: '10.1.0.6' }, { name: 'n3', ip: '10.1.0.7' }] });
+        case 'connectRouteServer':
+          rounds.push(input);
+          return rounds.length === 1
+            ? ok({ connections: ['c6'], created: ['c6'], removed: ['c4'], complete: false })
+            : ok({ connections: ['c6', 'c7'], created: ['c7'], removed: ['c5'], complete: true });
+        case 'readBgpSessions': return ok({ complete: ++sessions % 2 === 0, detail: 'waiting' });
+        default: throw new Error(activity);
+      }
+    });
+    expect(result).toMatchObject({ phase: 'Ready', connections: ['c6', 'c7'] });
+    expect(rounds).toEqual([{ cluster: 'spoke1-aks', reflectorIps: ['10.1.0.6', '10.1.0.7'] }, { cluster: 'spoke1-aks', reflectorIps: ['10.1.0.6', '10.1.0.7'] }]);
+    expect(activities).toEqual(['readClusterReadiness', 'applyClusterBgp', 'connectRouteServer', 'readBgpSessions', 'readBgpSessions', 'connectRouteServer', 'readBgpSessions', 'readBgpSessions']);
+  });
+
+  it('keeps the last healthy session and fails when the new sessions never come up', () => {
+    let peering = 0;
+    const { result } = run((activity) =>
+      activity === 'readClusterReadiness' ? ok({ complete: true, detail: 'Succeeded' })
+        : activity === 'applyClusterBgp' ? ok({ routeReflectors: [{ name: 'n2', ip: '10.1.0.6' }] })
+          : activity === 'connectRouteServer' ? (peering++, ok({ connections: ['c6'], created: ['c6'], removed: [], complete: false }))
+            : ok({ complete: false, detail: 'waiting for c6 (Connecting)' }));
+    expect(result).toEqual({ phase: 'Failed', error: 'not done within 30s: waiting for c6 (Connecting)' });
+    expect(peering).toBe(1);
   });
 
   it('stops at once on a permanent failure', () => {
