@@ -39,6 +39,27 @@ describe('tenant registry against Azurite', () => {
     expect(await tenants.get({ cluster: 'aks-a', name: 'missing' })).toBeUndefined();
   });
 
+  it('keeps the serving spec apart from a pending one, once, and gives it back', async () => {
+    const k = { cluster: 'aks-a', name: 'serving' };
+    const { record } = await tenants.createIfAbsent(k, { spec, specFingerprint: 's1' });
+    expect(record).toMatchObject({ servingSpec: undefined, lifecycleRun: 0 });
+    const taken = await tenants.update(record, { lifecycleRun: record.lifecycleRun + 1 });
+    expect(taken.lifecycleRun).toBe(1);
+    const ready = await tenants.update(taken, { phase: 'Ready', servingSpec: 'spec' });
+    expect(ready).toMatchObject({ servingSpec: spec, servingFingerprint: 's1', lifecycleRun: 1 });
+    // While an update runs, the stored spec is the new one and the serving one is kept beside it.
+    const next = { ...spec, replicas: 3 };
+    const updating = await tenants.update(ready, { spec: { value: next, fingerprint: 's2' }, phase: 'Updating' });
+    expect(await tenants.get(k)).toMatchObject({ spec: next, specFingerprint: 's2', servingSpec: spec, servingFingerprint: 's1' });
+    // A failed update restores it: one copy again.
+    const restored = await tenants.update(updating, { spec: { value: updating.servingSpec!, fingerprint: updating.servingFingerprint! }, phase: 'Ready' });
+    expect(restored).toMatchObject({ spec, servingSpec: spec });
+    const raw = await TableClient.fromConnectionString(azurite.connectionString, 'tenantsTestTenants', { allowInsecureConnection: true }).getEntity<Record<string, unknown>>(escapeKeyPart(k.cluster), escapeKeyPart(k.name));
+    expect(raw.serving0).toBeUndefined();
+    const gone = await tenants.update(restored, { phase: 'Deleted', servingSpec: null });
+    expect(gone.servingSpec).toBeUndefined();
+  });
+
   it('updates with the ETag it read, and refuses a stale one', async () => {
     const current = (await tenants.get(key))!;
     const next = await tenants.update(current, { phase: 'Allocating', cidr: '10.99.0.0/29', lastError: { message: 'boom', step: 'Allocating', at: '2026-11-25T10:00:00Z' } });

@@ -85,4 +85,23 @@ describe('diffDrift', () => {
     const report = diffDrift({ supernet: '10.99.0.0/16', registry, clusters: [{ cluster: 'spoke1-aks', ipPools: [], egressGateways: [], learned: [], unreachable: 'connection refused' }], firewallGroups: groups });
     expect(report.tenants[0]!.problems).toEqual(['cluster spoke1-aks unreachable: connection refused']);
   });
+
+  it('reports a Failed tenant that still has rules open, or (rolled back) a pool or gateway left behind', () => {
+    const { cluster, groups } = inSync();
+    const report = diffDrift({ supernet: '10.99.0.0/16', registry: [{ spec: spec('tenant0'), phase: 'Failed' }], clusters: [cluster], firewallGroups: groups });
+    expect(report.clean).toBe(false);
+    const problems = report.tenants.find((t) => t.tenant === 'spoke1-aks/tenant0')?.problems ?? [];
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringContaining('is open although the tenant is Failed'),
+      expect.stringContaining('IPPool tenant0-pool left behind'),
+      expect.stringContaining('EgressGateway tenant0-egw/tenant0-egw left behind'),
+    ]));
+  });
+
+  it('judges a Ready tenant against the spec that serves, not a pending update', () => {
+    const { cluster, groups } = inSync();
+    const pending = { ...spec('tenant0', 3), allow: { applications: [], networks: [] } };
+    const report = diffDrift({ supernet: '10.99.0.0/16', registry: [{ spec: pending, servingSpec: spec('tenant0'), cidr: '10.99.0.0/29', phase: 'Ready' }], clusters: [cluster], firewallGroups: groups });
+    expect(report).toMatchObject({ clean: true, tenants: [] });
+  });
 });

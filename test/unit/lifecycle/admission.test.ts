@@ -1,7 +1,7 @@
-import { admitCreate, admitDelete, admitUpdate, planUpdate, type TenantState } from '../../../lib/domain/lifecycle/admission';
+import { admitCreate, admitDelete, admitUpdate, effectivePhase, planUpdate, type TenantState } from '../../../lib/domain/lifecycle/admission';
 import type { TenantSpec } from '../../../lib/domain/tenant-spec';
 
-const state = (over: Partial<TenantState> = {}): TenantState => ({ phase: 'Ready', fingerprint: 'f1', lifecycleRunning: false, prefixLength: 29, ...over });
+const state = (over: Partial<TenantState> = {}): TenantState => ({ phase: 'Ready', fingerprint: 'f1', lifecycleRunning: false, prefixLength: 29, serving: true, ...over });
 const noChange = { gateway: false, firewall: false };
 
 describe('admitCreate', () => {
@@ -25,9 +25,10 @@ describe('admitCreate', () => {
   });
 });
 
+const req = (over: Partial<{ fingerprint: string; prefixLength: number; changes: { gateway: boolean; firewall: boolean } }> = {}) =>
+  ({ fingerprint: 'f2', prefixLength: 29, changes: { gateway: false, firewall: true }, ...over });
+
 describe('admitUpdate', () => {
-  const req = (over: Partial<{ fingerprint: string; prefixLength: number; changes: { gateway: boolean; firewall: boolean } }> = {}) =>
-    ({ fingerprint: 'f2', prefixLength: 29, changes: { gateway: false, firewall: true }, ...over });
   it('404s an unknown tenant', () => {
     expect(admitUpdate(undefined, req())).toMatchObject({ kind: 'reject', status: 404 });
   });
@@ -39,7 +40,7 @@ describe('admitUpdate', () => {
   });
   it('starts an update only when something changed', () => {
     expect(admitUpdate(state(), req())).toMatchObject({ kind: 'start', operation: 'update' });
-    expect(admitUpdate(state(), req({ fingerprint: 'f1' }))).toMatchObject({ kind: 'existing', status: 200 });
+    expect(admitUpdate(state(), req({ fingerprint: 'f1', changes: noChange }))).toMatchObject({ kind: 'existing', status: 200 });
     expect(admitUpdate(state(), req({ changes: noChange }))).toMatchObject({ kind: 'existing' });
   });
 });
@@ -67,5 +68,29 @@ describe('planUpdate', () => {
   it('re-converges the gateway for replicas or namespaces, naming the namespaces dropped', () => {
     expect(planUpdate(spec(), spec({ gateway: { replicas: 3, prefixLength: 29 } })).changes).toEqual({ gateway: true, firewall: false });
     expect(planUpdate(spec(), spec({ namespaces: ['b', 'c'] }))).toEqual({ changes: { gateway: true, firewall: false }, removedNamespaces: ['a'] });
+  });
+});
+
+describe('a tenant whose lifecycle is not running is never busy', () => {
+  const midway = ['Pending', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes', 'OpeningFirewall', 'Updating'] as const;
+  it('counts a phase left mid-way as Ready when a spec serves, else as Failed', () => {
+    for (const phase of midway) {
+      expect(effectivePhase({ phase, lifecycleRunning: false, serving: true })).toBe('Ready');
+      expect(effectivePhase({ phase, lifecycleRunning: false, serving: false })).toBe('Failed');
+      expect(effectivePhase({ phase, lifecycleRunning: true, serving: true })).toBe(phase);
+    }
+    expect(effectivePhase({ phase: 'Deleting', lifecycleRunning: false, serving: false })).toBe('Deleting');
+  });
+  it('accepts PUT, POST and DELETE for such a tenant instead of answering TenantBusy', () => {
+    for (const phase of midway) {
+      expect(admitUpdate(state({ phase, serving: true }), req())).toMatchObject({ kind: 'start', operation: 'update' });
+      expect(admitUpdate(state({ phase, serving: false }), req())).toMatchObject({ kind: 'start', operation: 'onboard' });
+      expect(admitCreate(state({ phase, serving: false }), { fingerprint: 'other' })).toMatchObject({ kind: 'start', operation: 'onboard' });
+      expect(admitDelete(state({ phase }))).toMatchObject({ kind: 'start', operation: 'offboard', terminateRunning: false });
+    }
+    expect(admitDelete(state({ phase: 'Deleting', lifecycleRunning: false }))).toMatchObject({ kind: 'start', operation: 'offboard' });
+  });
+  it('still answers TenantBusy while the lifecycle runs', () => {
+    expect(admitUpdate(state({ phase: 'WaitingForRoutes', lifecycleRunning: true }), req())).toMatchObject({ kind: 'reject', status: 409, code: 'TenantBusy' });
   });
 });
