@@ -22,6 +22,8 @@ import { createHttpRouteFeed, type RouteFeed } from './routeFeed';
 import { Router } from './router';
 import { type ArmSeed, type KubeEndpoint, parseSeed, referenceSeed } from './seed';
 import { ResourceStore } from './store';
+import { armStateFile, armStateWriter, readArmState, restoreArmState } from './persistence';
+import { restoreReport, type RestoreReport, type StateWriter } from '../shared/state-file';
 
 export type { ArmTimings, ArmLimits } from './config';
 export { DEFAULT_TIMINGS, DEFAULT_LIMITS, AKS_ENTRA_SERVER_APP_ID, KNOWN_API_VERSIONS } from './config';
@@ -32,6 +34,7 @@ export { createMemoryRouteFeed, createHttpRouteFeed, parseSessionsResponse } fro
 export type { ArmSeed, ArmSeedInput, KubeEndpoint } from './seed';
 export { parseSeed, loadSeedFile, referenceSeed, REFERENCE_SEED_FILE } from './seed';
 export type { SessionView } from './providers/bgpTwin';
+export type { RestoreReport } from '../shared/state-file';
 
 export interface StartArmEmulatorOptions {
   /** Seed object (validated); default: the reference hub (seed/reference-hub.json). */
@@ -63,6 +66,12 @@ export interface StartArmEmulatorOptions {
   tokenIssuer?: TokenIssuer;
   /** Clock in ms; default Date.now. */
   now?: () => number;
+  /**
+   * Keep the emulator's state in `<dir>/arm.json` (see persistence.ts): restored at start instead of the
+   * seed when the file is there and usable (else the seed, and `restore` says why), written atomically
+   * `debounceMs` (100) after changes, and once more on stop.
+   */
+  state?: { dir: string; debounceMs?: number; onWriteError?: (error: Error) => void };
 }
 
 export interface ArmEmulator {
@@ -89,6 +98,10 @@ export interface ArmEmulator {
   /** Verify a token issued by this emulator's identity endpoint (for the Kubernetes emulator's `authenticate`). */
   verifyToken(token: string, options: { audiences: readonly string[] }): TokenVerification;
   control: ArmControl;
+  /** With `state`: what happened to the state file at start (restored, missing or unusable + reason). */
+  restore: RestoreReport[];
+  /** Writes pending state now (tests). */
+  flush(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -172,7 +185,25 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
     }
   };
   const reseed = (): void => { seedInto(seed, limits, providers); applyClusterOptions(); };
-  reseed();
+  const stateFile = options.state ? armStateFile(options.state.dir) : undefined;
+  const saved = stateFile ? readArmState(stateFile) : undefined;
+  const restore: RestoreReport[] = stateFile && saved ? [restoreReport('ARM emulator', stateFile, saved)] : [];
+  if (saved?.kind === 'restored') {
+    restoreArmState(ctx, saved.state);
+    applyClusterOptions();
+  } else {
+    reseed();
+  }
+  let writer: StateWriter | undefined;
+  if (stateFile && options.state) {
+    const w = armStateWriter(stateFile, ctx, options.state.debounceMs, options.state.onWriteError ?? (() => undefined));
+    ctx.store.onChange(() => w.markDirty());
+    ctx.operations.onChange(() => w.markDirty());
+    bgp.onSample(() => w.markDirty());
+    // A seeded start is written at once, so the folder always holds a usable file.
+    if (saved?.kind !== 'restored') w.markDirty();
+    writer = w;
+  }
 
   const tls = ca.issue(['localhost'], ['127.0.0.1']);
   let url = '';
@@ -224,8 +255,11 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
     tokenIssuer: issuer,
     verifyToken: (token, verifyOptions) => verifyWithKey(token, { audiences: verifyOptions.audiences, publicKeyPem: issuer.publicKeyPem, now: now() }),
     control,
+    restore,
+    flush: async () => { await writer?.flush(); },
     async stop() {
       bgp.stopPolling();
+      await writer?.close();
       await identityEndpoint.stop();
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
     },

@@ -29,18 +29,61 @@ export interface Operation {
   onFail?: () => void;
 }
 
+/** An operation as JSON (no callbacks), for a restart. */
+export interface SavedOperation {
+  id: string;
+  resourceId: string;
+  status: OperationStatus;
+  dueAt: number;
+  doneStatus: 200 | 204;
+  locks: string[];
+  finishedAt?: number;
+  result?: unknown;
+  error?: { code: string; message: string };
+  failWith?: { status: number; code: string; message: string };
+}
+
 /** Finished operations (and their results, e.g. 2,000 learned routes) are forgotten after this long. */
 export const FINISHED_OPERATION_RETENTION_MS = 10 * 60_000;
 
 export class Operations {
   private readonly ops = new Map<string, Operation>();
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly now: () => number, private readonly retentionMs = FINISHED_OPERATION_RETENTION_MS) {}
+
+  /** Called when an operation starts, finishes or is forgotten. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of [...this.listeners]) l();
+  }
 
   start(init: Omit<Operation, 'id' | 'status' | 'dueAt'> & { durationMs: number }): Operation {
     const op: Operation = { ...init, id: randomUUID(), status: 'InProgress', dueAt: this.now() + init.durationMs };
     this.ops.set(op.id, op);
+    this.changed();
     return op;
+  }
+
+  /** Every operation as JSON; results that are not plain JSON are left out. */
+  snapshot(): SavedOperation[] {
+    return [...this.ops.values()].map((op) => ({
+      id: op.id, resourceId: op.resourceId, status: op.status, dueAt: op.dueAt, doneStatus: op.doneStatus, locks: op.locks,
+      ...(op.finishedAt !== undefined ? { finishedAt: op.finishedAt } : {}),
+      ...(op.result !== undefined ? { result: op.result } : {}),
+      ...(op.error !== undefined ? { error: op.error } : {}),
+      ...(op.failWith !== undefined ? { failWith: { status: op.failWith.status, code: op.failWith.code, message: op.failWith.message } } : {}),
+    }));
+  }
+
+  /** Takes back an operation saved before a restart, with its id and due time, and the callbacks that finish it. */
+  adopt(op: Operation): void {
+    this.ops.set(op.id, op);
+    this.changed();
   }
 
   get(id: string): Operation | undefined {
@@ -66,7 +109,10 @@ export class Operations {
 
   private async settleDue(): Promise<void> {
     for (const [id, op] of this.ops) {
-      if (op.finishedAt !== undefined && op.finishedAt + this.retentionMs < this.now()) this.ops.delete(id);
+      if (op.finishedAt !== undefined && op.finishedAt + this.retentionMs < this.now()) {
+        this.ops.delete(id);
+        this.changed();
+      }
     }
     const due = [...this.ops.values()].filter((op) => op.status === 'InProgress' && op.dueAt <= this.now()).sort((a, b) => a.dueAt - b.dueAt);
     for (const op of due) {
@@ -87,9 +133,11 @@ export class Operations {
       }
       op.finishedAt = this.now();
     }
+    if (due.length > 0) this.changed();
   }
 
   clear(): void {
     this.ops.clear();
+    this.changed();
   }
 }

@@ -21,6 +21,29 @@ export interface StoredResource {
  */
 export class ResourceStore {
   private readonly items = new Map<string, StoredResource>();
+  private readonly listeners = new Set<() => void>();
+
+  /** Called after every write (persistence marks its state dirty). Returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Every resource as JSON (etags included), for a restart. */
+  snapshot(): StoredResource[] {
+    return [...this.items.values()];
+  }
+
+  /** Puts a snapshot back: same ids, bodies and etags (an If-Match taken before a restart still matches). */
+  restore(items: readonly StoredResource[]): void {
+    this.items.clear();
+    for (const item of items) this.items.set(ResourceStore.key(item.id), item);
+    this.changed();
+  }
 
   static key(id: string): string {
     return id.toLowerCase();
@@ -36,6 +59,7 @@ export class ResourceStore {
     const created = !this.items.has(key);
     const stored: StoredResource = { ...resource, etag: `W/"${randomUUID()}"` };
     this.items.set(key, stored);
+    this.changed();
     return { resource: stored, created };
   }
 
@@ -53,6 +77,7 @@ export class ResourceStore {
     for (const [childKey, item] of this.items) {
       if (item.parentKey !== undefined && (item.parentKey === key || item.parentKey.startsWith(`${key}/`))) this.items.delete(childKey);
     }
+    this.changed();
     return removed;
   }
 
@@ -68,6 +93,7 @@ export class ResourceStore {
 
   clear(): void {
     this.items.clear();
+    this.changed();
   }
 }
 

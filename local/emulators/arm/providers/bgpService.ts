@@ -11,6 +11,13 @@ export class BgpService {
   private inFlight: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   lastError: string | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  /** Called after every sample taken (the twin may have changed). */
+  onSample(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   constructor(
     private readonly feed: RouteFeed,
@@ -26,6 +33,7 @@ export class BgpService {
         const sessions = await this.feed.sessions();
         this.twin.observe(sessions, this.now(), this.limits().routesPerBgpPeer, this.timings());
         this.lastError = undefined;
+        for (const l of [...this.listeners]) l();
       } catch (e) {
         // A feed that cannot be read is reported, not treated as "all sessions down".
         this.lastError = e instanceof Error ? e.message : String(e);

@@ -53,6 +53,12 @@ export interface SessionView {
 
 const key = (nodeIp: string, peerIp: string): string => `${nodeIp}|${peerIp}`;
 
+/** The twin as JSON, for a restart: every session with its routes and their learn/withdraw times. */
+export interface BgpTwinState {
+  sessions: Array<Omit<TrackedSession, 'routes'> & { routes: TrackedRoute[] }>;
+  resets: Record<string, number>;
+}
+
 export class BgpTwin {
   private readonly sessions = new Map<string, TrackedSession>();
   private readonly resetCounts = new Map<string, number>();
@@ -173,5 +179,24 @@ export class BgpTwin {
   clear(): void {
     this.sessions.clear();
     this.resetCounts.clear();
+  }
+
+  snapshot(): BgpTwinState {
+    return {
+      sessions: [...this.sessions.values()].map((t) => ({ ...t, routes: [...t.routes.values()] })),
+      resets: Object.fromEntries(this.resetCounts),
+    };
+  }
+
+  /**
+   * Puts back a snapshot. Times are wall-clock, so a route that was propagating when the emulator
+   * stopped is learned when its time comes, counting the downtime (Route Server kept running).
+   */
+  restore(state: BgpTwinState): void {
+    this.clear();
+    for (const s of state.sessions) {
+      this.sessions.set(key(s.nodeIp, s.peerIp), { ...s, routes: new Map(s.routes.map((r) => [r.route.prefix, r])) });
+    }
+    for (const [k, n] of Object.entries(state.resets)) this.resetCounts.set(k, n);
   }
 }
