@@ -136,7 +136,7 @@ const shape = {
   }),
   FIREWALL_MAX_RULE_COLLECTION_GROUPS: integer(1, 100, 50, { description: 'Rule collection groups the firewall policy may hold.' }),
   FIREWALL_RCG_PRIORITY_BASE: integer(100, 65000, 10000, { description: 'Priority of the first egress-pilot rule collection group.' }),
-  // Max 600: with the 15 min wait for the last write and overhead, a round stays under host.json's 30 min functionTimeout.
+  // Max 600: with the wait for the last write (≤ 10 min) and overhead (≤ 2 min), a round stays well under host.json's 30 min functionTimeout.
   FIREWALL_ROUND_BUDGET_SECONDS: integer(10, 600, 300, {
     description: 'Seconds after which a firewall write round starts no further rule collection group write; the next round carries the rest.',
   }),

@@ -89,10 +89,10 @@ export function planGatedFirewallRound(
   return { ...plan, failures: new Map([...refused, ...plan.failures]) };
 }
 
-/** Azure takes 3–5 min for one rule collection group write; the writer waits at most this long for one. */
-export const GROUP_WRITE_WAIT_LIMIT_MS = 15 * 60_000;
-/** Reading intents, the registry and the policy, planning, and marking intents applied: seconds, bounded generously. */
-export const ROUND_OVERHEAD_MS = 5 * 60_000;
+/** Azure takes 3–5 min for one rule collection group write; the writer waits at most twice that for one. */
+export const GROUP_WRITE_WAIT_LIMIT_MS = 10 * 60_000;
+/** Taking the lease, reading intents, the registry and the policy, planning, marking intents applied: seconds, bounded generously. */
+export const ROUND_OVERHEAD_MS = 2 * 60_000;
 
 /**
  * The time bounds of one write round, from FIREWALL_ROUND_BUDGET_SECONDS: no group write starts after `budgetMs`,

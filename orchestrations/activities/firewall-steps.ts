@@ -87,8 +87,8 @@ registerActivity('advanceTenantFirewall', (tenant: TenantRef, context) => advanc
 
 // --- Deprecated: the blocking activities the orchestrators called before the request/advance split. ---
 // Kept registered until tenant-lifecycle.ts and drift-check.ts call the two above; remove them then.
-// They poll advance for at most OLD_WAIT_MS, well inside host.json's functionTimeout.
-const OLD_WAIT_MS = 20 * 60_000;
+// They start no further advance after OLD_WAIT_MS: with one round (≤ 22 min) that stays inside host.json's 30 min.
+const OLD_WAIT_MS = 5 * 60_000;
 
 async function requestAndWait(request: FirewallRequest, log: (m: string) => void): Promise<FirewallAdvance> {
   await requestFirewall(request);

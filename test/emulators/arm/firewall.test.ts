@@ -111,6 +111,21 @@ describe('ARM emulator: Firewall Policy through @azure/arm-network', () => {
       .rejects.toMatchObject({ statusCode: 412 });
   });
 
+  it('If-None-Match: * creates a group only while it does not exist (the writer creating a group it planned as absent)', async () => {
+    const absent = { ...h.lro, requestOptions: { customHeaders: { 'If-None-Match': '*' } } };
+    const created = await h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(HUB_RG, POLICY, 'tenant-new', networkGroup(1200, ['10.99.0.0/29']), absent);
+    expect(created.provisioningState).toBe('Succeeded');
+    await expect(h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(HUB_RG, POLICY, 'tenant-new', networkGroup(1200, ['10.99.0.8/29']), absent))
+      .rejects.toMatchObject({ statusCode: 412, code: 'PreconditionFailed', message: expect.stringContaining("If-None-Match '*'") });
+    // Refused before anything changed: the policy saw one write, and the group keeps its first content.
+    expect(Object.values(h.arm.control.counters().policyWrites)).toEqual([1]);
+    const group = await h.network.firewallPolicyRuleCollectionGroups.get(HUB_RG, POLICY, 'tenant-new');
+    expect((group.ruleCollections?.[0] as FirewallPolicyFilterRuleCollection).rules?.[0]).toMatchObject({ sourceAddresses: ['10.99.0.0/29'] });
+    // If-Match on a group that does not exist is refused too (a plan made when it existed).
+    await expect(h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(HUB_RG, POLICY, 'tenant-gone', networkGroup(1300, ['10.99.0.16/29']),
+      { ...h.lro, requestOptions: { customHeaders: { 'If-Match': created.etag ?? '' } } })).rejects.toMatchObject({ statusCode: 412 });
+  });
+
   it('enforces priorities: 100-65000 on groups and collections, unique group priority per policy', async () => {
     expect(await rawPut('bad', { properties: networkGroup(99, ['10.0.0.1']) })).toMatchObject({ status: 400, code: 'FirewallPolicyRuleCollectionGroupInvalidPriority' });
     expect(await rawPut('bad', { properties: networkGroup(500, ['10.0.0.1'], { collectionPriority: 65001 }) }))
