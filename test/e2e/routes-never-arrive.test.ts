@@ -11,7 +11,7 @@ describe('onboarding when routes never arrive', () => {
     const view = await waitForPhase(t.api, 'spoke1-aks', 'lost', ['Ready', 'Failed'], 60_000);
     expect(view.phase).toBe('Failed');
     expect(view.error).toMatch(/routes not learned within 6s: missing 10\.99\.0\.\d+\/31.* on RouteServiceRole_IN_0; .* on RouteServiceRole_IN_1/);
-    expect(view.error).toContain('Calico resources removed and CIDR released (ON_ROUTE_FAILURE=rollback)');
+    expect(view.error).toContain('rolled back: nothing of the tenant is left');
     expect(view.steps.find((s) => s.name === 'waitForRoutes')?.state).toBe('Failed');
     expect(view.steps.find((s) => s.name === 'openFirewall')?.state).toBe('Pending');
     expect(tenantRules(await t.cloud.ruleCollectionGroups(), 'spoke1-aks', 'lost').collections).toHaveLength(0);

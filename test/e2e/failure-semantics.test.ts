@@ -1,0 +1,70 @@
+import { tenantRules, tenantSpec, useSandbox, waitForPhase, type TenantView } from './support';
+
+type View = TenantView & { spec: { gateway: { replicas: number } }; lastAttempt?: { step?: string; error: string } };
+
+/**
+ * What a failure leaves behind, seen from outside: a failed update keeps what works, a missing
+ * application namespace is refused before anything is taken, created namespaces go with the tenant.
+ */
+describe('failure semantics over HTTP', () => {
+  const t = useSandbox({ appSettings: { ROUTE_WAIT_DEADLINE_SECONDS: '6', ROUTE_POLL_MAX_SECONDS: '2' } });
+
+  it('a failed update never takes away what works: still Ready on the previous spec, same CIDR, rules and pool kept', async () => {
+    expect((await t.api('POST', '/tenants', tenantSpec('steady', { namespaces: [] }))).status).toBe(202);
+    const ready = await waitForPhase(t.api, 'spoke1-aks', 'steady', ['Ready', 'Failed']);
+    expect(ready.phase).toBe('Ready');
+    const rulesBefore = tenantRules(await t.cloud.ruleCollectionGroups(), 'spoke1-aks', 'steady').rules;
+    expect(rulesBefore.length).toBeGreaterThan(0);
+
+    // The third gateway pod's /31 will not be learned in time.
+    t.sandbox.arm.control.setTimings({ routePropagationMs: 600_000 });
+    const put = await t.api('PUT', '/tenants/spoke1-aks/steady', tenantSpec('steady', { namespaces: [], gateway: { replicas: 3, prefixLength: 29 } }));
+    expect(put.status).toBe(202);
+    await waitForPhase(t.api, 'spoke1-aks', 'steady', ['Updating'], 20_000).catch(() => undefined);
+    const after = (await waitForPhase(t.api, 'spoke1-aks', 'steady', ['Ready', 'Failed'], 60_000)) as View;
+    t.sandbox.arm.control.setTimings({ routePropagationMs: 300 });
+
+    expect(after.phase).toBe('Ready');
+    expect(after.cidr).toBe(ready.cidr);
+    expect(after.spec.gateway.replicas).toBe(2);
+    expect(after.lastAttempt).toMatchObject({ step: 'waitForRoutes', error: expect.stringContaining('keeps serving its previous spec') });
+    expect(await t.cloud.exists('projectcalico.org/v3', 'IPPool', 'steady-pool')).toBe(true);
+    const gateway = (await t.cloud.kube.read({ apiVersion: 'operator.tigera.io/v1', kind: 'EgressGateway', metadata: { name: 'steady-egw', namespace: 'steady-egw' } })) as { spec?: { replicas?: number } };
+    expect(gateway.spec?.replicas).toBe(2);
+    expect(tenantRules(await t.cloud.ruleCollectionGroups(), 'spoke1-aks', 'steady').rules).toEqual(rulesBefore);
+
+    // The same PUT once the network recovers starts from there and succeeds.
+    expect((await t.api('PUT', '/tenants/spoke1-aks/steady', tenantSpec('steady', { namespaces: [], gateway: { replicas: 3, prefixLength: 29 } }))).status).toBe(202);
+    const retried = (await waitForPhase(t.api, 'spoke1-aks', 'steady', ['Ready', 'Failed'], 60_000)) as View;
+    // The first poll can still see the previous Ready: wait for the new spec to serve.
+    for (let i = 0; i < 100 && (retried.phase !== 'Ready' || (retried as View).spec.gateway.replicas !== 3 || retried.routes.expected.length !== 3); i++) {
+      Object.assign(retried, (await t.api<View>('GET', '/tenants/spoke1-aks/steady')).body);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(retried).toMatchObject({ phase: 'Ready', cidr: ready.cidr });
+    expect(retried.routes.expected).toHaveLength(3);
+    expect(retried.lastAttempt).toBeUndefined();
+  }, 180_000);
+
+  it('refuses a missing application namespace with 422 naming namespaces[i], before anything is allocated', async () => {
+    const res = await t.api<{ error: { code: string; details: Array<{ field: string; reason: string }> } }>('POST', '/tenants', tenantSpec('nons', { namespaces: ['default', 'absent-apps'] }));
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('NamespaceNotFound');
+    expect(res.body.error.details).toEqual([{ field: 'namespaces[1]', reason: expect.stringContaining('absent-apps does not exist on cluster spoke1-aks') }]);
+    expect((await t.api('GET', '/tenants/spoke1-aks/nons')).status).toBe(404);
+  });
+
+  it('creates missing namespaces when asked, labelled as managed, and deletes only those (when empty) on offboarding', async () => {
+    const spec = tenantSpec('makes', { namespaces: ['makes-apps'], createNamespaces: true });
+    expect((await t.api('POST', '/tenants', spec)).status).toBe(202);
+    expect((await waitForPhase(t.api, 'spoke1-aks', 'makes', ['Ready', 'Failed'])).phase).toBe('Ready');
+    const ns = await t.cloud.core.readNamespace({ name: 'makes-apps' });
+    expect(ns.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('egress-pilot');
+    expect(ns.metadata?.annotations?.['egress-pilot.io/created-for-tenant']).toBe('makes');
+    expect((await t.api('DELETE', '/tenants/spoke1-aks/makes')).status).toBe(202);
+    expect((await waitForPhase(t.api, 'spoke1-aks', 'makes', ['Deleted', 'Failed'])).phase).toBe('Deleted');
+    expect(await t.cloud.exists('v1', 'Namespace', 'makes-apps')).toBe(false);
+    // The namespace that existed before stays: only its steering went.
+    expect(await t.cloud.exists('v1', 'Namespace', 'default')).toBe(true);
+  }, 120_000);
+});
