@@ -1,9 +1,25 @@
 import path from 'node:path';
-import { startSandbox } from './sandbox';
+import { startSandbox, type SandboxOptions } from './sandbox';
+
+/** Options a caller may pass as JSON in EGRESS_SANDBOX_OPTIONS (crash tests: fast timings). */
+type TunableOptions = Pick<SandboxOptions, 'armTimings' | 'kubeTimings' | 'appSettings' | 'reusePorts' | 'stateDebounceMs'>;
+
+function optionsFromEnv(): TunableOptions {
+  const raw = process.env.EGRESS_SANDBOX_OPTIONS;
+  if (raw === undefined || raw.trim() === '') return {};
+  const parsed: unknown = JSON.parse(raw);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('EGRESS_SANDBOX_OPTIONS must be a JSON object');
+  const allowed = new Set(['armTimings', 'kubeTimings', 'appSettings', 'reusePorts', 'stateDebounceMs']);
+  const unknown = Object.keys(parsed).filter((k) => !allowed.has(k));
+  if (unknown.length > 0) throw new Error(`EGRESS_SANDBOX_OPTIONS: unknown field(s) ${unknown.join(', ')} (allowed: ${[...allowed].join(', ')})`);
+  return parsed as TunableOptions;
+}
 
 /**
  * `npm start`: the sandbox. Flags: --dir <folder> (default .sandbox, or EGRESS_SANDBOX_DIR), --reset
- * (new keys, CA and ports), --verbose (echo the Functions host's log).
+ * (forget everything: storage, the emulated cloud, keys, CA and ports), --verbose (echo the Functions
+ * host's log). EGRESS_SANDBOX_OPTIONS may hold JSON `{ armTimings, kubeTimings, appSettings, reusePorts,
+ * stateDebounceMs }` (tests).
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -18,9 +34,9 @@ async function main(): Promise<void> {
   }
   const dir = path.resolve(value('--dir') ?? process.env.EGRESS_SANDBOX_DIR ?? '.sandbox');
   console.log(`egress-pilot sandbox: starting in ${dir} …`);
-  const sandbox = await startSandbox({ dir, reset: flag('--reset'), echoHostLogs: flag('--verbose') });
+  const sandbox = await startSandbox({ ...optionsFromEnv(), dir, reset: flag('--reset'), echoHostLogs: flag('--verbose') });
   const { info } = sandbox;
-  if (sandbox.restored.length > 0) console.log(`restored from the kept registry: ${sandbox.restored.join(', ')}`);
+  for (const problem of sandbox.restoreProblems) console.log(problem);
   const body = JSON.stringify({
     name: 'tenant0', cluster: 'spoke1-aks', namespaces: ['default'], gateway: { replicas: 2, prefixLength: 29 },
     allow: {

@@ -8,7 +8,6 @@ import type { ArmSeedInput } from '../emulators/arm/seed';
 import type { ArmTimings } from '../emulators/arm/config';
 import { startKubeEmulator, type KubeEmulator, type TwinTimings } from '../emulators/kube';
 import { loadCertificateAuthority, createCertificateAuthority, type CertificateAuthority } from '../emulators/shared/tls';
-import { awaitInstance } from './await-instance';
 import { clusterWrittenEvent, deliverAndAwaitBootstrap } from './cluster-event';
 import { startEventSink, type EventSink } from './event-sink';
 import { startHostProcess, type HostProcess } from './host-process';
@@ -68,6 +67,8 @@ export interface SandboxOptions {
   armTimings?: Partial<ArmTimings>;
   kubeTimings?: Partial<TwinTimings>;
   echoHostLogs?: boolean;
+  /** Delay between a change in the emulated cloud and its write to the folder (default 100 ms). */
+  stateDebounceMs?: number;
 }
 
 export interface SandboxInfo {
@@ -91,8 +92,11 @@ export interface Sandbox {
   azurite: Azurite;
   events: EventSink;
   host: HostProcess;
-  /** Tenants the drift check re-created in the emulated cloud from a reused folder's registry. */
-  restored: string[];
+  /**
+   * On a kept folder, the emulated cloud's state files that could not be restored, as sentences
+   * ("could not restore cluster spoke2-aks (…/cloud/kube-spoke2-aks.json): not JSON (…); starting it empty").
+   */
+  restoreProblems: string[];
   /** Stops the host with a signal and starts it again on the same port, hub and settings. */
   restartHost(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
@@ -102,17 +106,6 @@ interface Persisted {
   ports: { host: number; arm: number; identity: number; events: number; blob: number; queue: number; table: number; kube: Record<string, number> };
   functionKey: string;
   masterKey: string;
-}
-
-/**
- * Runs the app's drift check (repair on) and waits for it: every Ready tenant of the kept registry
- * gets its Calico resources and firewall rules back in the freshly started emulated cloud.
- */
-async function restoreFromRegistry(hostBaseUrl: string, functionKey: string, masterKey: string): Promise<string[]> {
-  const started = await fetch(`${hostBaseUrl}/api/drift`, { method: 'POST', headers: { 'x-functions-key': functionKey } });
-  if (started.status !== 202 && started.status !== 409) throw new Error(`could not start the drift check: ${started.status} ${await started.text()}`);
-  const output = await awaitInstance<{ repaired?: string[] }>(hostBaseUrl, masterKey, 'drift-check');
-  return output?.repaired ?? [];
 }
 
 /** True when something already listens on 127.0.0.1:port. */
@@ -191,32 +184,47 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     stops.length = 0;
   };
   try {
-    // Storage (registry, CIDR claims, task hub) persists in the folder; the emulated cloud is in
-    // memory. On a reused folder the app rebuilds the cloud from its registry (drift repair below).
-    const restoring = existsSync(path.join(dir, 'azurite'));
+    // Everything persists in the folder: storage (registry, CIDR claims, task hub) in Azurite's files,
+    // the emulated cloud in cloud/*.json (the emulators write them atomically). A second start finds the
+    // cloud as it was, and the app carries on from its task hub, as after a host crash in Azure.
+    const kept = existsSync(path.join(dir, 'azurite'));
+    const cloudDir = path.join(dir, 'cloud');
+    const state = { dir: cloudDir, ...(options.stateDebounceMs !== undefined ? { debounceMs: options.stateDebounceMs } : {}), onWriteError: (e: Error) => { console.error(`egress-pilot sandbox: could not save the emulated cloud: ${e.message}`); } };
     const azurite = await startAzurite({ location: path.join(dir, 'azurite'), ports: { blob: port('blob'), queue: port('queue'), table: port('table') } });
     stops.push(() => azurite.stop());
 
-    const arm = await startArmEmulator({ seed: sandboxSeed(), ca, port: port('arm'), identityPort: port('identity'), timings: options.armTimings, tokenLifetimeSeconds: 3600 });
-    stops.push(() => arm.stop());
-
+    // Kubernetes first: the ARM emulator's Route Server reads the clusters' BGP sessions from its first
+    // sample on, and a restored Route Server must not see them missing (it would withdraw their routes).
+    let arm: ArmEmulator | undefined;
     const kubeCert = ca.issue(['localhost'], ['127.0.0.1']);
     const kube = await startKubeEmulator({
       clusters: SPOKES.map((spoke, i) => ({ name: spoke.cluster, nodes: spokeNodes(spoke, i) })),
       ports: kubePorts(),
       tls: kubeCert,
       timings: options.kubeTimings,
+      state,
       // The AKS API server accepts Microsoft Entra tokens for the AKS server application.
       authenticate: async (token) => {
-        const verdict = arm.verifyToken(token, { audiences: [REFERENCE.aksServerAudience] });
+        const verdict = arm?.verifyToken(token, { audiences: [REFERENCE.aksServerAudience] });
+        if (!verdict) return { ok: false, reason: 'the sandbox is still starting' };
         return verdict.ok ? { ok: true, user: String(verdict.claims.oid) } : { ok: false, reason: verdict.message };
       },
     });
     stops.push(() => kube.stop());
+    arm = await startArmEmulator({
+      seed: sandboxSeed(), ca, port: port('arm'), identityPort: port('identity'), timings: options.armTimings, tokenLifetimeSeconds: 3600, state,
+      clusters: Object.fromEntries(SPOKES.map((spoke) => [spoke.cluster, { url: kube.clusters.get(spoke.cluster)!.url, caCertPem: ca.caCertPem }])),
+    });
+    // Stopped before the clusters (stops run in reverse): its last sample and write still see them.
+    stops.push(() => arm.stop());
+    const reports = [...arm.restore, ...kube.restore];
+    const restoreProblems = kept
+      ? reports.filter((r) => r.outcome !== 'restored').map((r) => `could not restore ${r.what} (${r.file}): ${r.outcome === 'missing' ? 'the file is missing' : r.reason}; starting it empty`)
+      : [];
+    const restoredCluster = (name: string): boolean => arm.restore[0]?.outcome === 'restored' && kube.restore.some((r) => r.what === `cluster ${name}` && r.outcome === 'restored');
     const sandboxToken = arm.control.issueToken(REFERENCE.aksServerAudience, { lifetimeSeconds: 30 * 86400 });
     const clusters = SPOKES.map((spoke) => {
       const url = kube.clusters.get(spoke.cluster)!.url;
-      arm.control.setCluster(REFERENCE.spokeResourceGroup, spoke.cluster, { kube: { url, caCertPem: ca.caCertPem } });
       const kubeconfigPath = path.join(dir, `kubeconfig-${spoke.cluster}.yaml`);
       writeFileSync(kubeconfigPath, kubeconfigYaml(spoke.cluster, url, ca.caCertPem, sandboxToken), { mode: 0o600 });
       return {
@@ -245,7 +253,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ROUTE_POLL_INITIAL_SECONDS: '2',
       ROUTE_POLL_MAX_SECONDS: '10',
       ROUTE_WAIT_DEADLINE_SECONDS: '300',
-      // The sandbox's cloud forgets everything on stop: the drift check puts it back from the registry.
+      // Repair on, so the timer's drift check puts back what someone changes by hand in the emulated cloud.
       DRIFT_REPAIR: 'true',
       ...options.appSettings,
     };
@@ -256,11 +264,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     let host = await startHostProcess({ appDir, port: port('host'), settingsFile, env: hostEnv, echo: options.echoHostLogs });
     const hostPort = host.port;
     stops.push(() => host.stop());
-    // The clusters "were just created": Event Grid tells the app, which peers them with Route Server.
+    // A cluster that "was just created" (a fresh folder, or one whose state could not be restored):
+    // Event Grid tells the app, which peers it with Route Server. A restored cluster needs nothing:
+    // the app resumes its own work from the task hub.
     for (const c of clusters) {
+      if (restoredCluster(c.name)) continue;
       await deliverAndAwaitBootstrap(host.baseUrl, masterKey, clusterWrittenEvent(arm.subscriptionId, REFERENCE.spokeResourceGroup, c.name), c.name);
     }
-    const restored = restoring ? await restoreFromRegistry(host.baseUrl, functionKey, masterKey) : [];
 
     const info: SandboxInfo = {
       apiBaseUrl: `${host.baseUrl}/api`,
@@ -286,7 +296,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     writeFileSync(statePath, JSON.stringify(persisted, null, 2), { mode: 0o600 });
 
     const sandbox: Sandbox = {
-      info, dir, arm, kube, azurite, events, restored,
+      info, dir, arm, kube, azurite, events, restoreProblems,
       get host() { return host; },
       async restartHost(signal = 'SIGTERM') {
         await host.stop(signal);
@@ -300,3 +310,5 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     throw error;
   }
 }
+
+export { spawnSandboxProcess, type SandboxProcess, type SandboxProcessOptions } from './spawn';
