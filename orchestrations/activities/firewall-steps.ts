@@ -107,12 +107,12 @@ async function currentRun(tenant: TenantRef): Promise<number> {
   return record ? lifecycleRunOf(record) : 0;
 }
 
-registerActivity('openTenantFirewall', async (tenant: TenantRef & { force?: boolean }, context): Promise<FirewallPlacement> => {
-  const progress = await requestAndWait({ ...tenant, run: await currentRun(tenant), state: 'open' }, (m) => context.info(m));
+registerActivity('openTenantFirewall', async (tenant: TenantRef & { run?: number; force?: boolean }, context): Promise<FirewallPlacement> => {
+  const progress = await requestAndWait({ ...tenant, run: tenant.run ?? await currentRun(tenant), state: 'open' }, (m) => context.info(m));
   if (progress.failure) throw new PermanentError(`firewall: ${progress.failure}`);
   return progress.placement ?? { ruleCollectionGroup: '', ruleCollections: [] };
 });
 
-registerActivity('closeTenantFirewall', async (tenant: TenantRef, context) => {
-  await requestAndWait({ cluster: tenant.cluster, name: tenant.name, run: await currentRun(tenant), state: 'closed' }, (m) => context.info(m));
+registerActivity('closeTenantFirewall', async (tenant: TenantRef & { run?: number }, context) => {
+  await requestAndWait({ cluster: tenant.cluster, name: tenant.name, run: tenant.run ?? await currentRun(tenant), state: 'closed' }, (m) => context.info(m));
 });
