@@ -1,0 +1,238 @@
+/**
+ * Chaos soak (issue 11): concurrent clients send POST / PUT / DELETE / GET over HTTP to a sandbox that
+ * runs in its own process group (spawnSandboxProcess, as `npm start` would), while a chaos client
+ * injects ARM and Kubernetes faults, slows or loses route propagation and starts drift checks through
+ * the emulators' control endpoints; half way, the WHOLE sandbox is SIGKILLed and started again on the
+ * same folder. The at-every-moment rule check is sampled throughout; after quiescence every lifecycle
+ * invariant (test/support/lifecycle-invariants.ts) is checked, then everything is offboarded and
+ * checked again. Prints one figures line; leaks must be 0.
+ *
+ * SOAK_SECONDS (default 45) scales the load phase; SOAK_SEED replays the same random choices.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TenantSpec } from '../../lib/domain/tenant-spec';
+import { spawnSandboxProcess, type SandboxInfo, type SandboxProcess, type SandboxProcessOptions } from '../../local/sandbox/sandbox';
+import { cloudReader, type CloudReader } from '../support/cloud-state';
+import { checkLifecycleInvariants, formatViolation, type Violation } from '../support/lifecycle-invariants';
+import { probeSettledTenants, startMomentSampler, waitForQuiescence, type MomentSampler } from '../support/lifecycle-watch';
+import { apiClient } from './support';
+
+const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 45) * 1000;
+const SEED = process.env.SOAK_SEED !== undefined ? Number(process.env.SOAK_SEED) : Date.now() % 2 ** 31;
+const WORKERS = 3;
+const TENANTS_PER_WORKER = 3;
+const CLUSTERS = ['spoke1-aks', 'spoke2-aks'] as const;
+const FAST_PROPAGATION_MS = 300;
+const QUIESCENCE_MS = 120_000;
+
+/** mulberry32: a tiny seeded PRNG, so SOAK_SEED replays the same choices (timing still varies). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A control call to an emulator (`/_emulator/...`, HTTPS with the sandbox's CA, no token). */
+function control(info: SandboxInfo, url: string, method: string, body?: unknown): Promise<number> {
+  const ca = readFileSync(info.caCertPath, 'utf8');
+  return new Promise((resolve, reject) => {
+    const request = https.request(url, { method, ca, headers: { 'content-type': 'application/json' }, timeout: 10_000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', reject);
+    request.on('timeout', () => request.destroy(new Error(`${method} ${url} timed out`)));
+    request.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+const ALLOWLISTS: TenantSpec['allow'][] = [
+  { applications: [{ name: 'web', fqdns: ['www.tigera.io'], protocols: ['Https:443'] }], networks: [] },
+  { applications: [], networks: [{ name: 'dns', destinations: ['1.1.1.1/32'], ports: ['53'], protocols: ['UDP'] }] },
+  {
+    applications: [{ name: 'web', fqdns: ['www.tigera.io'], protocols: ['Http:80', 'Https:443'] }],
+    networks: [{ name: 'dns', destinations: ['1.1.1.1/32', '8.8.8.8/32'], ports: ['53'], protocols: ['UDP'] }],
+  },
+];
+
+interface Figures { operations: number; answers: Record<string, number>; faults: number; restarts: number; checks: number; unexpected: string[] }
+
+describe('chaos soak over HTTP with a whole-sandbox SIGKILL', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'egress-soak-'));
+  const options: SandboxProcessOptions['options'] = {
+    armTimings: { firewallUpdateMs: 150, routePropagationMs: FAST_PROPAGATION_MS, routeFeedPollMs: 100, lroRetryAfterSeconds: 0 },
+    kubeTimings: { gatewayPodReadyMs: 100 },
+    appSettings: { ROUTE_POLL_INITIAL_SECONDS: '1', ROUTE_POLL_MAX_SECONDS: '1', ROUTE_WAIT_DEADLINE_SECONDS: '5', ON_ROUTE_FAILURE: 'rollback' },
+    stateDebounceMs: 50,
+  };
+  const echo = process.env.E2E_VERBOSE === '1';
+  let sandbox: SandboxProcess | undefined;
+  afterAll(async () => {
+    await sandbox?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('leaks nothing: no rule without its tenant, pool and claim, every tenant settles, nothing left after offboarding', async () => {
+    const random = prng(SEED);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const figures: Figures = { operations: 0, answers: {}, faults: 0, restarts: 0, checks: 0, unexpected: [] };
+    const started = Date.now();
+    console.log(`chaos-soak: seed=${SEED} seconds=${SOAK_MS / 1000} (replay choices: SOAK_SEED=${SEED})`);
+
+    sandbox = await spawnSandboxProcess({ dir, args: ['--reset'], options, echo });
+    let info = sandbox.info;
+    let api = apiClient({ info });
+    let reader: CloudReader = await cloudReader(info);
+    const tenants = Array.from({ length: WORKERS }, (_, w) => Array.from({ length: TENANTS_PER_WORKER }, (_, i) => ({ cluster: CLUSTERS[(w + i) % 2]!, name: `soak${w}x${i}` })));
+    const ours = (t: { name: string }): boolean => t.name.startsWith('soak');
+    for (const t of tenants.flat()) await reader.ensureNamespace(t.cluster, `${t.name}-apps`);
+
+    let paused = false;
+    let inFlight = 0;
+    let stopAt = Date.now() + SOAK_MS;
+
+    const specOf = (t: { cluster: string; name: string }): TenantSpec => {
+      const ns = random();
+      return {
+        name: t.name, cluster: t.cluster,
+        namespaces: ns < 0.6 ? [`${t.name}-apps`] : ns < 0.9 ? [] : [`${t.name}-nowhere`],
+        gateway: { replicas: 1 + Math.floor(random() * 3), prefixLength: 29 },
+        allow: structuredClone(pick(ALLOWLISTS)),
+      };
+    };
+
+    async function request(method: string, route: string, body?: unknown): Promise<void> {
+      inFlight += 1;
+      try {
+        const answer = await api(method, route, body);
+        figures.operations += 1;
+        const code = (answer.body as { error?: { code?: string } } | undefined)?.error?.code;
+        const label = `${method} ${answer.status}${code ? ` ${code}` : ''}`;
+        figures.answers[label] = (figures.answers[label] ?? 0) + 1;
+        if (answer.status >= 500 && answer.status !== 503) figures.unexpected.push(`${method} ${route} → ${answer.status} ${JSON.stringify(answer.body)}`);
+      } catch (error) {
+        figures.unexpected.push(`${method} ${route} → ${(error as Error).message}`);
+      } finally {
+        inFlight -= 1;
+      }
+    }
+
+    async function client(mine: Array<{ cluster: string; name: string }>): Promise<void> {
+      while (Date.now() < stopAt) {
+        if (paused) { await sleep(100); continue; }
+        const t = pick(mine);
+        const route = `/tenants/${t.cluster}/${t.name}`;
+        const op = random();
+        if (op < 0.35) await request('POST', '/tenants', specOf(t));
+        else if (op < 0.6) await request('PUT', route, specOf(t));
+        else if (op < 0.75) await request('DELETE', route);
+        else await request('GET', route);
+        await sleep(100 + random() * 900);
+      }
+    }
+
+    const armFaultOperations = ['firewallPolicyRuleCollectionGroups.createOrUpdate', 'firewallPolicyRuleCollectionGroups.delete', 'virtualHubBgpConnections.listLearnedRoutes', 'managedClusters.listClusterUserCredentials'];
+    async function chaos(): Promise<void> {
+      while (Date.now() < stopAt) {
+        await sleep(1000 + random() * 2000);
+        if (paused || Date.now() >= stopAt) continue;
+        const what = random();
+        try {
+          if (what < 0.4) {
+            await control(info, `${info.armEndpoint}/_emulator/faults`, 'POST', { operation: pick(armFaultOperations), kind: pick(['throttle', 'conflict', 'serverError', 'drop', 'lroFailure']), count: 1 + Math.floor(random() * 3), retryAfterSeconds: 1 });
+            figures.faults += 1;
+          } else if (what < 0.75) {
+            const cluster = pick(info.clusters);
+            await control(info, `${cluster.apiServer}/_emulator/faults`, 'POST', { method: pick(['PATCH', 'DELETE']), pathPrefix: pick(['/apis/projectcalico.org', '/apis/operator.tigera.io', '/api/v1/namespaces/']), status: pick([409, 429, 500]), count: 1 + Math.floor(random() * 3), retryAfterSeconds: 1 });
+            figures.faults += 1;
+          } else if (what < 0.9) {
+            const ms = pick([FAST_PROPAGATION_MS, 2500, 600_000]);
+            await control(info, `${info.armEndpoint}/_emulator/timings`, 'PUT', { routePropagationMs: ms });
+            if (ms !== FAST_PROPAGATION_MS) figures.faults += 1;
+          } else {
+            await request('POST', '/drift');
+          }
+        } catch {
+          // the sandbox may be down for its restart
+        }
+      }
+    }
+
+    async function calm(): Promise<void> {
+      await control(info, `${info.armEndpoint}/_emulator/faults`, 'DELETE');
+      await control(info, `${info.armEndpoint}/_emulator/timings`, 'PUT', { routePropagationMs: FAST_PROPAGATION_MS });
+      for (const c of info.clusters) await control(info, `${c.apiServer}/_emulator/reset-faults`, 'POST');
+    }
+
+    /** Half way: stop the clients, SIGKILL the whole process group, start again on the same folder. */
+    async function crashAndRestart(): Promise<void> {
+      await sleep(SOAK_MS / 2);
+      paused = true;
+      while (inFlight > 0) await sleep(20);
+      const pausedAt = Date.now();
+      await sandbox!.kill('SIGKILL');
+      figures.restarts += 1;
+      sandbox = await spawnSandboxProcess({ dir, options, echo });
+      info = sandbox.info;
+      api = apiClient({ info });
+      reader = await cloudReader(info);
+      // The load phase gets back the time the restart took.
+      stopAt += Date.now() - pausedAt;
+      paused = false;
+    }
+
+    let sampler: MomentSampler = startMomentSampler(reader);
+    const moments: Violation[] = [];
+    const restartSampler = async (): Promise<void> => {
+      const stopped = await sampler.stop();
+      figures.checks += stopped.samples;
+      moments.push(...stopped.violations);
+    };
+
+    await Promise.all([
+      ...tenants.map((mine) => client(mine)),
+      chaos(),
+      crashAndRestart().then(async () => { await restartSampler(); sampler = startMomentSampler(reader); }),
+    ]);
+    await calm();
+
+    const problems: Violation[] = [];
+    const quiet = await waitForQuiescence(reader, QUIESCENCE_MS, ours);
+    if (!quiet.settled) {
+      problems.push(...quiet.tenants.filter((t) => !['Ready', 'Failed', 'Deleted'].includes(t.phase) || t.lifecycleRunning)
+        .map((t): Violation => ({ invariant: 'settles', subject: `${t.cluster}/${t.name}`, message: `not settled ${QUIESCENCE_MS / 1000}s after the soak (phase ${t.phase}, lifecycle ${t.lifecycleRunning ? 'running' : 'not running'})` })));
+    }
+    const state = await reader.observe('rollback');
+    const probes = quiet.settled ? await probeSettledTenants(api, reader, state.tenants.filter(ours)) : [];
+    problems.push(...checkLifecycleInvariants(state, probes));
+    figures.checks += 1;
+
+    const ready = (await reader.tenants()).filter((t) => ours(t) && t.phase === 'Ready');
+    await Promise.all(ready.map((t) => api('DELETE', `/tenants/${t.cluster}/${t.name}`)));
+    const offboarded = await waitForQuiescence(reader, QUIESCENCE_MS, ours);
+    if (!offboarded.settled) problems.push({ invariant: 'settles', subject: 'offboarding', message: `tenants not settled ${QUIESCENCE_MS / 1000}s after DELETE of every Ready tenant` });
+    problems.push(...checkLifecycleInvariants(await reader.observe('rollback')).filter((v) => !problems.some((p) => formatViolation(p) === formatViolation(v))));
+    figures.checks += 1;
+    await restartSampler();
+    problems.push(...moments);
+
+    const answers = Object.entries(figures.answers).sort().map(([k, n]) => `${k}:${n}`).join(' ');
+    console.log(`chaos-soak figures: seed=${SEED} operations=${figures.operations} faultsInjected=${figures.faults} restarts=${figures.restarts} invariantChecks=${figures.checks} leaksFound=${problems.length} unexpectedAnswers=${figures.unexpected.length} seconds=${Math.round((Date.now() - started) / 1000)}\n  answers: ${answers}`);
+    if (problems.length > 0) console.log(`chaos-soak leaks (seed ${SEED}):\n  ${problems.map(formatViolation).join('\n  ')}`);
+    if (figures.unexpected.length > 0) console.log(`chaos-soak unexpected answers:\n  ${figures.unexpected.slice(0, 20).join('\n  ')}`);
+    expect(figures.operations).toBeGreaterThan(0);
+    expect(figures.restarts).toBe(1);
+    expect(problems.map(formatViolation)).toEqual([]);
+    expect(figures.unexpected).toEqual([]);
+  }, 15 * 60_000);
+});
