@@ -56,9 +56,9 @@ const spokeNodes = (spoke: (typeof SPOKES)[number], index: number) => [0, 1, 2].
 }));
 
 export interface SandboxOptions {
-  /** Folder for ports, keys, CA, kubeconfigs, storage and sandbox.json. */
+  /** Folder for ports, keys, CA, kubeconfigs, storage, the emulated cloud (cloud/) and sandbox.json. */
   dir: string;
-  /** Forget everything in `dir` first (new keys, CA and ports). */
+  /** Forget everything in `dir` first (storage, the emulated cloud, new keys, CA and ports). */
   reset?: boolean;
   /** Fixed ports are reused from `dir` unless this is false (tests: always free ports). */
   reusePorts?: boolean;
@@ -195,7 +195,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
     // Kubernetes first: the ARM emulator's Route Server reads the clusters' BGP sessions from its first
     // sample on, and a restored Route Server must not see them missing (it would withdraw their routes).
-    let arm: ArmEmulator | undefined;
+    // The clusters verify tokens with the ARM emulator's key; it starts after them.
+    const tokenAuthority: { arm?: ArmEmulator } = {};
     const kubeCert = ca.issue(['localhost'], ['127.0.0.1']);
     const kube = await startKubeEmulator({
       clusters: SPOKES.map((spoke, i) => ({ name: spoke.cluster, nodes: spokeNodes(spoke, i) })),
@@ -205,16 +206,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       state,
       // The AKS API server accepts Microsoft Entra tokens for the AKS server application.
       authenticate: async (token) => {
-        const verdict = arm?.verifyToken(token, { audiences: [REFERENCE.aksServerAudience] });
+        const verdict = tokenAuthority.arm?.verifyToken(token, { audiences: [REFERENCE.aksServerAudience] });
         if (!verdict) return { ok: false, reason: 'the sandbox is still starting' };
         return verdict.ok ? { ok: true, user: String(verdict.claims.oid) } : { ok: false, reason: verdict.message };
       },
     });
     stops.push(() => kube.stop());
-    arm = await startArmEmulator({
+    const arm = await startArmEmulator({
       seed: sandboxSeed(), ca, port: port('arm'), identityPort: port('identity'), timings: options.armTimings, tokenLifetimeSeconds: 3600, state,
       clusters: Object.fromEntries(SPOKES.map((spoke) => [spoke.cluster, { url: kube.clusters.get(spoke.cluster)!.url, caCertPem: ca.caCertPem }])),
     });
+    tokenAuthority.arm = arm;
     // Stopped before the clusters (stops run in reverse): its last sample and write still see them.
     stops.push(() => arm.stop());
     const reports = [...arm.restore, ...kube.restore];
@@ -267,9 +269,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // A cluster that "was just created" (a fresh folder, or one whose state could not be restored):
     // Event Grid tells the app, which peers it with Route Server. A restored cluster needs nothing:
     // the app resumes its own work from the task hub.
+    // On a kept folder a failed bootstrap is named, not a failed start: the sandbox comes up after any crash.
     for (const c of clusters) {
       if (restoredCluster(c.name)) continue;
-      await deliverAndAwaitBootstrap(host.baseUrl, masterKey, clusterWrittenEvent(arm.subscriptionId, REFERENCE.spokeResourceGroup, c.name), c.name);
+      try {
+        await deliverAndAwaitBootstrap(host.baseUrl, masterKey, clusterWrittenEvent(arm.subscriptionId, REFERENCE.spokeResourceGroup, c.name), c.name);
+      } catch (error) {
+        if (!kept) throw error;
+        restoreProblems.push(`could not bootstrap cluster ${c.name} again: ${(error as Error).message}`);
+      }
     }
 
     const info: SandboxInfo = {
