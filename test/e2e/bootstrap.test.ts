@@ -68,6 +68,53 @@ describe('cluster bootstrap from Event Grid', () => {
     expect(await connections('spoke2-aks')).toEqual(otherSpoke);
   }, 120_000);
 
+  it('re-syncs a roll when Route Server is at its 8-peer limit: the stale connection makes room first', async () => {
+    const all = async () => {
+      const found: string[] = [];
+      for await (const c of t.cloud.network.virtualHubBgpConnections.list('demo-hub-network', 'hub-rs')) found.push(c.name!);
+      return found;
+    };
+    // Peers of other NVAs fill Route Server up to its limit (2 per spoke are there already).
+    const fillers = Array.from({ length: 8 - (await all()).length }, (_, i) => ({ name: `other-nva-${i}`, peerIp: `10.0.2.${10 + i}` }));
+    for (const f of fillers) {
+      await t.cloud.network.virtualHubBgpConnection.beginCreateOrUpdateAndWait('demo-hub-network', 'hub-rs', f.name, { peerIp: f.peerIp, peerAsn: 65010 }, { updateIntervalInMs: 50 });
+    }
+    try {
+      expect(await all()).toHaveLength(8);
+      const gone = (await reflectorNodes())[0]!;
+      await t.cloud.core.deleteNode({ name: gone });
+      // The roll brings a ready node (status is a subresource: written after the create, as the kubelet does).
+      const fresh = 'aks-nodepool1-12345678-vmss00000a';
+      const created = await t.cloud.core.createNode({ body: { metadata: { name: fresh, labels: { 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': '2', 'kubernetes.io/hostname': fresh } } } });
+      await t.cloud.core.replaceNodeStatus({ name: fresh, body: { ...created, status: { addresses: [{ type: 'InternalIP', address: '10.1.0.14' }], conditions: [{ type: 'Ready', status: 'True' }] } } });
+      const subject = clusterWrittenEvent(t.sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks').subject;
+      const event = { id: 'roll-at-limit', subject, eventType: 'Microsoft.ContainerService.NodePoolRollingSucceeded', eventTime: new Date().toISOString(), dataVersion: '1', data: { nodePoolName: 'nodepool1' } };
+      const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
+      });
+      expect(res.ok).toBe(true);
+      const deadline = Date.now() + 60_000;
+      let conns: Awaited<ReturnType<typeof connections>> = [];
+      let after: string[] = [];
+      while (Date.now() < deadline) {
+        after = await reflectorNodes();
+        conns = await connections();
+        if (!after.includes(gone) && conns.length === 2 && conns.every((c) => c.state === 'Connected')) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const reflectorIps = (await t.cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
+      expect(after).not.toContain(gone);
+      expect(after).toHaveLength(2);
+      expect(conns.map((c) => c.peerIp).sort()).toEqual(reflectorIps);
+      expect(conns.every((c) => c.state === 'Connected')).toBe(true);
+      const peers = await all();
+      expect(peers).toHaveLength(8);
+      expect(peers).toEqual(expect.arrayContaining(fillers.map((f) => f.name)));
+    } finally {
+      for (const f of fillers) await t.cloud.network.virtualHubBgpConnection.beginDeleteAndWait('demo-hub-network', 'hub-rs', f.name, { updateIntervalInMs: 50 });
+    }
+  }, 120_000);
+
   it('the cluster API server accepts only unexpired Entra tokens for the AKS server audience', async () => {
     const url = `${t.sandbox.info.clusters[0]!.apiServer}/api/v1/namespaces`;
     const call = (token?: string) => new Promise<number>((resolve, reject) => {
