@@ -11,6 +11,9 @@ import type { TenantRef } from '../lifecycle-input';
 import { clusterIfExists, requireCluster } from './tenant-cluster';
 import { requireCurrentRun, requireTenant, SupersededError } from './tenant-record';
 
+/** How many times (1 s apart) a late apply tries to take back what it made. */
+const UNDO_ATTEMPTS = 30;
+
 const removal = Object.fromEntries(EGRESS_ANNOTATION_KEYS.map((k) => [k, null])) as Record<string, null>;
 
 /**
@@ -43,18 +46,43 @@ registerActivity('applyTenantGateway', async (input: TenantRef & { run: number; 
     if (owner !== undefined && owner !== input.name) throw new PermanentError(`application namespace ${namespace} already egresses through tenant ${owner}`);
   }
   const objects = [...missing.map((ns) => createdNamespace(ns, input.name)), ...tenantObjectsInApplyOrder(manifests)];
-  await cluster.apply(objects);
-  for (const { namespace, annotations } of manifests.namespaceAnnotations) await cluster.annotateNamespace(namespace, annotations);
-  for (const namespace of input.removedNamespaces ?? []) {
-    if (!record.spec.namespaces.includes(namespace)) await releaseNamespace(cluster, namespace, input.name);
+  try {
+    await cluster.apply(objects);
+    for (const { namespace, annotations } of manifests.namespaceAnnotations) await cluster.annotateNamespace(namespace, annotations);
+    for (const namespace of input.removedNamespaces ?? []) {
+      if (!record.spec.namespaces.includes(namespace)) await releaseNamespace(cluster, namespace, input.name);
+    }
+  } catch (error) {
+    // Even a half-done apply must not outlive an offboarding that overtook it.
+    await undoIfOvertaken(cluster, input, record.spec.namespaces);
+    throw error;
   }
-  const after = await requireTenant(input);
-  if (after.lifecycleRun !== input.run) {
-    if (after.phase === 'Deleting' || after.phase === 'Deleted') await removeGateway(cluster, input, record.spec.namespaces);
-    throw new SupersededError(input, input.run, after.lifecycleRun);
-  }
+  await undoIfOvertaken(cluster, input, record.spec.namespaces);
   return { objects: objects.length + manifests.namespaceAnnotations.length, createdNamespaces: missing };
 });
+
+/**
+ * After an apply: if a newer run took the tenant meanwhile to offboard it, that offboarding may
+ * already have removed everything, so what this (late) apply made is removed again. Throws
+ * SupersededError whenever a newer run holds the tenant.
+ */
+async function undoIfOvertaken(cluster: ClusterClient, input: TenantRef & { run: number }, namespaces: readonly string[]): Promise<void> {
+  const after = await requireTenant(input);
+  if (after.lifecycleRun === input.run) return;
+  if (after.phase === 'Deleting' || after.phase === 'Deleted') {
+    // No orchestrator retries this activity any more: wait out terminating gateway pods here (bounded).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await removeGateway(cluster, input, namespaces);
+        break;
+      } catch (error) {
+        if (attempt >= UNDO_ATTEMPTS || error instanceof PermanentError) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+  throw new SupersededError(input, input.run, after.lifecycleRun);
+}
 
 /**
  * Removes the tenant's steering from a namespace (unless it is gone or steered by someone else),

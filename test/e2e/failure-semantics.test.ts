@@ -68,3 +68,24 @@ describe('failure semantics over HTTP', () => {
     expect(await t.cloud.exists('v1', 'Namespace', 'default')).toBe(true);
   }, 120_000);
 });
+
+describe('a late activity of a terminated lifecycle', () => {
+  const t = useSandbox();
+
+  it('cannot recreate what the offboarding that interrupted it removed', async () => {
+    // The onboarding's IPPool apply hangs for 5 s: DELETE arrives and offboards meanwhile.
+    t.sandbox.kube.clusters.get('spoke1-aks')!.faults.add({ method: 'PATCH', pathPrefix: '/apis/projectcalico.org/v3/ippools', delayMs: 5000, count: 1 });
+    expect((await t.api('POST', '/tenants', tenantSpec('late', { namespaces: [] }))).status).toBe(202);
+    await waitForPhase(t.api, 'spoke1-aks', 'late', ['ApplyingGateway'], 20_000);
+    expect((await t.api('DELETE', '/tenants/spoke1-aks/late')).status).toBe(202);
+    expect((await waitForPhase(t.api, 'spoke1-aks', 'late', ['Deleted', 'Failed'], 60_000)).phase).toBe('Deleted');
+    // Let the hung apply finish (and whatever it would do next).
+    await new Promise((r) => setTimeout(r, 9000));
+    expect(await t.cloud.exists('projectcalico.org/v3', 'IPPool', 'late-pool')).toBe(false);
+    expect(await t.cloud.exists('operator.tigera.io/v1', 'EgressGateway', 'late-egw', 'late-egw')).toBe(false);
+    expect(await t.cloud.exists('projectcalico.org/v3', 'EgressGatewayPolicy', 'late-egw')).toBe(false);
+    expect(tenantRules(await t.cloud.ruleCollectionGroups(), 'spoke1-aks', 'late').collections).toHaveLength(0);
+    const view = (await t.api<TenantView>('GET', '/tenants/spoke1-aks/late')).body;
+    expect(view).toMatchObject({ phase: 'Deleted', cidr: null });
+  }, 120_000);
+});
