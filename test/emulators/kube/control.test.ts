@@ -53,11 +53,9 @@ describe('control token', () => {
 
 describe('TLS', () => {
   const openssl = spawnSync('openssl', ['version'], { encoding: 'utf8' });
-  it('serves HTTPS with the caller-owned certificate', async () => {
-    if (openssl.status !== 0) {
-      console.log('skipped TLS test: openssl is not installed (needed only to mint a test certificate)');
-      return;
-    }
+  // Without openssl (needed only to mint a test certificate) the test is skipped, never passed.
+  if (openssl.status !== 0) console.log('TLS test skipped: openssl is not installed');
+  (openssl.status === 0 ? it : it.skip)('serves HTTPS with the caller-owned certificate', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kube-tls-'));
     try {
       const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',

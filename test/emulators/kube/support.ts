@@ -47,6 +47,14 @@ export interface Kubectl {
 }
 
 /** kubectl against `url` with a temporary kubeconfig, HOME and discovery cache. */
+/** Whether the kubectl binary runs at all (decided when a test file loads, so missing means skipped). */
+export function kubectlInstalled(): { available: boolean; reason: string } {
+  const bin = process.env.KUBECTL || 'kubectl';
+  const probe = spawnSync(bin, ['version', '--client'], { encoding: 'utf8' });
+  const available = !probe.error && probe.status === 0;
+  return { available, reason: available ? '' : `${bin} is not installed (${probe.error?.message ?? probe.stderr}); .ci/run installs Debian's kubernetes-client` };
+}
+
 export function kubectl(url: string, token = 'test-token'): Kubectl {
   // $KUBECTL picks another binary (e.g. Debian's kubernetes-client 1.20 next to a current kubectl).
   const bin = process.env.KUBECTL || 'kubectl';
