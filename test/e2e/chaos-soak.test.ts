@@ -26,7 +26,7 @@ const WORKERS = 3;
 const TENANTS_PER_WORKER = 3;
 const CLUSTERS = ['spoke1-aks', 'spoke2-aks'] as const;
 const FAST_PROPAGATION_MS = 300;
-const QUIESCENCE_MS = 120_000;
+const QUIESCENCE_MS = 90_000;
 
 /** mulberry32: a tiny seeded PRNG, so SOAK_SEED replays the same choices (timing still varies). */
 function prng(seed: number): () => number {
@@ -214,15 +214,20 @@ describe('chaos soak over HTTP with a whole-sandbox SIGKILL', () => {
     }
     const state = await reader.observe('rollback');
     const probes = quiet.settled ? await probeSettledTenants(api, reader, state.tenants.filter(ours)) : [];
-    problems.push(...checkLifecycleInvariants(state, probes));
+    // Unsettled tenants are already named above, with their phase.
+    problems.push(...checkLifecycleInvariants(state, probes).filter((v) => quiet.settled || v.invariant !== 'settles'));
     figures.checks += 1;
 
-    const ready = (await reader.tenants()).filter((t) => ours(t) && t.phase === 'Ready');
-    await Promise.all(ready.map((t) => api('DELETE', `/tenants/${t.cluster}/${t.name}`)));
-    const offboarded = await waitForQuiescence(reader, QUIESCENCE_MS, ours);
-    if (!offboarded.settled) problems.push({ invariant: 'settles', subject: 'offboarding', message: `tenants not settled ${QUIESCENCE_MS / 1000}s after DELETE of every Ready tenant` });
-    problems.push(...checkLifecycleInvariants(await reader.observe('rollback')).filter((v) => !problems.some((p) => formatViolation(p) === formatViolation(v))));
-    figures.checks += 1;
+    // Offboard everything and check that nothing remains (skipped when the tenants never settled: the
+    // soak has already failed, and a second bounded wait would only double its time).
+    if (quiet.settled) {
+      const ready = (await reader.tenants()).filter((t) => ours(t) && t.phase === 'Ready');
+      await Promise.all(ready.map((t) => api('DELETE', `/tenants/${t.cluster}/${t.name}`)));
+      const offboarded = await waitForQuiescence(reader, QUIESCENCE_MS, ours);
+      if (!offboarded.settled) problems.push({ invariant: 'settles', subject: 'offboarding', message: `tenants not settled ${QUIESCENCE_MS / 1000}s after DELETE of every Ready tenant` });
+      problems.push(...checkLifecycleInvariants(await reader.observe('rollback')).filter((v) => !problems.some((p) => formatViolation(p) === formatViolation(v))));
+      figures.checks += 1;
+    }
     await restartSampler();
     problems.push(...moments);
 

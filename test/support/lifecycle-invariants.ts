@@ -89,7 +89,6 @@ export const violationKey = (v: Violation): string => `${v.invariant}|${v.subjec
 export const formatViolation = (v: Violation): string => `[${v.invariant}] ${v.subject}: ${v.message}`;
 
 const SETTLED = new Set(['Ready', 'Failed', 'Deleted']);
-const EGRESS_ANNOTATION_PREFIX = 'egress.projectcalico.org/';
 
 const keyOf = (t: { cluster: string; name: string }): string => tenantKey(t);
 const sourcesOf = (c: CollectionView): string[] => [...new Set(c.rules.flatMap((r) => r.sourceAddresses ?? []))].sort();
