@@ -7,7 +7,7 @@ import { FirewallPolicy } from '../../lib/adapters/network/firewall-policy';
 import { FirewallIntentStore, SupersededIntentError } from '../../lib/adapters/status/firewall-intents';
 import { planGatedFirewallRound, type IntentGateFacts } from '../../lib/domain/firewall-round';
 import type { TenantSpec } from '../../lib/domain/tenant-spec';
-import { HUB_RG, startHarness, type Harness } from '../emulators/arm/support';
+import { eventually, HUB_RG, startHarness, type Harness } from '../emulators/arm/support';
 import { startAzurite, type Azurite } from '../support/azurite';
 
 const CLUSTER = 'spoke1-aks';
@@ -45,11 +45,11 @@ describe('firewall writer (Azurite + ARM emulator)', () => {
   afterAll(async () => { await Promise.all([azurite?.stop(), h?.stop()]); });
 
   const policy = () => new FirewallPolicy(h.network, { resourceGroup: HUB_RG, name: POLICY }, { attempts: 8, baseMs: 50, maxMs: 500 }, 20);
-  const lease = (ttlMs = 30_000) => new TableLease(leases, POLICY, randomUUID(), ttlMs);
-  const writer = (options: { policy?: Policy; leaseTtlMs?: number; roundBudgetMs?: number } = {}) => new FirewallWriter({
+  const lease = (ttlMs = 30_000, clock: () => number = Date.now) => new TableLease(leases, POLICY, randomUUID(), ttlMs, clock);
+  const writer = (options: { policy?: Policy; leaseTtlMs?: number; roundBudgetMs?: number; clock?: () => number } = {}) => new FirewallWriter({
     intents,
     policy: options.policy ?? policy(),
-    lease: () => lease(options.leaseTtlMs),
+    lease: () => lease(options.leaseTtlMs, options.clock),
     // What the activity does: the intent's own CIDR and allowlist, through the gate.
     plan: async (open, deployed) => planGatedFirewallRound(
       open.map((i) => ({ cluster: i.cluster, name: i.name, cidr: i.cidr ?? '', allow: i.allow ?? { applications: [], networks: [] } })),
@@ -151,8 +151,9 @@ describe('firewall writer (Azurite + ARM emulator)', () => {
         return late as ReturnType<Policy['putGroup']>;
       },
     };
-    const a = writer({ policy: slowPolicy, leaseTtlMs: 500 }).advance(CLUSTER, 'stall');
-    await sleep(800); // A's lease expires while it stalls
+    // A's clock runs a minute behind: its lease has expired for everyone else (A stalled past it) while it stalls.
+    const a = writer({ policy: slowPolicy, clock: () => Date.now() - 60_000 }).advance(CLUSTER, 'stall');
+    await eventually(async () => late !== undefined);
 
     // Meanwhile the lifecycle asks for new rules, and writer B (lease free again) writes the newer plan.
     await request('stall', 41, 1, 'new.example.com');
@@ -173,13 +174,15 @@ describe('firewall writer (Azurite + ARM emulator)', () => {
     let resume!: () => void;
     const stalled = new Promise<void>((resolve) => { resume = resolve; });
     const base = policy();
+    let landed = false;
     const stallAfterPut: Policy = {
       listGroups: (prefix) => base.listGroups(prefix),
       deleteGroup: (...args) => base.deleteGroup(...args),
-      putGroup: async (...args) => { const result = await base.putGroup(...args); await stalled; return result; },
+      putGroup: async (...args) => { const result = await base.putGroup(...args); landed = true; await stalled; return result; },
     };
-    const a = writer({ policy: stallAfterPut, leaseTtlMs: 500 }).advance(CLUSTER, 'fenced');
-    await sleep(1500); // A's PUT of egress-pilot-0 landed; A stalls past its lease
+    // A's clock runs a minute behind: once its PUT of egress-pilot-0 has landed, it stalls past its lease.
+    const a = writer({ policy: stallAfterPut, clock: () => Date.now() - 60_000 }).advance(CLUSTER, 'fenced');
+    await eventually(async () => landed, 20_000);
     const b = lease();
     expect(await b.tryAcquire()).toBe(true); // another writer takes the policy over (and holds it)
     const before = writes();
@@ -196,26 +199,29 @@ describe('firewall writer (Azurite + ARM emulator)', () => {
   it('renews the lease between writes: a round longer than the lease keeps it', async () => {
     for (const slot of [11, 12, 13, 14]) await staleGroup(slot);
     await request('long', 43);
+    // The leases' clock moves 0.6 TTL per write, so the 5 writes of this round last 3 TTLs in lease time.
+    const ttlMs = 10_000;
+    let now = Date.now();
+    const clock = () => now;
+    const contender = lease(ttlMs, clock);
     const base = policy();
-    const slow = async <T>(write: () => Promise<T>): Promise<T> => { await sleep(250); return write(); };
-    const slowWrites: Policy = {
-      listGroups: (prefix) => base.listGroups(prefix),
-      putGroup: (...args) => slow(() => base.putGroup(...args)),
-      deleteGroup: (...args) => slow(() => base.deleteGroup(...args)),
+    let checks = 0;
+    const aging = async <T>(write: () => Promise<T>): Promise<T> => {
+      now += 0.6 * ttlMs;
+      checks++;
+      expect(await contender.tryAcquire()).toBe(false); // the round's lease is still held
+      return write();
     };
-    const ttlMs = 1000;
-    const started = Date.now();
-    const round = writer({ policy: slowWrites, leaseTtlMs: ttlMs }).advance(CLUSTER, 'long'); // 5 writes of ~600 ms each
-    let done = false;
-    void round.finally(() => { done = true; });
-    const contender = lease(ttlMs);
-    while (!done) {
-      await sleep(100);
-      if (!done) expect(await contender.tryAcquire()).toBe(false);
-    }
-    expect(Date.now() - started).toBeGreaterThan(2 * ttlMs); // the round outlived its lease twice over
-    expect(await round).toMatchObject({ complete: true });
+    const agingWrites: Policy = {
+      listGroups: (prefix) => base.listGroups(prefix),
+      putGroup: (...args) => aging(() => base.putGroup(...args)),
+      deleteGroup: (...args) => aging(() => base.deleteGroup(...args)),
+    };
+    expect(await writer({ policy: agingWrites, leaseTtlMs: ttlMs, clock }).advance(CLUSTER, 'long')).toMatchObject({ complete: true });
+    expect(checks).toBe(5);
     for (const slot of [11, 12, 13, 14]) expect(await exists(`egress-pilot-${slot}`)).toBe(false);
+    expect(await contender.tryAcquire()).toBe(true); // released at the end of the round
+    await contender.release();
   }, 60_000);
 
   it('a round stops starting writes at its budget; the next rounds finish the work', async () => {
