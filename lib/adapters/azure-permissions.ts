@@ -60,12 +60,12 @@ export const armPermissions: ReadonlyArray<ArmPermission> = [
   },
   {
     action: 'Microsoft.Network/firewallPolicies/ruleCollectionGroups/write',
-    calledBy: 'NetworkManagementClient.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait',
+    calledBy: 'NetworkManagementClient.firewallPolicyRuleCollectionGroups.beginCreateOrUpdate',
     source: NETWORKING,
   },
   {
     action: 'Microsoft.Network/firewallPolicies/ruleCollectionGroups/delete',
-    calledBy: 'NetworkManagementClient.firewallPolicyRuleCollectionGroups.beginDeleteAndWait',
+    calledBy: 'NetworkManagementClient.firewallPolicyRuleCollectionGroups.beginDelete',
     source: NETWORKING,
   },
   {
