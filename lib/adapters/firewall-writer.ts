@@ -29,6 +29,11 @@ export interface FirewallWriterDeps {
   roundBudgetMs: number;
   /** How long to wait for one group write before giving the round up (the write may still finish in Azure). */
   writeWaitLimitMs: number;
+  /**
+   * While one group write is awaited (minutes in Azure), the lease is renewed this often, so the lease itself can
+   * be short and a writer that crashed blocks the others only briefly. 0: no renewal during a write.
+   */
+  heartbeatMs?: number;
   now?: () => number;
   log?: (message: string) => void;
 }
@@ -111,7 +116,8 @@ export class FirewallWriter {
       // Always at least one write per round, so a slow plan cannot starve progress.
       if (done > 0 && this.now() - started >= this.deps.roundBudgetMs) return this.ended({ kind: 'budget', writes: done, left: writes.length - done });
       if (!(await lease.renew())) return this.ended({ kind: 'fenced', writes: done });
-      const result = await write(AbortSignal.timeout(this.deps.writeWaitLimitMs));
+      const result = await this.writeWhileHeld(lease, write);
+      if (result === 'fenced') return this.ended({ kind: 'fenced', writes: done });
       if (result !== 'written') return this.ended({ kind: result, writes: done, group: name });
       done++;
     }
@@ -123,6 +129,35 @@ export class FirewallWriter {
       await this.deps.intents.markApplied(intent, { ...(placement ?? {}), failure });
     }
     return this.ended({ kind: 'complete', writes: done, carried: pending.length });
+  }
+
+  /**
+   * Awaits one group write, renewing the lease every `heartbeatMs` meanwhile. A renewal that finds the lease
+   * taken aborts the wait (Azure may still finish the write; the new holder plans from a fresh read and its
+   * conditional writes see it), and the round ends fenced.
+   */
+  private async writeWhileHeld(lease: Lease, write: (signal: AbortSignal) => Promise<WriteResult>): Promise<WriteResult | 'fenced'> {
+    const fenced = new AbortController();
+    const signal = AbortSignal.any([fenced.signal, AbortSignal.timeout(this.deps.writeWaitLimitMs)]);
+    const heartbeatMs = this.deps.heartbeatMs ?? 0;
+    let beating: Promise<void> = Promise.resolve();
+    const timer = heartbeatMs > 0
+      ? setInterval(() => {
+        // One renewal at a time: the lease keeps the ETag of its last write.
+        beating = beating.then(async () => {
+          if (fenced.signal.aborted) return;
+          const held = await lease.renew().catch(() => true); // a failed read is not a lost lease; the next beat tries again
+          if (!held) fenced.abort(new Error('the writer lease was taken over'));
+        });
+      }, heartbeatMs)
+      : undefined;
+    try {
+      const result = await write(signal);
+      return fenced.signal.aborted ? 'fenced' : result;
+    } finally {
+      if (timer) clearInterval(timer);
+      await beating;
+    }
   }
 
   private ended(outcome: RoundOutcome): RoundOutcome {

@@ -94,13 +94,20 @@ export const GROUP_WRITE_WAIT_LIMIT_MS = 10 * 60_000;
 /** Taking the lease, reading intents, the registry and the policy, planning, marking intents applied: seconds, bounded generously. */
 export const ROUND_OVERHEAD_MS = 2 * 60_000;
 
+/** A writer that crashed mid-round blocks the others at most this long (its lease is not renewed any more). */
+export const WRITER_LEASE_TTL_MS = 60_000;
+
 /**
  * The time bounds of one write round, from FIREWALL_ROUND_BUDGET_SECONDS: no group write starts after `budgetMs`,
  * and the last one is waited for at most GROUP_WRITE_WAIT_LIMIT_MS, so one round (one activity) lasts at most
- * `longestMs`, which host.json's functionTimeout must exceed. The lease outlives one write (renewed before each),
- * so a writer that keeps working keeps it, and one that crashed blocks the others for at most `leaseTtlMs`.
+ * `longestMs`, which host.json's functionTimeout must exceed. The lease is short and renewed before each write and
+ * every `heartbeatMs` while one is awaited, so a writer that keeps working keeps it however long Azure takes, and
+ * one that crashed blocks the others for at most `leaseTtlMs` (a crash must not stall every tenant's firewall step).
  */
-export function firewallRoundTiming(budgetSeconds: number): { budgetMs: number; writeWaitLimitMs: number; leaseTtlMs: number; longestMs: number } {
+export function firewallRoundTiming(budgetSeconds: number): { budgetMs: number; writeWaitLimitMs: number; leaseTtlMs: number; heartbeatMs: number; longestMs: number } {
   const budgetMs = budgetSeconds * 1000;
-  return { budgetMs, writeWaitLimitMs: GROUP_WRITE_WAIT_LIMIT_MS, leaseTtlMs: 10 * 60_000, longestMs: budgetMs + GROUP_WRITE_WAIT_LIMIT_MS + ROUND_OVERHEAD_MS };
+  return {
+    budgetMs, writeWaitLimitMs: GROUP_WRITE_WAIT_LIMIT_MS, leaseTtlMs: WRITER_LEASE_TTL_MS, heartbeatMs: WRITER_LEASE_TTL_MS / 3,
+    longestMs: budgetMs + GROUP_WRITE_WAIT_LIMIT_MS + ROUND_OVERHEAD_MS,
+  };
 }

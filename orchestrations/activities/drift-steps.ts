@@ -3,7 +3,7 @@ import { learnedRoutesOfCluster } from '../../lib/adapters/cluster-routes';
 import { describeFailure } from '../../lib/adapters/errors';
 import { ConcurrencyError, everyItem } from '../../lib/adapters/registry';
 import { parseTenantKey } from '../../lib/domain/names';
-import type { ClusterActual, DriftReport, RegistryTenant } from '../../lib/domain/drift';
+import type { ClusterActual, RegistryTenant } from '../../lib/domain/drift';
 import type { StoredDriftReport } from '../../lib/adapters/status/drift-report-store';
 import { MANAGED_BY } from '../../lib/domain/kube-objects';
 import { registerActivity } from '../activity-outcome';

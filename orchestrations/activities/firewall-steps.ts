@@ -4,21 +4,13 @@ import { appServices, type AppServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
 import { FirewallWriter, type FirewallRound } from '../../lib/adapters/firewall-writer';
 import { TableLease } from '../../lib/adapters/lease';
-import type { TenantRecord } from '../../lib/adapters/registry/tenant-registry';
 import { SupersededIntentError, type FirewallIntent, type WantedIntent } from '../../lib/adapters/status/firewall-intents';
 import { firewallRoundTiming, planGatedFirewallRound, type IntentGateFacts, type OpenIntent } from '../../lib/domain/firewall-round';
 import { tenantKey } from '../../lib/domain/names';
-import type { TenantSpec } from '../../lib/domain/tenant-spec';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
-import type { FirewallAdvance, FirewallPlacement, FirewallRequest } from './contracts';
+import type { FirewallAdvance, FirewallRequest } from './contracts';
 import { requireTenant } from './registry-steps';
-
-/**
- * The lifecycle run that holds the tenant. Read through this one helper until TenantRecord declares
- * `lifecycleRun` (the lead adds it); then this becomes `record.lifecycleRun`.
- */
-const lifecycleRunOf = (record: TenantRecord<TenantSpec>): number => (record as { lifecycleRun?: number }).lifecycleRun ?? 0;
 
 /**
  * Gathers the gate facts (registry record and CIDR claim) of every open intent and plans the round purely.
@@ -47,6 +39,7 @@ function writer(services: AppServices, holder: string, log: (m: string) => void)
     plan: (open, deployed) => planRound(services, open, deployed),
     roundBudgetMs: timing.budgetMs,
     writeWaitLimitMs: timing.writeWaitLimitMs,
+    heartbeatMs: timing.heartbeatMs,
     log,
   });
 }
@@ -57,7 +50,7 @@ async function requestFirewall(request: FirewallRequest): Promise<{ version: num
   let wanted: WantedIntent = { state: 'closed', run: request.run };
   if (request.state === 'open') {
     const record = await requireTenant(request);
-    if (lifecycleRunOf(record) !== request.run) throw new PermanentError(`firewall: superseded by lifecycle run ${lifecycleRunOf(record)} (this is run ${request.run})`);
+    if (record.lifecycleRun !== request.run) throw new PermanentError(`firewall: superseded by lifecycle run ${record.lifecycleRun} (this is run ${request.run})`);
     if (!record.cidr) throw new PermanentError(`tenant ${request.cluster}/${request.name} has no CIDR`);
     wanted = { state: 'open', run: request.run, cidr: record.cidr, allow: record.spec.allow };
   }
@@ -84,35 +77,3 @@ registerActivity('requestTenantFirewall', requestFirewall);
 
 /** One bounded step: done, or one fenced write round (if the writer lease is free), or "queued". */
 registerActivity('advanceTenantFirewall', (tenant: TenantRef, context) => advanceFirewall(tenant, (m) => context.info(m)));
-
-// --- Deprecated: the blocking activities the orchestrators called before the request/advance split. ---
-// Kept registered until tenant-lifecycle.ts and drift-check.ts call the two above; remove them then.
-// They start no further advance after OLD_WAIT_MS: with one round (≤ 22 min) that stays inside host.json's 30 min.
-const OLD_WAIT_MS = 5 * 60_000;
-
-async function requestAndWait(request: FirewallRequest, log: (m: string) => void): Promise<FirewallAdvance> {
-  await requestFirewall(request);
-  const deadline = Date.now() + OLD_WAIT_MS;
-  for (let wait = 200; ; wait = Math.min(wait * 2, 2000)) {
-    const progress = await advanceFirewall(request, log);
-    if (progress.complete) return progress;
-    if (Date.now() > deadline) throw new Error(`firewall change for ${request.cluster}/${request.name} not applied in time: ${progress.detail}`);
-    await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-}
-
-async function currentRun(tenant: TenantRef): Promise<number> {
-  const { registry } = await appServices();
-  const record = await registry.tenants.get(tenant);
-  return record ? lifecycleRunOf(record) : 0;
-}
-
-registerActivity('openTenantFirewall', async (tenant: TenantRef & { run?: number; force?: boolean }, context): Promise<FirewallPlacement> => {
-  const progress = await requestAndWait({ ...tenant, run: tenant.run ?? await currentRun(tenant), state: 'open' }, (m) => context.info(m));
-  if (progress.failure) throw new PermanentError(`firewall: ${progress.failure}`);
-  return progress.placement ?? { ruleCollectionGroup: '', ruleCollections: [] };
-});
-
-registerActivity('closeTenantFirewall', async (tenant: TenantRef & { run?: number }, context) => {
-  await requestAndWait({ cluster: tenant.cluster, name: tenant.name, run: tenant.run ?? await currentRun(tenant), state: 'closed' }, (m) => context.info(m));
-});

@@ -46,10 +46,11 @@ describe('firewall writer (Azurite + ARM emulator)', () => {
 
   const policy = () => new FirewallPolicy(h.network, { resourceGroup: HUB_RG, name: POLICY }, { attempts: 8, baseMs: 50, maxMs: 500 }, 20);
   const lease = (ttlMs = 30_000, clock: () => number = Date.now) => new TableLease(leases, POLICY, randomUUID(), ttlMs, clock);
-  const writer = (options: { policy?: Policy; leaseTtlMs?: number; roundBudgetMs?: number; clock?: () => number } = {}) => new FirewallWriter({
+  const writer = (options: { policy?: Policy; leaseTtlMs?: number; roundBudgetMs?: number; clock?: () => number; heartbeatMs?: number; lease?: () => TableLease } = {}) => new FirewallWriter({
     intents,
     policy: options.policy ?? policy(),
-    lease: () => lease(options.leaseTtlMs, options.clock),
+    lease: options.lease ?? (() => lease(options.leaseTtlMs, options.clock)),
+    heartbeatMs: options.heartbeatMs,
     // What the activity does: the intent's own CIDR and allowlist, through the gate.
     plan: async (open, deployed) => planGatedFirewallRound(
       open.map((i) => ({ cluster: i.cluster, name: i.name, cidr: i.cidr ?? '', allow: i.allow ?? { applications: [], networks: [] } })),
@@ -251,4 +252,49 @@ describe('firewall writer (Azurite + ARM emulator)', () => {
     for (const n of ['g1', 'g2', 'g3', 'g4']) expect(await collectionsOf(n)).toEqual([]);
     expect((await collectionsOf('t4')).length).toBe(2); // everyone else untouched
   }, 60_000);
+
+  it('renews its short lease while one slow group write is awaited, so nobody takes the policy over meanwhile', async () => {
+    await request('slowwrite', 51);
+    const base = policy();
+    const contender = lease(1500);
+    const attempts: boolean[] = [];
+    const slow: Policy = {
+      listGroups: (prefix) => base.listGroups(prefix),
+      // Azure takes minutes: here 4 s, over two and a half lease TTLs.
+      putGroup: async (...args) => { for (let i = 0; i < 4; i++) { await sleep(1000); attempts.push(await contender.tryAcquire()); } return base.putGroup(...args); },
+      deleteGroup: (...args) => base.deleteGroup(...args),
+    };
+    expect(await writer({ policy: slow, leaseTtlMs: 1500, heartbeatMs: 300 }).advance(CLUSTER, 'slowwrite')).toMatchObject({ complete: true });
+    expect(attempts).toEqual([false, false, false, false]);
+    // Without the heartbeat the same write loses the lease within one TTL: a crashed writer is no longer renewing.
+    await request('slowwrite2', 52);
+    attempts.length = 0;
+    const second = await writer({ policy: slow, leaseTtlMs: 1500, heartbeatMs: 0 }).advance(CLUSTER, 'slowwrite2');
+    expect(attempts.slice(1)).toContain(true);
+    expect(second.complete).toBe(false);
+    await contender.release();
+  }, 60_000);
+
+  it('stops waiting on a write and ends the round fenced when a heartbeat finds the lease taken', async () => {
+    await request('stolen', 53);
+    const base = policy();
+    let renewals = 0;
+    const stolen = () => {
+      const l = lease(60_000);
+      const renew = l.renew.bind(l);
+      // The second renewal (the first heartbeat during the write) finds the lease taken.
+      l.renew = async () => (++renewals >= 2 ? false : renew());
+      return l;
+    };
+    let aborted = false;
+    const hanging: Policy = {
+      listGroups: (prefix) => base.listGroups(prefix),
+      putGroup: (_name, _group, _planned, signal) => new Promise((resolve) => { signal?.addEventListener('abort', () => { aborted = true; resolve('gave-up'); }); }),
+      deleteGroup: (...args) => base.deleteGroup(...args),
+    };
+    const progress = await writer({ policy: hanging, heartbeatMs: 200, lease: stolen }).advance(CLUSTER, 'stolen');
+    expect(aborted).toBe(true);
+    expect(progress).toMatchObject({ complete: false, detail: expect.stringContaining('another writer took the policy over') });
+    expect((await intents.get(CLUSTER, 'stolen'))!.appliedVersion).toBe(0);
+  }, 30_000);
 });

@@ -71,9 +71,11 @@ describe('firewallRoundTiming', () => {
     const longest = firewallRoundTiming(600).longestMs;
     expect(longest).toBeLessThanOrEqual(functionTimeoutMs - 5 * 60_000);
   });
-  it('keeps the lease longer than one group write takes in Azure (3–5 min), so renewal before each write keeps it', () => {
+  it('keeps the lease short (a crashed writer blocks others ≤ 1 min) and renews it several times within one TTL while a write is awaited', () => {
     const timing = firewallRoundTiming(300);
-    expect(timing.leaseTtlMs).toBeGreaterThan(5 * 60_000);
+    expect(timing.leaseTtlMs).toBeLessThanOrEqual(60_000);
+    expect(timing.heartbeatMs).toBeGreaterThan(0);
+    expect(timing.heartbeatMs * 2).toBeLessThan(timing.leaseTtlMs);
     expect(timing.budgetMs).toBe(300_000);
   });
 });
