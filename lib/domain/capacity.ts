@@ -37,6 +37,15 @@ export interface CapacityInput {
   routeServerPeers?: { existing: number; adding: number };
 }
 
+/**
+ * The other tenants of a cluster that count against its route budget: every one that may still advertise
+ * /31s. A Failed tenant that kept (or has not yet released) its CIDR is one; a Deleted or rolled-back one
+ * without a CIDR is not. Crossing Route Server's per-peer limit drops the session for every tenant on it.
+ */
+export function tenantsThatMayAdvertise<T extends { name: string; phase: string; cidr?: string }>(tenants: readonly T[], except: string): T[] {
+  return tenants.filter((t) => t.name !== except && (t.cidr !== undefined || (t.phase !== 'Deleted' && t.phase !== 'Failed')));
+}
+
 export type CapacityLimit = 'routeBudgetPerPeer' | 'pool' | 'routeServerPeers' | FirewallLimit;
 export interface CapacityViolation {
   limit: CapacityLimit;

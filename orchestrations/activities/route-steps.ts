@@ -1,7 +1,7 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { learnedRoutesOfCluster } from '../../lib/adapters/cluster-routes';
 import { everyItem } from '../../lib/adapters/registry';
-import { checkCapacity } from '../../lib/domain/capacity';
+import { checkCapacity, tenantsThatMayAdvertise } from '../../lib/domain/capacity';
 import { matchLearnedRoutes, ROUTE_SERVER_INSTANCES, routesInside } from '../../lib/domain/expected-routes';
 import { assignmentFromGroups } from '../../lib/domain/firewall-packing';
 import { blockOf31 } from '../../lib/domain/lifecycle/gateway-blocks';
@@ -65,10 +65,8 @@ registerActivity('readTenantWithdrawal', async (tenant: TenantRef): Promise<With
 registerActivity('checkTenantCapacity', async (tenant: TenantRef): Promise<{ problems: string[] }> => {
   const services = await appServices();
   const record = await requireTenant(tenant);
-  // Every other tenant that may advertise counts against the per-peer route budget: a Failed one
-  // that kept (or has not yet released) its CIDR still has /31s on Route Server.
-  const others = (await everyItem((page) => services.registry.tenants.listByCluster(tenant.cluster, page)))
-    .filter((r) => r.key.name !== tenant.name && (r.cidr !== undefined || (r.phase !== 'Deleted' && r.phase !== 'Failed')));
+  const others = tenantsThatMayAdvertise((await everyItem((page) => services.registry.tenants.listByCluster(tenant.cluster, page)))
+    .map((r) => ({ ...r, name: r.key.name })), tenant.name);
   const openTenants = [];
   for (const intent of await services.intents.all()) {
     if (intent.state !== 'open' || (intent.cluster === tenant.cluster && intent.name === tenant.name)) continue;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { checkCapacity, routesForTenant } from '../../../lib/domain/capacity';
+import { checkCapacity, routesForTenant, tenantsThatMayAdvertise } from '../../../lib/domain/capacity';
 import type { TenantFirewallInput } from '../../../lib/domain/firewall-rules';
 
 const gateway29 = { replicas: 2, prefixLength: 29 };
@@ -80,5 +80,20 @@ describe('checkCapacity', () => {
     });
     expect(result.ok).toBe(true);
     expect(result.packing?.assignment).toEqual({ 'spoke1-aks/t0': 0 });
+  });
+});
+
+describe('tenantsThatMayAdvertise', () => {
+  it('counts every tenant that may still advertise /31s, Failed ones that kept their CIDR included', () => {
+    const tenants = [
+      { name: 'self', phase: 'Ready', cidr: '10.99.0.0/29' },
+      { name: 'ready', phase: 'Ready', cidr: '10.99.0.8/29' },
+      { name: 'onboarding', phase: 'Allocating' },
+      { name: 'kept', phase: 'Failed', cidr: '10.99.0.16/29' },
+      { name: 'deleting', phase: 'Deleting', cidr: '10.99.0.24/29' },
+      { name: 'rolledBack', phase: 'Failed' },
+      { name: 'deleted', phase: 'Deleted' },
+    ];
+    expect(tenantsThatMayAdvertise(tenants, 'self').map((t) => t.name)).toEqual(['ready', 'onboarding', 'kept', 'deleting']);
   });
 });
