@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startAzurite, type Azurite } from '../azurite';
 import { referenceSeed, startArmEmulator, type ArmEmulator } from '../emulators/arm';
 import type { ArmSeedInput } from '../emulators/arm/seed';
-import type { ArmTimings } from '../emulators/arm/config';
+import type { ArmLimits, ArmTimings } from '../emulators/arm/config';
 import { startKubeEmulator, type KubeEmulator, type TwinTimings } from '../emulators/kube';
 import { loadCertificateAuthority, createCertificateAuthority, type CertificateAuthority } from '../emulators/shared/tls';
 import { clusterWrittenEvent, deliverAndAwaitBootstrap } from './cluster-event';
@@ -65,6 +65,8 @@ export interface SandboxOptions {
   /** App settings on top of the sandbox's (e.g. ROUTE_WAIT_DEADLINE_SECONDS for tests). */
   appSettings?: Record<string, string>;
   armTimings?: Partial<ArmTimings>;
+  /** ARM limits (token buckets, group count…); benchmarks turn the subscription buckets on. */
+  armLimits?: Partial<ArmLimits>;
   kubeTimings?: Partial<TwinTimings>;
   echoHostLogs?: boolean;
   /** Delay between a change in the emulated cloud and its write to the folder (default 100 ms). */
@@ -213,7 +215,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
     stops.push(() => kube.stop());
     const arm = await startArmEmulator({
-      seed: sandboxSeed(), ca, port: port('arm'), identityPort: port('identity'), timings: options.armTimings, tokenLifetimeSeconds: 3600, state,
+      seed: sandboxSeed(), ca, port: port('arm'), identityPort: port('identity'), timings: options.armTimings, ...(options.armLimits ? { limits: options.armLimits } : {}), tokenLifetimeSeconds: 3600, state,
       clusters: Object.fromEntries(SPOKES.map((spoke) => [spoke.cluster, { url: kube.clusters.get(spoke.cluster)!.url, caCertPem: ca.caCertPem }])),
     });
     tokenAuthority.arm = arm;

@@ -4,14 +4,23 @@
  * (`control.setTimings`, `PUT /_emulator/timings`).
  */
 export interface ArmTimings {
-  /** A firewall policy / rule collection group write stays `Updating` this long (Azure: 3-5 min). */
+  /** A firewall policy / rule collection group write stays `Updating` this long (Azure: 3-5 min), plus the per-rule cost. */
   firewallUpdateMs: number;
+  /** Added to a write's time per rule in the group written, so packing many tenants into one group has a price. */
+  firewallUpdatePerRuleMs: number;
   /** Other network PUT/DELETE (virtual hub, ipConfiguration, bgpConnection) take this long. */
   networkProvisionMs: number;
   /** Time a learnedRoutes/advertisedRoutes query runs before its result is ready. */
   routeQueryMs: number;
-  /** A route advertised (or withdrawn) by a BGP speaker shows up in (or leaves) learnedRoutes after this delay. */
+  /**
+   * A route advertised (or withdrawn) by a BGP speaker shows up in (or leaves) learnedRoutes after this delay:
+   * fixed, or the median of a log-normal spread when `routePropagationP95Ms` is larger.
+   */
   routePropagationMs: number;
+  /** 95th percentile of route propagation; ≤ routePropagationMs = no spread (every route takes the median). */
+  routePropagationP95Ms: number;
+  /** Seed of the emulator's random draws (route propagation), so a run is reproducible. */
+  randomSeed: number;
   /** A BGP session that appears in the route feed counts as established after this delay. */
   sessionEstablishMs: number;
   /** How often the route feed is sampled in the background (it is also sampled on every BGP read). */
@@ -46,15 +55,24 @@ export interface ArmLimits {
    */
   writeBucketSize: number;
   writeRefillPerSecond: number;
+  /**
+   * The same for reads (GET/HEAD): capacity (0 = off; Azure: 250) and refill per second (25: the
+   * throttling page's figure; NOTES marks the refill rates other than writes' UNVERIFIED).
+   */
+  readBucketSize: number;
+  readRefillPerSecond: number;
   /** Not an Azure limit: items per list page (with `nextLink`); 0 = one page. */
   listPageSize: number;
 }
 
 export const DEFAULT_TIMINGS: ArmTimings = {
   firewallUpdateMs: 2000,
+  firewallUpdatePerRuleMs: 0,
   networkProvisionMs: 0,
   routeQueryMs: 0,
   routePropagationMs: 1000,
+  routePropagationP95Ms: 0,
+  randomSeed: 1,
   sessionEstablishMs: 0,
   routeFeedPollMs: 500,
   lroRetryAfterSeconds: 1,
@@ -73,6 +91,8 @@ export const DEFAULT_LIMITS: ArmLimits = {
   ipAddressesPerIpGroup: 5000,
   writeBucketSize: 0,
   writeRefillPerSecond: 10,
+  readBucketSize: 0,
+  readRefillPerSecond: 25,
   listPageSize: 0,
 };
 

@@ -42,9 +42,12 @@ export interface ArmControl {
 
 const timingsSchema = z.object({
   firewallUpdateMs: z.number().int().nonnegative(),
+  firewallUpdatePerRuleMs: z.number().nonnegative(),
   networkProvisionMs: z.number().int().nonnegative(),
   routeQueryMs: z.number().int().nonnegative(),
   routePropagationMs: z.number().int().nonnegative(),
+  routePropagationP95Ms: z.number().int().nonnegative(),
+  randomSeed: z.number().int(),
   sessionEstablishMs: z.number().int().nonnegative(),
   routeFeedPollMs: z.number().int().nonnegative(),
   lroRetryAfterSeconds: z.number().int().nonnegative(),
@@ -62,6 +65,8 @@ const limitsSchema = z.object({
   ipAddressesPerIpGroup: z.number().int().positive(),
   writeBucketSize: z.number().int().nonnegative(),
   writeRefillPerSecond: z.number().positive(),
+  readBucketSize: z.number().int().nonnegative(),
+  readRefillPerSecond: z.number().positive(),
   listPageSize: z.number().int().nonnegative(),
 }).partial().strict();
 const clusterChangeSchema = z.object({

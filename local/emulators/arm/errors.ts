@@ -68,8 +68,8 @@ export const preconditionFailed = (header: string, expected: string, actual: str
 export const throttled = (retryAfterSeconds: number): ArmError =>
   new ArmError(429, 'TooManyRequests', `The request is being throttled (emulator fault injection). Retry after ${retryAfterSeconds} seconds.`, { 'retry-after': String(retryAfterSeconds) });
 
-export const subscriptionThrottled = (subscriptionId: string, retryAfterSeconds: number): ArmError =>
-  new ArmError(429, 'SubscriptionRequestsThrottled', `Number of 'write' requests for subscription '${subscriptionId}' exceeded. Please try again after '${retryAfterSeconds}' seconds after the additional tokens are available. Refer to https://aka.ms/arm-throttling`, { 'retry-after': String(retryAfterSeconds) });
+export const subscriptionThrottled = (subscriptionId: string, retryAfterSeconds: number, kind: 'read' | 'write' = 'write'): ArmError =>
+  new ArmError(429, 'SubscriptionRequestsThrottled', `Number of '${kind}' requests for subscription '${subscriptionId}' exceeded. Please try again after '${retryAfterSeconds}' seconds after the additional tokens are available. Refer to https://aka.ms/arm-throttling`, { 'retry-after': String(retryAfterSeconds) });
 
 // --- 5xx ---
 export const internalError = (message: string): ArmError => new ArmError(500, 'InternalServerError', message);

@@ -34,11 +34,27 @@ export interface Counters {
   tokensIssued: Record<string, number>;
   /** Requests refused with 401. */
   unauthorized: number;
+  /**
+   * Requests by ARM's budget they draw on (its throttling counts per subscription: reads = GET/HEAD,
+   * LRO polls included; writes = PUT/PATCH/POST, so a learnedRoutes POST is a write; deletes = DELETE).
+   */
+  armBudget: { reads: number; writes: number; deletes: number };
+  /** 429 SubscriptionRequestsThrottled from the read and write token buckets. */
+  subscriptionThrottled: { reads: number; writes: number };
+  /** Long-running-operation polls (operations.status / operations.result), by the operation that started them. */
+  lroPolls: Record<string, number>;
+  /** Every accepted firewall write: when, how long it runs (base + per-rule cost), how many rules the group held. */
+  policyWriteLog: Array<{ policy: string; operation: string; at: number; durationMs: number; rules: number }>;
 }
 
 export const emptyCounters = (): Counters => ({
   requests: {}, responses: {}, policyWrites: {}, policyBusyRejections: {}, faultsInjected: {}, tokensIssued: {}, unauthorized: 0,
+  armBudget: { reads: 0, writes: 0, deletes: 0 }, subscriptionThrottled: { reads: 0, writes: 0 }, lroPolls: {}, policyWriteLog: [],
 });
+
+/** Which of ARM's per-subscription budgets a request of this method draws on. */
+export const budgetOf = (method: string): 'reads' | 'writes' | 'deletes' =>
+  method === 'GET' || method === 'HEAD' ? 'reads' : method === 'DELETE' ? 'deletes' : 'writes';
 
 export const bump = (record: Record<string, number>, key: string, by = 1): void => {
   record[key] = (record[key] ?? 0) + by;
@@ -83,10 +99,14 @@ export class Knobs {
     this.faults = [];
   }
 
+  /** Which operation started each long-running operation (by its id), so its polls are counted against it. */
+  readonly lroStartedBy = new Map<string, string>();
+
   private resetHooks: (() => void)[] = [];
 
   resetCounters(): void {
     this.counters = emptyCounters();
+    this.lroStartedBy.clear();
     for (const hook of this.resetHooks) hook();
   }
 
@@ -96,8 +116,8 @@ export class Knobs {
   }
 }
 
-/** ARM's write throttling as a token bucket (NOTES: 200 tokens, refilled at 10/s). */
-export class WriteBucket {
+/** ARM's throttling as a token bucket (NOTES: writes 200 tokens refilled at 10/s; reads 250). */
+export class TokenBucket {
   private tokens = Number.NaN;
   private at = 0;
 

@@ -8,7 +8,7 @@ import {
   ArmError, authenticationMalformed, authenticationMissing, internalError, invalidApiVersion, invalidJson, missingApiVersion,
   notImplemented, subscriptionThrottled, throttled, tokenRejected, unsupportedApiVersion, anotherOperationInProgress,
 } from './errors';
-import { bump, WriteBucket } from './knobs';
+import { budgetOf, bump, TokenBucket } from './knobs';
 import type { ArmResponse, Router } from './router';
 
 /**
@@ -76,8 +76,9 @@ function write(req: IncomingMessage, res: ServerResponse, response: ArmResponse)
 export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { router, ctx } = deps;
   const knobs = ctx.knobs;
-  const writes = new WriteBucket();
-  knobs.onReset(() => writes.reset());
+  const writes = new TokenBucket();
+  const reads = new TokenBucket();
+  knobs.onReset(() => { writes.reset(); reads.reset(); });
 
   async function handle(req: IncomingMessage): Promise<{ operation?: string; response?: ArmResponse }> {
     const method = req.method ?? 'GET';
@@ -92,6 +93,11 @@ export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage
     if (match.kind === 'methodNotSupported') throw notImplemented(method, url.pathname, `method not emulated for this path (emulated: ${match.allowed.join(', ')})`);
     const { route, params } = match;
     bump(knobs.counters.requests, route.operation);
+    const budget = budgetOf(method);
+    knobs.counters.armBudget[budget] += 1;
+    if (route.operation === 'operations.status' || route.operation === 'operations.result') {
+      bump(knobs.counters.lroPolls, knobs.lroStartedBy.get(params.operationId ?? '') ?? 'unknown');
+    }
 
     const apiVersion = url.searchParams.get('api-version');
     if (apiVersion === null || apiVersion.length === 0) throw missingApiVersion();
@@ -107,10 +113,15 @@ export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage
     if (!verdict.ok) throw tokenRejected(verdict.code, verdict.message);
 
     let rateHeaders: Record<string, string> = {};
-    if (ctx.limits.writeBucketSize > 0 && method !== 'GET' && method !== 'HEAD') {
-      const verdict = writes.take(ctx.now(), ctx.limits.writeBucketSize, ctx.limits.writeRefillPerSecond);
-      if (!verdict.ok) throw subscriptionThrottled(ctx.subscriptionId, verdict.retryAfterSeconds);
-      rateHeaders = { 'x-ms-ratelimit-remaining-subscription-writes': String(verdict.remaining) };
+    const isRead = budget === 'reads';
+    const bucketSize = isRead ? ctx.limits.readBucketSize : ctx.limits.writeBucketSize;
+    if (bucketSize > 0) {
+      const verdict = (isRead ? reads : writes).take(ctx.now(), bucketSize, isRead ? ctx.limits.readRefillPerSecond : ctx.limits.writeRefillPerSecond);
+      if (!verdict.ok) {
+        knobs.counters.subscriptionThrottled[isRead ? 'reads' : 'writes'] += 1;
+        throw subscriptionThrottled(ctx.subscriptionId, verdict.retryAfterSeconds, isRead ? 'read' : 'write');
+      }
+      rateHeaders = { [`x-ms-ratelimit-remaining-subscription-${isRead ? 'reads' : budget}`]: String(verdict.remaining) };
     }
 
     const latency = knobs.latencyFor(route.operation);
@@ -131,6 +142,8 @@ export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage
       method, path: url.pathname, query: url.searchParams, headers: req.headers, params, body, apiVersion,
       baseUrl: deps.baseUrl(), operation: route.operation,
     });
+    const started = /\/(?:operations|operationResults)\/([^/?]+)/.exec(response.headers?.['azure-asyncoperation'] ?? response.headers?.location ?? '');
+    if (started?.[1] !== undefined && route.operation !== 'operations.status' && route.operation !== 'operations.result') knobs.lroStartedBy.set(started[1], route.operation);
     return { operation: route.operation, response: { ...response, headers: { ...rateHeaders, ...response.headers } } };
   }
 

@@ -1,5 +1,6 @@
 import type { ArmLimits, ArmTimings } from '../config';
 import type { RouteFeed } from '../routeFeed';
+import { logNormalDelays, seededRandom } from '../timing';
 import { BgpTwin, type SessionView } from './bgpTwin';
 
 /**
@@ -19,6 +20,26 @@ export class BgpService {
     return () => this.listeners.delete(listener);
   }
 
+  private random: () => number = seededRandom(1);
+  private seed: number | undefined;
+
+  /**
+   * A delay per new route when the timings ask for spread (p95 above the median), from a source seeded
+   * by `randomSeed` (re-seeded when the seed changes), so the same run draws the same delays.
+   */
+  private drawDelay(t: ArmTimings): ((prefix: string) => number) | undefined {
+    if (t.routePropagationP95Ms <= t.routePropagationMs) return undefined;
+    if (this.seed !== t.randomSeed) { this.seed = t.randomSeed; this.random = seededRandom(t.randomSeed); }
+    const draw = logNormalDelays(t.routePropagationMs, t.routePropagationP95Ms, this.random);
+    // One draw per prefix and sample: both Route Server instances hear an advertisement at about the same time.
+    const drawn = new Map<string, number>();
+    return (prefix) => {
+      let d = drawn.get(prefix);
+      if (d === undefined) { d = draw(); drawn.set(prefix, d); }
+      return d;
+    };
+  }
+
   constructor(
     private readonly feed: RouteFeed,
     private readonly now: () => number,
@@ -31,7 +52,8 @@ export class BgpService {
     this.inFlight ??= (async () => {
       try {
         const sessions = await this.feed.sessions();
-        this.twin.observe(sessions, this.now(), this.limits().routesPerBgpPeer, this.timings());
+        const timings = this.timings();
+        this.twin.observe(sessions, this.now(), this.limits().routesPerBgpPeer, timings, this.drawDelay(timings));
         this.lastError = undefined;
         for (const l of [...this.listeners]) l();
       } catch (e) {
@@ -64,5 +86,6 @@ export class BgpService {
 
   reset(): void {
     this.twin.clear();
+    this.seed = undefined;
   }
 }

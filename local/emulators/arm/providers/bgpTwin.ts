@@ -15,7 +15,12 @@ interface TrackedRoute {
   route: AdvertisedRoute;
   since: number;
   withdrawnAt?: number;
+  /** This route's own propagation delay (learn and withdraw), drawn when it was advertised; unset = the fixed timing. */
+  delayMs?: number;
 }
+
+/** The route's propagation delay: its own draw, else the fixed timing (which may change at run time). */
+const delayOf = (r: TrackedRoute, timings: TwinTimings): number => r.delayMs ?? timings.routePropagationMs;
 
 interface TrackedSession {
   nodeIp: string;
@@ -63,7 +68,8 @@ export class BgpTwin {
   private readonly sessions = new Map<string, TrackedSession>();
   private readonly resetCounts = new Map<string, number>();
 
-  observe(sample: BgpSession[], now: number, routeLimit: number, timings: TwinTimings): void {
+  /** `drawDelay`: a spread propagation delay per newly advertised prefix (absent: the fixed timing). */
+  observe(sample: BgpSession[], now: number, routeLimit: number, timings: TwinTimings, drawDelay?: (prefix: string) => number): void {
     const seen = new Set<string>();
     for (const s of sample) {
       const k = key(s.nodeIp, s.peerIp);
@@ -97,7 +103,8 @@ export class BgpTwin {
       for (const [prefix, route] of advertised) {
         const current = tracked.routes.get(prefix);
         if (current === undefined || current.withdrawnAt !== undefined) {
-          tracked.routes.set(prefix, { route, since: now });
+          const delayMs = drawDelay?.(prefix);
+          tracked.routes.set(prefix, { route, since: now, ...(delayMs !== undefined ? { delayMs } : {}) });
         } else {
           current.route = route; // attribute change (next hop, AS path): no new propagation modelled
         }
@@ -119,7 +126,7 @@ export class BgpTwin {
   private prune(now: number, timings: TwinTimings): void {
     for (const [k, tracked] of this.sessions) {
       for (const [prefix, r] of tracked.routes) {
-        if (r.withdrawnAt !== undefined && r.withdrawnAt + timings.routePropagationMs <= now) tracked.routes.delete(prefix);
+        if (r.withdrawnAt !== undefined && r.withdrawnAt + delayOf(r, timings) <= now) tracked.routes.delete(prefix);
       }
       if (tracked.upSince === undefined && tracked.routes.size === 0) this.sessions.delete(k);
     }
@@ -154,8 +161,8 @@ export class BgpTwin {
     if (t === undefined || t.resetAt !== undefined || t.localAsn !== peerAsn || t.peerAsn !== routerAsn) return [];
     const visible: AdvertisedRoute[] = [];
     for (const r of t.routes.values()) {
-      const learnedAt = Math.max(r.since, (t.upSince ?? r.since) + timings.sessionEstablishMs) + timings.routePropagationMs;
-      const gone = r.withdrawnAt !== undefined && r.withdrawnAt + timings.routePropagationMs <= now;
+      const learnedAt = Math.max(r.since, (t.upSince ?? r.since) + timings.sessionEstablishMs) + delayOf(r, timings);
+      const gone = r.withdrawnAt !== undefined && r.withdrawnAt + delayOf(r, timings) <= now;
       if (learnedAt <= now && !gone) visible.push(r.route);
     }
     return visible.sort((a, b) => a.prefix.localeCompare(b.prefix, 'en', { numeric: true }));

@@ -29,6 +29,12 @@ const policyBody = z.looseObject({
 });
 const groupBody = z.looseObject({ name: z.string().optional(), properties: z.unknown() });
 
+/** Rules in a rule collection group's (or policy's) properties: 0 when it holds no rule collections. */
+function ruleCount(properties: unknown): number {
+  const collections = (properties as { ruleCollections?: Array<{ rules?: unknown[] }> } | undefined)?.ruleCollections ?? [];
+  return collections.reduce((sum, c) => sum + (Array.isArray(c.rules) ? c.rules.length : 0), 0);
+}
+
 const withState = (state: string) => (b: Record<string, unknown>): Record<string, unknown> =>
   ({ ...b, properties: { ...(b.properties as Record<string, unknown>), provisioningState: state } });
 
@@ -117,6 +123,10 @@ export class FirewallProvider {
   /** The timed update: resource (and policy) `Updating` → `Succeeded` (or `Failed` with an injected fault). */
   private update(policy: StoredResource, target: StoredResource, req: ArmRequest, kind: 'put' | 'delete'): import('../operations').Operation {
     bump(this.ctx.knobs.counters.policyWrites, policy.id);
+    // Azure: 3-5 min, more for a bigger group: a base plus a cost per rule of the group written.
+    const rules = ruleCount(target.body.properties);
+    const durationMs = Math.round(this.ctx.timings.firewallUpdateMs + this.ctx.timings.firewallUpdatePerRuleMs * rules);
+    this.ctx.knobs.counters.policyWriteLog.push({ policy: policy.id, operation: req.operation, at: this.ctx.now(), durationMs, rules });
     const fault = this.ctx.knobs.takeFault(req.operation, ['lroFailure']);
     const targetIsPolicy = target.id === policy.id;
     if (!targetIsPolicy) this.ctx.store.update(policy.id, withState('Updating'));
@@ -126,7 +136,7 @@ export class FirewallProvider {
       if (!targetIsPolicy || kind !== 'delete') this.ctx.store.update(policy.id, withState(state === 'Failed' ? 'Failed' : 'Succeeded'));
     };
     return this.ctx.operations.start({
-      resourceId: target.id, durationMs: this.ctx.timings.firewallUpdateMs, doneStatus: kind === 'delete' ? 204 : 200,
+      resourceId: target.id, durationMs, doneStatus: kind === 'delete' ? 204 : 200,
       locks: [ResourceStore.key(policy.id)],
       complete: () => { finish('Succeeded'); },
       ...(fault ? { failWith: new ArmError(400, 'FirewallPolicyUpdateFailed', `Put on Firewall Policy ${policy.name} Failed with 1 faulted referenced firewalls (emulator fault injection).`), onFail: () => { finish('Failed'); } } : {}),
