@@ -7,6 +7,8 @@ import { createRegistry, type Registry } from './registry';
 import { TenantProgressStore } from './status/tenant-progress-store';
 import { FirewallIntentStore } from './status/firewall-intents';
 import { DriftReportStore } from './status/drift-report-store';
+import { RouteSnapshotStore } from './status/route-snapshots';
+import type { ClusterAccess } from './cluster-routes';
 import { RouteServer } from './network/route-server';
 import { FirewallPolicy } from './network/firewall-policy';
 import { resolveClusterEndpoint } from './kubernetes/cluster-access';
@@ -30,6 +32,10 @@ export interface AppServices {
   routeServer: RouteServer;
   firewallPolicy: FirewallPolicy;
   cluster(name: string): Promise<ClusterClient>;
+  /** The two halves of `cluster`, for readers that keep an endpoint (the route snapshots). */
+  clusterAccess: ClusterAccess;
+  /** Shared, time-stamped snapshots of learned routes per cluster and over all of Route Server. */
+  routeSnapshots: RouteSnapshotStore;
   /** The AKS view of a cluster: is it usable, and which subnet do its nodes live in. */
   aksCluster(name: string): Promise<{ provisioningState: string; powerState?: string; subnetId?: string }>;
   subnetPrefix(subnetId: string): Promise<string>;
@@ -67,11 +73,16 @@ async function build(config: Config): Promise<AppServices> {
   const intentTable = table(config, `${config.registryTablePrefix}FirewallIntents`);
   const leaseTable = table(config, `${config.registryTablePrefix}Leases`);
   const driftTable = table(config, `${config.registryTablePrefix}Drift`);
-  await Promise.all([progressTable.createTable(), intentTable.createTable(), leaseTable.createTable(), driftTable.createTable()]);
+  const snapshotTable = table(config, `${config.registryTablePrefix}RouteSnapshots`);
+  await Promise.all([progressTable.createTable(), intentTable.createTable(), leaseTable.createTable(), driftTable.createTable(), snapshotTable.createTable()]);
 
   const arm: ArmTarget = { subscriptionId: config.azureSubscriptionId, endpoint: config.armEndpoint, audience: config.armScope };
   const network = networkClient(arm, credential);
   const aks = containerServiceClient(arm, credential);
+  const clusterAccess: ClusterAccess = {
+    endpoint: (name) => resolveClusterEndpoint(aks, config.aksResourceGroup, name),
+    connect: (endpoint) => connectCluster(endpoint, credential, config.kubeTokenScope),
+  };
   return {
     config,
     registry,
@@ -82,9 +93,11 @@ async function build(config: Config): Promise<AppServices> {
     routeServer: new RouteServer(network, { resourceGroup: config.routeServerResourceGroup, name: config.routeServerName }),
     firewallPolicy: new FirewallPolicy(network, { resourceGroup: config.firewallPolicyResourceGroup, name: config.firewallPolicyName }),
     async cluster(name) {
-      const endpoint = await resolveClusterEndpoint(aks, config.aksResourceGroup, name);
-      return connectCluster(endpoint, credential, config.kubeTokenScope);
+      return clusterAccess.connect(await clusterAccess.endpoint(name));
     },
+    clusterAccess,
+    // A snapshot is as old as the shortest route poll interval at most.
+    routeSnapshots: new RouteSnapshotStore(snapshotTable, { maxAgeMs: config.routePollInitialSeconds * 1000 }),
     async aksCluster(name) {
       const c = await withRetries(`get AKS cluster ${name}`, () => aks.managedClusters.get(config.aksResourceGroup, name));
       return { provisioningState: c.provisioningState ?? 'Unknown', powerState: c.powerState?.code, subnetId: c.agentPoolProfiles?.find((p) => p.vnetSubnetID)?.vnetSubnetID };

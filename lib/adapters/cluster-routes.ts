@@ -1,6 +1,10 @@
+import type { PeerRoute } from '@azure/arm-network';
 import type { ConnectionRoutes } from '../domain/expected-routes';
+import { GATEWAY_LABEL_KEY } from '../domain/names';
+import type { ClusterEndpoint } from './kubernetes/cluster-access';
 import type { ClusterClient } from './kubernetes/cluster-client';
 import type { RouteServer } from './network/route-server';
+import type { RouteSnapshotStore, SnapshotRead } from './status/route-snapshots';
 
 /**
  * Learned routes of every BGP connection between Route Server and one cluster's route reflectors
@@ -10,6 +14,99 @@ export async function learnedRoutesOfCluster(routeServer: RouteServer, cluster: 
   const reflectors = await cluster.routeReflectorNodeIps();
   const connections = (await routeServer.connections()).filter((c) => reflectors.includes(c.peerIp));
   const learned: ConnectionRoutes[] = [];
-  for (const c of connections) learned.push({ connection: c.name, routes: await routeServer.learnedRoutes(c.name) });
+  for (const c of connections) learned.push({ connection: c.name, routes: compact(await routeServer.learnedRoutes(c.name)) });
   return { learned, reflectors, connections: connections.map((c) => c.name) };
+}
+
+/** Learned routes over every BGP connection of Route Server (withdrawal: nothing may hide a route). */
+export async function learnedRoutesOfRouteServer(routeServer: RouteServer): Promise<ConnectionRoutes[]> {
+  const learned: ConnectionRoutes[] = [];
+  for (const c of await routeServer.connections()) learned.push({ connection: c.name, routes: compact(await routeServer.learnedRoutes(c.name)) });
+  return learned;
+}
+
+/** A gateway pod as a waiting tenant needs it: where its /31 comes from and whether it serves. */
+export interface SnapshotPod {
+  namespace: string;
+  /** The tenant label's value (`<name>-egw`). */
+  gateway: string;
+  ip?: string;
+  ready: boolean;
+}
+
+/** One cluster's view shared by every tenant waiting on it and by the drift check. */
+export interface ClusterRouteView {
+  learned: ConnectionRoutes[];
+  reflectors: string[];
+  connections: string[];
+  gatewayPods: SnapshotPod[];
+  /** The API server found through AKS (URL and CA, no secret), and when: re-read from AKS after ENDPOINT_MAX_AGE_MS. */
+  endpoint: ClusterEndpoint;
+  endpointAt: number;
+}
+
+/** How long a refresh reuses the cluster endpoint instead of asking AKS again (two ARM reads). */
+export const ENDPOINT_MAX_AGE_MS = 60_000;
+
+/** How the snapshot reaches a cluster: AKS for its endpoint, then Kubernetes with our own token. */
+export interface ClusterAccess {
+  endpoint(cluster: string): Promise<ClusterEndpoint>;
+  connect(endpoint: ClusterEndpoint): Promise<ClusterClient>;
+}
+
+/**
+ * Reads a cluster's view: reflectors and gateway pods from Kubernetes, learned routes from Route
+ * Server. The endpoint of the previous view is reused while young; if it fails, AKS is asked again
+ * (so a stopped or deleted cluster is reported as the direct read reports it).
+ */
+export async function readClusterRouteView(routeServer: RouteServer, access: ClusterAccess, cluster: string, now: () => number, previous?: ClusterRouteView): Promise<ClusterRouteView> {
+  const reused = previous !== undefined && now() - previous.endpointAt < ENDPOINT_MAX_AGE_MS ? previous : undefined;
+  if (reused !== undefined) {
+    try {
+      return await readWith(routeServer, await access.connect(reused.endpoint), reused.endpoint, reused.endpointAt);
+    } catch {
+      // fall through: ask AKS where the cluster is now
+    }
+  }
+  const endpointAt = now();
+  const endpoint = await access.endpoint(cluster);
+  return readWith(routeServer, await access.connect(endpoint), endpoint, endpointAt);
+}
+
+async function readWith(routeServer: RouteServer, client: ClusterClient, endpoint: ClusterEndpoint, endpointAt: number): Promise<ClusterRouteView> {
+  const pods = await client.listObjects('v1', 'Pod', GATEWAY_LABEL_KEY);
+  const { learned, reflectors, connections } = await learnedRoutesOfCluster(routeServer, client);
+  return {
+    learned, reflectors, connections, endpoint, endpointAt,
+    gatewayPods: pods.map((p) => {
+      const pod = p as { metadata?: { namespace?: string; labels?: Record<string, string> }; status?: { podIP?: string; conditions?: Array<{ type: string; status: string }> } };
+      return {
+        namespace: pod.metadata?.namespace ?? '',
+        gateway: pod.metadata?.labels?.[GATEWAY_LABEL_KEY] ?? '',
+        ...(pod.status?.podIP ? { ip: pod.status.podIP } : {}),
+        ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+      };
+    }),
+  };
+}
+
+/** The shared snapshot of one cluster's view, at least as fresh as `notBefore` (see route-snapshots.ts). */
+export function clusterRouteSnapshot(snapshots: RouteSnapshotStore, routeServer: RouteServer, access: ClusterAccess, cluster: string, notBefore: number, now: () => number = Date.now): Promise<SnapshotRead<ClusterRouteView>> {
+  return snapshots.read<ClusterRouteView>(`cluster:${encodeURIComponent(cluster)}`, notBefore, (previous) => readClusterRouteView(routeServer, access, cluster, now, previous));
+}
+
+/** The shared snapshot of every connection's learned routes (withdrawal), at least as fresh as `notBefore`. */
+export function routeServerSnapshot(snapshots: RouteSnapshotStore, routeServer: RouteServer, notBefore: number): Promise<SnapshotRead<ConnectionRoutes[]>> {
+  return snapshots.read('routeServer', notBefore, () => learnedRoutesOfRouteServer(routeServer));
+}
+
+/** Only the fields the domain reads, so a snapshot of thousands of routes stays one small row. */
+function compact(routes: Record<string, PeerRoute[]>): Record<string, PeerRoute[]> {
+  return Object.fromEntries(Object.entries(routes).map(([instance, list]) => [instance, list.map((r) => ({
+    ...(r.network !== undefined ? { network: r.network } : {}),
+    ...(r.nextHop !== undefined ? { nextHop: r.nextHop } : {}),
+    ...(r.sourcePeer !== undefined ? { sourcePeer: r.sourcePeer } : {}),
+    ...(r.asPath !== undefined ? { asPath: r.asPath } : {}),
+    ...(r.localAddress !== undefined ? { localAddress: r.localAddress } : {}),
+  }))]));
 }

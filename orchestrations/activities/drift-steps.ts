@@ -1,5 +1,5 @@
 import { appServices } from '../../lib/adapters/app-services';
-import { learnedRoutesOfCluster } from '../../lib/adapters/cluster-routes';
+import { clusterRouteSnapshot } from '../../lib/adapters/cluster-routes';
 import { describeFailure } from '../../lib/adapters/errors';
 import { ConcurrencyError, everyItem } from '../../lib/adapters/registry';
 import { parseTenantKey } from '../../lib/domain/names';
@@ -26,14 +26,27 @@ registerActivity('readDriftInputs', async (): Promise<DriftInputs> => {
   return { registry, clusters, firewallGroups };
 });
 
-/** One cluster's actual state: managed pools and gateways, and what Route Server learned from it. */
+/**
+ * One cluster's actual state: managed pools and gateways, and what Route Server learned from it (the
+ * same shared snapshot the waiting tenants read, taken afresh for the check; its endpoint reaches
+ * the cluster, so AKS is not asked again).
+ */
 registerActivity('readClusterActual', async (cluster: string): Promise<ClusterActual> => {
   const services = await appServices();
+  // A report says what is, not what was: the snapshot is read afresh (and left for the waiting tenants).
+  const since = Date.now();
   try {
-    const client = await services.cluster(cluster);
+    let read = await clusterRouteSnapshot(services.routeSnapshots, services.routeServer, services.clusterAccess, cluster, since);
+    // Another reader is refreshing it: the check is not urgent, wait for that refresh once.
+    if (read.kind === 'waiting') {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      read = await clusterRouteSnapshot(services.routeSnapshots, services.routeServer, services.clusterAccess, cluster, since);
+    }
+    if (read.kind === 'waiting') throw new Error(`route snapshot of ${cluster}: ${read.reason}`);
+    const { learned, endpoint } = read.value;
+    const client = await services.clusterAccess.connect(endpoint);
     const pools = await client.listObjects('projectcalico.org/v3', 'IPPool', managedBy);
     const gateways = await client.listObjects('operator.tigera.io/v1', 'EgressGateway', managedBy);
-    const { learned } = await learnedRoutesOfCluster(services.routeServer, client);
     return {
       cluster,
       ipPools: pools.map((p) => ({ name: p.metadata?.name ?? '', cidr: String((p as { spec?: { cidr?: unknown } }).spec?.cidr ?? '') })),

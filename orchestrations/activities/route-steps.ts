@@ -1,5 +1,5 @@
 import { appServices } from '../../lib/adapters/app-services';
-import { learnedRoutesOfCluster } from '../../lib/adapters/cluster-routes';
+import { clusterRouteSnapshot, routeServerSnapshot } from '../../lib/adapters/cluster-routes';
 import { everyItem } from '../../lib/adapters/registry';
 import { checkCapacity, tenantsThatMayAdvertise } from '../../lib/domain/capacity';
 import { matchLearnedRoutes, ROUTE_SERVER_INSTANCES, routesInside } from '../../lib/domain/expected-routes';
@@ -12,7 +12,10 @@ import type { RouteProgress, TenantRef, WithdrawalProgress } from '../lifecycle-
 import { requireTenant } from './registry-steps';
 
 /**
- * Compares what Route Server learned with the /31 blocks the tenant's gateway pods hold right now.
+ * Compares what Route Server learned with the /31 blocks the tenant's gateway pods hold, both from
+ * the cluster's shared route snapshot (lib/adapters/status/route-snapshots.ts): one ARM read per
+ * poll interval serves every tenant waiting on the cluster. The snapshot must be taken after this
+ * run started waiting: an older one could still show the /31s of a previous holder of the CIDR.
  * Complete only when every ready pod's block is learned on both Route Server instances.
  */
 registerActivity('readTenantRoutes', async (tenant: TenantRef): Promise<RouteProgress> => {
@@ -20,11 +23,15 @@ registerActivity('readTenantRoutes', async (tenant: TenantRef): Promise<RoutePro
   const record = await requireTenant(tenant);
   if (!record.cidr) throw new PermanentError(`tenant ${tenant.cluster}/${tenant.name} has no CIDR`);
   const names = tenantNames(tenant);
-  const cluster = await services.cluster(tenant.cluster);
   const replicas = record.spec.gateway.replicas;
-  const pods = (await cluster.listPods(names.namespace, `${names.gatewayLabel.key}=${names.gatewayLabel.value}`)).filter((p) => p.ready && p.ip);
+  const since = await services.routeSnapshots.waitStarted(tenantKey(tenant), record.lifecycleRun, 'routes');
+  const read = await clusterRouteSnapshot(services.routeSnapshots, services.routeServer, services.clusterAccess, tenant.cluster, since);
+  if (read.kind === 'waiting') {
+    return { expected: [], learned: Object.fromEntries(ROUTE_SERVER_INSTANCES.map((i) => [i, 0])), missing: {}, complete: false, detail: read.reason };
+  }
+  const { learned, connections, gatewayPods } = read.value;
+  const pods = gatewayPods.filter((p) => p.namespace === names.namespace && p.gateway === names.gatewayLabel.value && p.ready && p.ip);
   const expected = [...new Set(pods.map((p) => blockOf31(p.ip!)))].sort();
-  const { learned, connections } = await learnedRoutesOfCluster(services.routeServer, cluster);
   const report = matchLearnedRoutes({ supernet: services.config.egressSupernet, tenants: [{ tenant: tenantKey(tenant), cidr: record.cidr, replicas }], learned });
   const status = report.tenants[tenantKey(tenant)];
   const perInstance: Record<string, number> = {};
@@ -48,15 +55,21 @@ registerActivity('readTenantRoutes', async (tenant: TenantRef): Promise<RoutePro
  * Routes still learned inside the tenant's CIDR, over every BGP connection of Route Server (not
  * only this cluster's reflectors: a deleted cluster or a rolled node pool must not hide a route
  * that is still there). The CIDR is released only when there are none.
+ *
+ * Read from the shared Route Server snapshot, but only one taken after this run started waiting for
+ * withdrawal, which is after its gateway was removed (the lifecycle calls this only once
+ * removeTenantGateway returned): so "none left" is never judged from a read older than the removal.
+ * (Host clocks are assumed to agree within the queue round trip between those two activities.)
  */
 registerActivity('readTenantWithdrawal', async (tenant: TenantRef): Promise<WithdrawalProgress> => {
   const services = await appServices();
   const record = await requireTenant(tenant);
   if (!record.cidr) return { remaining: {}, complete: true };
-  const learned = [];
-  for (const c of await services.routeServer.connections()) learned.push({ connection: c.name, routes: await services.routeServer.learnedRoutes(c.name) });
+  const since = await services.routeSnapshots.waitStarted(tenantKey(tenant), record.lifecycleRun, 'withdrawal');
+  const read = await routeServerSnapshot(services.routeSnapshots, services.routeServer, since);
+  if (read.kind === 'waiting') return { remaining: {}, complete: false };
   const remaining: Record<string, string[]> = {};
-  for (const r of routesInside(record.cidr, learned)) (remaining[r.instance] ??= []).push(r.network);
+  for (const r of routesInside(record.cidr, read.value)) (remaining[r.instance] ??= []).push(r.network);
   for (const k of Object.keys(remaining)) remaining[k] = [...new Set(remaining[k])].sort();
   return { remaining, complete: Object.keys(remaining).length === 0 };
 });

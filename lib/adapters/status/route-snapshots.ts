@@ -1,0 +1,165 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { TableClient } from '@azure/data-tables';
+import { describeFailure, isNotFound } from '../errors';
+
+/**
+ * Shared, time-stamped snapshots of what Route Server learned (per cluster, and over every BGP
+ * connection), in Table storage, so every tenant waiting on a cluster reads one row instead of
+ * asking ARM: ARM calls per poll interval do not grow with the number of waiting tenants.
+ *
+ * A snapshot is refreshed only when it is older than the poll interval, or older than the moment
+ * its reader needs (`notBefore`), and by one refresher at a time: the refresher claims the row with
+ * a conditional write on its ETag (a lost race means somebody else is reading ARM; the reader waits).
+ * `takenAt` is the time just before the refresh's first read, so everything in it is at least that fresh.
+ */
+export interface SnapshotRow {
+  takenAt?: number;
+  /** A refresher's claim runs until then (epoch ms); 0 or absent = nobody refreshing. */
+  claimUntil?: number;
+}
+
+export type SnapshotVerdict = 'use' | 'refresh' | 'wait';
+
+/**
+ * What a reader does with the stored row (pure). Use it when it is recent enough for this reader
+ * (taken at or after `notBefore`) and younger than `maxAgeMs`; while another refresher holds a live
+ * claim, use one that is recent enough even if old, else wait; otherwise refresh it.
+ */
+export function snapshotVerdict(row: SnapshotRow | undefined, now: number, maxAgeMs: number, notBefore: number): SnapshotVerdict {
+  const fitting = row?.takenAt !== undefined && row.takenAt >= notBefore;
+  if (fitting && now - row!.takenAt! <= maxAgeMs) return 'use';
+  if ((row?.claimUntil ?? 0) > now) return fitting ? 'use' : 'wait';
+  return 'refresh';
+}
+
+export type SnapshotRead<T> =
+  | { kind: 'snapshot'; takenAt: number; value: T; refreshed: boolean }
+  | { kind: 'waiting'; reason: string };
+
+interface Entity extends SnapshotRow {
+  partitionKey: string;
+  rowKey: string;
+  etag?: string;
+  parts?: number;
+  [part: `p${number}`]: Uint8Array | undefined;
+}
+
+/** A Table property holds 64 KiB and an entity 1 MiB: parts of 60,000 bytes, at most 15. */
+const PART_BYTES = 60_000;
+const MAX_PARTS = 15;
+const SNAPSHOTS = 'snapshot';
+const WAITS = 'wait';
+
+export interface RouteSnapshotOptions {
+  /** Refresh when older than this: the route poll interval. */
+  maxAgeMs: number;
+  /** How long a refresher's claim holds before another may take over (a crashed refresher). */
+  claimTtlMs?: number;
+  now?: () => number;
+}
+
+export class RouteSnapshotStore {
+  private readonly maxAgeMs: number;
+  private readonly claimTtlMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly table: TableClient, options: RouteSnapshotOptions) {
+    this.maxAgeMs = options.maxAgeMs;
+    this.claimTtlMs = options.claimTtlMs ?? 120_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The snapshot `key` taken at or after `notBefore`: the stored one, or a new one read by `refresh`
+   * if this caller wins the claim, or `waiting` while another refresher is at work. `refresh` gets the
+   * stored value (if any) to reuse what need not be read every time.
+   */
+  async read<T>(key: string, notBefore: number, refresh: (previous: T | undefined) => Promise<T>): Promise<SnapshotRead<T>> {
+    const row = await this.get(SNAPSHOTS, key);
+    const now = this.now();
+    const verdict = snapshotVerdict(row, now, this.maxAgeMs, notBefore);
+    if (verdict === 'use') return { kind: 'snapshot', takenAt: row!.takenAt!, value: decode<T>(row!), refreshed: false };
+    if (verdict === 'wait') return { kind: 'waiting', reason: 'another reader is refreshing the route snapshot' };
+    const claimEtag = await this.claim(key, row, now);
+    if (claimEtag === undefined) return { kind: 'waiting', reason: 'another reader is refreshing the route snapshot' };
+    const takenAt = this.now();
+    let value: T;
+    try {
+      value = await refresh(row?.parts ? decode<T>(row) : undefined);
+    } catch (error) {
+      await this.releaseClaim(key, claimEtag);
+      throw error;
+    }
+    await this.store(key, takenAt, value, claimEtag);
+    return { kind: 'snapshot', takenAt, value, refreshed: true };
+  }
+
+  /**
+   * When this tenant's lifecycle run started waiting (`kind`: routes or withdrawal): the first call
+   * of the run records now, later calls of the same run read it back. A snapshot for that wait must be
+   * taken at or after it, so it cannot predate what the run did before the wait (e.g. remove the gateway).
+   */
+  async waitStarted(tenant: string, run: number, kind: 'routes' | 'withdrawal'): Promise<number> {
+    const rowKey = `${kind}:${encodeURIComponent(tenant)}`;
+    try {
+      const e = await this.table.getEntity<{ run: number; at: number }>(WAITS, rowKey);
+      if (e.run === run) return e.at;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    const at = this.now();
+    await this.table.upsertEntity({ partitionKey: WAITS, rowKey, run, at }, 'Replace');
+    return at;
+  }
+
+  private async get(partitionKey: string, rowKey: string): Promise<Entity | undefined> {
+    try {
+      return await this.table.getEntity<Entity>(partitionKey, rowKey);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Takes the refresher's claim with a conditional write; undefined when somebody else got there first. */
+  private async claim(key: string, row: Entity | undefined, now: number): Promise<string | undefined> {
+    try {
+      if (row?.etag === undefined) {
+        return (await this.table.createEntity({ partitionKey: SNAPSHOTS, rowKey: key, claimUntil: now + this.claimTtlMs })).etag;
+      }
+      return (await this.table.updateEntity({ partitionKey: SNAPSHOTS, rowKey: key, claimUntil: now + this.claimTtlMs }, 'Merge', { etag: row.etag })).etag;
+    } catch (error) {
+      const status = describeFailure(error).status;
+      if (status === 409 || status === 412) return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes the snapshot under our claim; a claim taken over meanwhile (412) keeps the other refresher's row. */
+  private async store(key: string, takenAt: number, value: unknown, claimEtag: string): Promise<void> {
+    const bytes = gzipSync(JSON.stringify(value));
+    const parts = Math.ceil(bytes.length / PART_BYTES);
+    // Too big for one row: not shared (each reader reads ARM for itself) rather than failing the reader.
+    if (parts > MAX_PARTS) { await this.releaseClaim(key, claimEtag); return; }
+    const entity: Entity = { partitionKey: SNAPSHOTS, rowKey: key, takenAt, claimUntil: 0, parts };
+    for (let i = 0; i < parts; i += 1) entity[`p${i}`] = bytes.subarray(i * PART_BYTES, (i + 1) * PART_BYTES);
+    try {
+      await this.table.updateEntity(entity, 'Replace', { etag: claimEtag });
+    } catch (error) {
+      if (describeFailure(error).status !== 412) throw error;
+    }
+  }
+
+  private async releaseClaim(key: string, claimEtag: string): Promise<void> {
+    try {
+      await this.table.updateEntity({ partitionKey: SNAPSHOTS, rowKey: key, claimUntil: 0 }, 'Merge', { etag: claimEtag });
+    } catch {
+      // best effort: the claim expires by itself
+    }
+  }
+}
+
+function decode<T>(row: Entity): T {
+  const parts = Array.from({ length: row.parts ?? 0 }, (_, i) => row[`p${i}`] ?? new Uint8Array());
+  return JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')) as T;
+}
