@@ -13,6 +13,8 @@ export interface HostProcess {
 
 export interface HostProcessOptions {
   appDir: string;
+  /** The host's cli.js, when the app folder has none (a deployment package); default: found as below. */
+  cliPath?: string;
   port?: number;
   settingsFile: string;
   env: Record<string, string>;
@@ -24,9 +26,9 @@ export interface HostProcessOptions {
 /** Starts local/host as a child process (Node 22: this process's own binary) and waits for its ready line. */
 export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
   // The compiled host (npm run build): from dist/local/sandbox it is a sibling; from the sources, under dist/.
-  const cli = __dirname.endsWith(path.join('dist', 'local', 'sandbox'))
+  const cli = options.cliPath ?? (__dirname.endsWith(path.join('dist', 'local', 'sandbox'))
     ? path.resolve(__dirname, '..', 'host', 'cli.js')
-    : path.resolve(options.appDir, 'dist', 'local', 'host', 'cli.js');
+    : path.resolve(options.appDir, 'dist', 'local', 'host', 'cli.js'));
   const child: ChildProcess = spawn(process.execPath, [cli, '--app', options.appDir, '--port', String(options.port ?? 0), '--settings', options.settingsFile], {
     cwd: options.appDir,
     env: { ...process.env, ...options.env },

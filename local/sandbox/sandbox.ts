@@ -71,6 +71,11 @@ export interface SandboxOptions {
   echoHostLogs?: boolean;
   /** Delay between a change in the emulated cloud and its write to the folder (default 100 ms). */
   stateDebounceMs?: number;
+  /**
+   * Run the app from this folder instead of the repository (e.g. the unpacked `npm run package` zip); the
+   * local host still comes from this repository's build.
+   */
+  appDir?: string;
 }
 
 export interface SandboxInfo {
@@ -264,8 +269,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const settingsFile = path.join(dir, 'host-settings.json');
     writeFileSync(settingsFile, JSON.stringify({ Values: appSettings }, null, 2), { mode: 0o600 });
     const hostEnv = { ...arm.env, NODE_EXTRA_CA_CERTS: caCertPath };
-    const appDir = repoRoot();
-    let host = await startHostProcess({ appDir, port: port('host'), settingsFile, env: hostEnv, echo: options.echoHostLogs });
+    const appDir = options.appDir !== undefined ? path.resolve(options.appDir) : repoRoot();
+    // A package folder has no local/ host of its own: use the one built in this repository.
+    const cliPath = options.appDir !== undefined ? path.join(repoRoot(), 'dist', 'local', 'host', 'cli.js') : undefined;
+    let host = await startHostProcess({ appDir, cliPath, port: port('host'), settingsFile, env: hostEnv, echo: options.echoHostLogs });
     const hostPort = host.port;
     stops.push(() => host.stop());
     // A cluster that "was just created" (a fresh folder, or one whose state could not be restored):
@@ -310,7 +317,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       get host() { return host; },
       async restartHost(signal = 'SIGTERM') {
         await host.stop(signal);
-        host = await startHostProcess({ appDir, port: hostPort, settingsFile, env: hostEnv, echo: options.echoHostLogs });
+        host = await startHostProcess({ appDir, cliPath, port: hostPort, settingsFile, env: hostEnv, echo: options.echoHostLogs });
       },
       stop: stopAll,
     };
