@@ -140,6 +140,7 @@ module "function_app" {
   subnet_id                  = module.hub_network.function_subnet_id
   log_analytics_workspace_id = module.log_analytics.id
   task_hub_name              = var.task_hub_name
+  durable_backend            = var.durable_backend
   app_settings               = local.app_settings
   tags                       = local.tags
 }

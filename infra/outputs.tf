@@ -3,6 +3,26 @@ output "function_app_name" {
   value       = module.function_app.name
 }
 
+output "function_app_id" {
+  description = "Resource ID of the Function App (npm run deploy: subscription, resource group, ARM actions)."
+  value       = module.function_app.id
+}
+
+output "function_hosting" {
+  description = "FlexConsumption or ElasticPremium (npm run deploy: one deploy, or the run-from-package blob)."
+  value       = var.function_hosting
+}
+
+output "api_base_url" {
+  description = "Base URL of egress-pilot's HTTP API."
+  value       = "https://${module.function_app.default_hostname}/api"
+}
+
+output "durable_task_scheduler_endpoint" {
+  description = "Durable Task Scheduler endpoint (null unless durable_backend = DurableTaskScheduler)."
+  value       = module.function_app.durable_task_scheduler_endpoint
+}
+
 output "function_app_hostname" {
   description = "Default host name of the app's HTTP API."
   value       = module.function_app.default_hostname

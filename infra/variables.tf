@@ -196,7 +196,7 @@ variable "function_hosting" {
 
 variable "premium_package_url" {
   type        = string
-  description = "ElasticPremium only: blob URL of the uploaded app package (null before the first upload)."
+  description = "ElasticPremium only: another package blob URL to run from (null = app-package/egress-pilot.zip, written by npm run deploy)."
   default     = null
 }
 
@@ -213,6 +213,12 @@ variable "task_hub_name" {
   type        = string
   description = "Durable Functions task hub name."
   default     = "EgressPilotHub"
+}
+
+variable "durable_backend" {
+  type        = string
+  description = "Durable Functions backend: AzureStorage (default) or DurableTaskScheduler (managed; see infra/README.md, Durable backend)."
+  default     = "AzureStorage"
 }
 
 variable "egress_supernet" {

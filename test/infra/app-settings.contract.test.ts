@@ -20,6 +20,9 @@ export const HOST_LEVEL_SETTINGS: ReadonlyMap<string, string> = new Map([
   ['APPLICATIONINSIGHTS_AUTHENTICATION_STRING', 'Entra-authenticated telemetry (the Application Insights resource has local auth disabled)'],
   ['AzureFunctionsJobHost__extensions__durableTask__hubName', 'durable task hub name: overrides host.json extensions.durableTask.hubName'],
   ['WEBSITE_RUN_FROM_PACKAGE', 'Elastic Premium only: run the app from the package blob'],
+  ['DURABLE_TASK_SCHEDULER_CONNECTION_STRING', 'Durable Task Scheduler backend only: its endpoint with Authentication=ManagedIdentity (no secret)'],
+  ['AzureFunctionsJobHost__extensions__durableTask__storageProvider__type', 'Durable Task Scheduler backend only: host.json storageProvider.type = azureManaged'],
+  ['AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName', 'Durable Task Scheduler backend only: the app setting holding its connection string'],
   ['WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID', 'Elastic Premium only: read the package blob with the system-assigned identity'],
 ]);
 

@@ -154,7 +154,8 @@ export function checkAppSettingsContract(args: {
   if (!call) problems.push(`${root.dir}: module "${functionCallName}" is not called`);
   else if (call.app_settings !== '${local.app_settings}') problems.push(`${root.dir}: module "${functionCallName}" must receive app_settings = local.app_settings`);
   const merged = functionModule.locals.get('app_settings');
-  if (typeof merged !== 'string' || !/merge\(\s*local\.host_app_settings\s*,\s*var\.app_settings\s*\)/.test(merged)) problems.push(`${functionModule.dir}: local "app_settings" must be merge(local.host_app_settings, var.app_settings)`);
+  // Optional settings join as whole checked locals (`cond ? local.x_app_settings : {}`), never inline.
+  if (typeof merged !== 'string' || !/^\$\{merge\(\s*local\.host_app_settings\s*,\s*var\.app_settings\s*(,\s*[\w.]+\s*\?\s*local\.\w+_app_settings\s*:\s*\{\}\s*)*\)\}$/.test(merged)) problems.push(`${functionModule.dir}: local "app_settings" must be merge(local.host_app_settings, var.app_settings[, cond ? local.x_app_settings : {}])`);
   let sinks = 0;
   for (const [key, body] of functionModule.resources) {
     const type = key.split('.')[0]!;

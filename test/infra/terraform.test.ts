@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import azurermArguments from './fixtures/azurerm-4.81-arguments.json';
 import webSitesBody from './fixtures/azapi-web-sites-2024-04-01.json';
+import durableTaskBodies from './fixtures/azapi-durabletask-2025-11-01.json';
 import helmKubernetesArguments from './fixtures/helm-kubernetes-arguments.json';
 import { type ModuleTree } from './hcl';
 import { checkDeclarations, checkFunctions, checkModuleCalls, checkReferences, checkUnusedVariables } from './language-checks';
@@ -81,10 +82,11 @@ describe('infra/ Terraform', () => {
     expect(await each((dir) => checkArguments(tree.get(dir)!, schema, helmKubernetesArguments.required as ArgumentSchema))).toEqual([]);
   });
 
-  it('azapi bodies use only writable Microsoft.Web/sites@2024-04-01 properties (azapi v2.12 embedded types)', async () => {
-    expect(await each((dir) => checkAzapiBody(tree.get(dir)!, webSitesBody))).toEqual([]);
+  it('azapi bodies use only writable properties of their type (Microsoft.Web/sites: azapi v2.12 embedded types; Microsoft.DurableTask: bicep-types-az)', async () => {
+    const schemas = [webSitesBody, ...durableTaskBodies];
+    for (const schema of schemas) expect(await each((dir) => checkAzapiBody(tree.get(dir)!, schema))).toEqual([]);
     const azapiTypes = [...tree.values()].flatMap((m) => [...m.resources.entries()].filter(([k]) => k.startsWith('azapi_resource.')).map(([, b]) => b.type));
-    expect(azapiTypes).toEqual([webSitesBody.resource]);
+    expect(new Set(azapiTypes)).toEqual(new Set(schemas.map((s) => s.resource)));
   });
 
   it('terraform.tfvars.example sets only root variables and every required one', async () => {

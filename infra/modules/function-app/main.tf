@@ -20,11 +20,23 @@ locals {
     AzureFunctionsJobHost__extensions__durableTask__hubName = var.task_hub_name
   }
 
-  app_settings = merge(local.host_app_settings, var.app_settings)
+  # Durable Task Scheduler backend (optional): the durable extension's storage provider becomes azureManaged,
+  # reached through an identity-only connection string (no secret in it). The task hub keeps var.task_hub_name
+  # (the hubName override above), so it names the scheduler's task hub.
+  scheduler = var.durable_backend == "DurableTaskScheduler"
+  scheduler_app_settings = {
+    DURABLE_TASK_SCHEDULER_CONNECTION_STRING                                              = local.scheduler ? "Endpoint=${azapi_resource.scheduler[0].output.properties.endpoint};Authentication=ManagedIdentity" : ""
+    AzureFunctionsJobHost__extensions__durableTask__storageProvider__type                 = "azureManaged"
+    AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName = "DURABLE_TASK_SCHEDULER_CONNECTION_STRING"
+  }
 
-  # Elastic Premium only: run from the package blob, read with the app's identity.
+  app_settings = merge(local.host_app_settings, var.app_settings, local.scheduler ? local.scheduler_app_settings : {})
+
+  # Elastic Premium only: run from the package blob, read with the app's identity. `npm run deploy` replaces
+  # that one blob and restarts the app, so Terraform's value never changes between releases.
+  package_blob_url = coalesce(var.premium_package_url, "${local.package_container_url}/egress-pilot.zip")
   package_app_settings = {
-    WEBSITE_RUN_FROM_PACKAGE                     = var.premium_package_url
+    WEBSITE_RUN_FROM_PACKAGE                     = local.package_blob_url
     WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID = "SystemAssigned"
   }
 
@@ -151,7 +163,7 @@ resource "azurerm_linux_function_app" "premium" {
 
   app_settings = merge(
     { for k, v in local.app_settings : k => v if k != "APPLICATIONINSIGHTS_CONNECTION_STRING" },
-    { for k, v in local.package_app_settings : k => v if var.premium_package_url != null },
+    local.package_app_settings,
   )
 }
 
@@ -168,5 +180,48 @@ resource "azurerm_role_assignment" "storage" {
 resource "azurerm_role_assignment" "telemetry" {
   scope                = azurerm_application_insights.this.id
   role_definition_name = "Monitoring Metrics Publisher"
+  principal_id         = local.principal_id
+}
+
+# Durable Task Scheduler (durable_backend = "DurableTaskScheduler"): the managed backend, one scheduler with
+# one task hub, and the app's identity as "Durable Task Data Contributor" on that task hub only.
+resource "azapi_resource" "scheduler" {
+  count     = local.scheduler ? 1 : 0
+  type      = "Microsoft.DurableTask/schedulers@2025-11-01"
+  name      = var.durable_task_scheduler_name
+  parent_id = var.resource_group_id
+  location  = var.location
+  tags      = var.tags
+
+  body = {
+    properties = {
+      sku = {
+        name = var.durable_task_scheduler_sku
+      }
+      # Required and deny-all when empty; access is Entra RBAC either way.
+      ipAllowlist = var.durable_task_scheduler_ip_allowlist
+    }
+  }
+
+  response_export_values = ["properties.endpoint"]
+}
+
+resource "azapi_resource" "task_hub" {
+  count     = local.scheduler ? 1 : 0
+  type      = "Microsoft.DurableTask/schedulers/taskHubs@2025-11-01"
+  name      = var.task_hub_name
+  parent_id = azapi_resource.scheduler[0].id
+
+  body = {
+    properties = {}
+  }
+
+  response_export_values = ["properties.dashboardUrl"]
+}
+
+resource "azurerm_role_assignment" "durable_task" {
+  count                = local.scheduler ? 1 : 0
+  scope                = azapi_resource.task_hub[0].id
+  role_definition_name = "Durable Task Data Contributor"
   principal_id         = local.principal_id
 }

@@ -37,3 +37,13 @@ output "package_container_url" {
   description = "Blob container that receives the app package (Flex deployment storage)."
   value       = local.package_container_url
 }
+
+output "durable_task_scheduler_endpoint" {
+  description = "Endpoint of the Durable Task Scheduler (null with the Azure Storage backend)."
+  value       = local.scheduler ? azapi_resource.scheduler[0].output.properties.endpoint : null
+}
+
+output "durable_task_hub_dashboard_url" {
+  description = "Dashboard of the task hub in the Durable Task Scheduler (null with the Azure Storage backend)."
+  value       = local.scheduler ? azapi_resource.task_hub[0].output.properties.dashboardUrl : null
+}

@@ -48,7 +48,7 @@ variable "premium_sku" {
 
 variable "premium_package_url" {
   type        = string
-  description = "Elastic Premium only: blob URL of the app package in this module's app-package container (WEBSITE_RUN_FROM_PACKAGE, read with the app's identity). Null until the first package is uploaded."
+  description = "Elastic Premium only: blob URL of the app package (WEBSITE_RUN_FROM_PACKAGE, read with the app's identity). Null = <app-package container>/egress-pilot.zip, the blob npm run deploy writes."
   default     = null
   validation {
     condition     = var.premium_package_url == null || can(regex("^https://[a-z0-9]+\\.blob\\.", var.premium_package_url))
@@ -113,6 +113,42 @@ variable "task_hub_name" {
     condition     = can(regex("^[A-Za-z][A-Za-z0-9]{2,44}$", var.task_hub_name))
     error_message = "task_hub_name must be 3-45 letters and digits, starting with a letter."
   }
+}
+
+variable "durable_backend" {
+  type        = string
+  description = "AzureStorage (default: the task hub in the app's storage account) or DurableTaskScheduler (the managed backend)."
+  default     = "AzureStorage"
+  validation {
+    condition     = contains(["AzureStorage", "DurableTaskScheduler"], var.durable_backend)
+    error_message = "durable_backend must be AzureStorage or DurableTaskScheduler."
+  }
+}
+
+variable "durable_task_scheduler_name" {
+  type        = string
+  description = "DurableTaskScheduler only: name of the scheduler (3-64 letters, digits, hyphens)."
+  default     = "egress-pilot-dts"
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9-]{3,64}$", var.durable_task_scheduler_name))
+    error_message = "durable_task_scheduler_name must be 3-64 letters, digits or hyphens."
+  }
+}
+
+variable "durable_task_scheduler_sku" {
+  type        = string
+  description = "DurableTaskScheduler only: Consumption (pay per action) or Dedicated (capacity units, zone redundancy)."
+  default     = "Consumption"
+  validation {
+    condition     = contains(["Consumption", "Dedicated"], var.durable_task_scheduler_sku)
+    error_message = "durable_task_scheduler_sku must be Consumption or Dedicated."
+  }
+}
+
+variable "durable_task_scheduler_ip_allowlist" {
+  type        = list(string)
+  description = "DurableTaskScheduler only: addresses or CIDRs allowed to reach the scheduler (an empty list denies all)."
+  default     = ["0.0.0.0/0"]
 }
 
 variable "app_settings" {
