@@ -7,3 +7,4 @@ import './tenants';
 import '../orchestrations';
 import './cluster-events';
 import './drift';
+import './lifecycle-resume';

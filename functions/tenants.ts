@@ -3,14 +3,14 @@ import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { appServices, type AppServices } from '../lib/adapters/app-services';
 import { admitCreate, admitDelete, admitUpdate, planUpdate, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
-import { lifecycleInstanceId, type Operation } from '../lib/domain/lifecycle/progress';
+import { lifecycleInstanceId } from '../lib/domain/lifecycle/progress';
 import { namespaceConflicts } from '../lib/domain/lifecycle/namespace-claims';
 import { specFingerprint } from '../lib/domain/spec-fingerprint';
 import type { TenantSpec } from '../lib/domain/tenant-spec';
 import { ConcurrencyError, everyItem, type TenantRecord } from '../lib/adapters/registry';
 import { isNotFound } from '../lib/adapters/errors';
-import type { LifecycleInput } from '../orchestrations/lifecycle-input';
-import { isRunning, terminateAndWait } from './durable-instances';
+import { isRunning } from './durable-instances';
+import { lifecycleInput, startLifecycle } from './lifecycle-start';
 import { problem } from './http-problems';
 import { listQuery, queryObject, readSpec } from './tenant-requests';
 import { tenantView } from './tenant-view';
@@ -22,26 +22,6 @@ async function stateOf(client: DurableClient, record: TenantRecord<TenantSpec> |
     phase: record.phase, fingerprint: record.specFingerprint, prefixLength: record.spec.gateway.prefixLength,
     lifecycleRunning: await isRunning(client, instanceId), serving: record.servingSpec !== undefined,
   };
-}
-
-function lifecycleInput(services: AppServices, spec: { cluster: string; name: string }, operation: Operation, changes?: LifecycleInput['changes']): LifecycleInput {
-  const c = services.config;
-  return {
-    cluster: spec.cluster, name: spec.name, operation, changes,
-    timing: { routeDeadlineSeconds: c.routeWaitDeadlineSeconds, pollInitialSeconds: c.routePollInitialSeconds, pollMaxSeconds: c.routePollMaxSeconds },
-    onRouteFailure: c.onRouteFailure,
-  };
-}
-
-/** Starts the tenant's lifecycle; an instance already running under the deterministic id is kept. */
-async function startLifecycle(client: DurableClient, input: LifecycleInput, terminateRunning: boolean): Promise<void> {
-  const instanceId = lifecycleInstanceId(input.cluster, input.name);
-  if (terminateRunning) await terminateAndWait(client, instanceId, `superseded by ${input.operation}`);
-  try {
-    await client.startNew('tenantLifecycle', { instanceId, input });
-  } catch (error) {
-    if (!(await isRunning(client, instanceId))) throw error;
-  }
 }
 
 function accepted(request: HttpRequest, cluster: string, name: string, phase: string, status: 202 | 200 = 202): HttpResponseInit {

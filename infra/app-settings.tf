@@ -18,5 +18,7 @@ locals {
     # A firewall write round starts no group write after this; with the wait for the last write it stays well
     # under host.json functionTimeout (30 min, the Flex Consumption / Elastic Premium default).
     FIREWALL_ROUND_BUDGET_SECONDS = "300"
+    # A tenant left mid-lifecycle with none running (a crash between 202 and the start) is resumed after this.
+    LIFECYCLE_RESUME_GRACE_SECONDS = "60"
   }
 }

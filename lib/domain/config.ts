@@ -140,6 +140,9 @@ const shape = {
   FIREWALL_ROUND_BUDGET_SECONDS: integer(10, 600, 300, {
     description: 'Seconds after which a firewall write round starts no further rule collection group write; the next round carries the rest.',
   }),
+  LIFECYCLE_RESUME_GRACE_SECONDS: integer(5, 3600, 60, {
+    description: 'A tenant left mid-lifecycle with no lifecycle running is resumed once its record is this old (a request may still be starting it).',
+  }),
   ALLOW_BROAD_RULES: flag(false, { description: 'Permit a bare "*" FQDN, 0.0.0.0/0 or protocol Any to everything in tenant allowlists.' }),
   EVENT_GRID_TOPIC_ENDPOINT: setting(optionalUrl(), {
     description: 'Event Grid topic endpoint for lifecycle/drift events. Unset: events are not published.',
@@ -216,6 +219,7 @@ export interface Config {
   firewallMaxRuleCollectionGroups: number;
   firewallRcgPriorityBase: number;
   firewallRoundBudgetSeconds: number;
+  lifecycleResumeGraceSeconds: number;
   allowBroadRules: boolean;
   eventGridTopicEndpoint: string | undefined;
   driftRepair: boolean;
@@ -280,6 +284,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     firewallMaxRuleCollectionGroups: e.FIREWALL_MAX_RULE_COLLECTION_GROUPS,
     firewallRcgPriorityBase: e.FIREWALL_RCG_PRIORITY_BASE,
     firewallRoundBudgetSeconds: e.FIREWALL_ROUND_BUDGET_SECONDS,
+    lifecycleResumeGraceSeconds: e.LIFECYCLE_RESUME_GRACE_SECONDS,
     allowBroadRules: e.ALLOW_BROAD_RULES,
     eventGridTopicEndpoint: e.EVENT_GRID_TOPIC_ENDPOINT,
     driftRepair: e.DRIFT_REPAIR,

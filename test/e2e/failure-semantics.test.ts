@@ -1,3 +1,5 @@
+import { createRegistry } from '../../lib/adapters/registry';
+import type { TenantSpec } from '../../lib/domain/tenant-spec';
 import { tenantRules, tenantSpec, useSandbox, waitForPhase, type TenantView } from './support';
 
 type View = TenantView & { spec: { gateway: { replicas: number } }; lastAttempt?: { step?: string; error: string } };
@@ -87,5 +89,27 @@ describe('a late activity of a terminated lifecycle', () => {
     expect(tenantRules(await t.cloud.ruleCollectionGroups(), 'spoke1-aks', 'late').collections).toHaveLength(0);
     const view = (await t.api<TenantView>('GET', '/tenants/spoke1-aks/late')).body;
     expect(view).toMatchObject({ phase: 'Deleted', cidr: null });
+  }, 120_000);
+});
+
+describe('a tenant left mid-lifecycle with no lifecycle running', () => {
+  const t = useSandbox({ appSettings: { LIFECYCLE_RESUME_GRACE_SECONDS: '5' } });
+
+  it('is finished by the resume sweep: a DELETE accepted with 202 whose offboarding never started still ends Deleted', async () => {
+    expect((await t.api('POST', '/tenants', tenantSpec('stranded', { namespaces: [] }))).status).toBe(202);
+    expect((await waitForPhase(t.api, 'spoke1-aks', 'stranded', ['Ready', 'Failed'])).phase).toBe('Ready');
+    // What a crash between the DELETE's registry write and the start of its offboarding leaves.
+    const { tenants } = await createRegistry<TenantSpec>({ connectionString: t.sandbox.info.storageConnectionString }, { pool: { supernet: '10.99.0.0/16' } });
+    const record = (await tenants.get({ cluster: 'spoke1-aks', name: 'stranded' }))!;
+    await tenants.update(record, { phase: 'Deleting' });
+    await new Promise((r) => setTimeout(r, 6000));
+    // The sweep runs every minute and at host start; run it now through the host's admin API.
+    const sweep = await fetch(`${t.sandbox.info.apiBaseUrl.replace(/\/api$/, '')}/admin/functions/resumeLifecycles`, {
+      method: 'POST', headers: { 'x-functions-key': t.sandbox.info.masterKey, 'content-type': 'application/json' }, body: JSON.stringify({ input: '' }),
+    });
+    expect(sweep.status).toBe(202);
+    expect((await waitForPhase(t.api, 'spoke1-aks', 'stranded', ['Deleted', 'Failed'], 60_000)).phase).toBe('Deleted');
+    expect(await t.cloud.exists('projectcalico.org/v3', 'IPPool', 'stranded-pool')).toBe(false);
+    expect(tenantRules(await t.cloud.ruleCollectionGroups(), 'spoke1-aks', 'stranded').collections).toHaveLength(0);
   }, 120_000);
 });

@@ -60,6 +60,16 @@ describe('tenant registry against Azurite', () => {
     expect(gone.servingSpec).toBeUndefined();
   });
 
+  it('lists only tenants outside the settled phases, filtered by the table service', async () => {
+    const settled = ['Ready', 'Failed', 'Deleted'] as const;
+    for (const [name, phase] of [['u-ready', 'Ready'], ['u-deleting', 'Deleting'], ['u-waiting', 'WaitingForRoutes'], ['u-failed', 'Failed']] as const) {
+      const { record } = await tenants.createIfAbsent({ cluster: 'aks-unsettled', name }, { spec, specFingerprint: name });
+      await tenants.update(record, { phase });
+    }
+    const page = await tenants.listExceptPhases(settled, { pageSize: 1000 });
+    expect(page.items.filter((r) => r.key.cluster === 'aks-unsettled').map((r) => r.key.name).sort()).toEqual(['u-deleting', 'u-waiting']);
+  });
+
   it('updates with the ETag it read, and refuses a stale one', async () => {
     const current = (await tenants.get(key))!;
     const next = await tenants.update(current, { phase: 'Allocating', cidr: '10.99.0.0/29', lastError: { message: 'boom', step: 'Allocating', at: '2026-11-25T10:00:00Z' } });

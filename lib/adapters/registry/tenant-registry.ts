@@ -103,6 +103,8 @@ export interface TenantRegistry<Spec = unknown> {
   listByCluster(cluster: string, page?: PageOptions): Promise<Page<TenantRecord<Spec>>>;
   /** Every tenant of every cluster (drift check), paged. */
   listAll(page?: PageOptions): Promise<Page<TenantRecord<Spec>>>;
+  /** Tenants whose phase is none of `settled` (a server-side filter: the settled majority is never read), paged. */
+  listExceptPhases(settled: readonly TenantPhase[], page?: PageOptions): Promise<Page<TenantRecord<Spec>>>;
   /** Deletes the row; with `etag`, only if unchanged (else ConcurrencyError). False when it did not exist. */
   delete(key: TenantKey, etag?: string): Promise<boolean>;
 }
@@ -222,6 +224,11 @@ export class TableTenantRegistry<Spec = unknown> implements TenantRegistry<Spec>
 
   listAll(page: PageOptions = {}): Promise<Page<TenantRecord<Spec>>> {
     return this.list(undefined, page);
+  }
+
+  listExceptPhases(settled: readonly TenantPhase[], page: PageOptions = {}): Promise<Page<TenantRecord<Spec>>> {
+    const filter = settled.map((phase) => odata`phase ne ${phase}`).join(' and ');
+    return this.list(filter || undefined, page);
   }
 
   async delete(key: TenantKey, etag?: string): Promise<boolean> {

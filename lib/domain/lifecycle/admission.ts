@@ -92,3 +92,29 @@ export function planUpdate(previous: TenantSpec, next: TenantSpec): { changes: {
     removedNamespaces: previous.namespaces.filter((n) => !next.namespaces.includes(n)),
   };
 }
+
+/** Phases a tenant rests in; any other phase means a lifecycle should be running. */
+export const SETTLED_PHASES = ['Ready', 'Failed', 'Deleted'] as const satisfies readonly Phase[];
+
+/**
+ * A tenant whose record says a lifecycle is under way but none runs (the process that accepted the request
+ * died before starting it, the task hub lost it, or the orchestration failed hard): what finishes what the
+ * caller was promised with 202. Deleting → offboard; Updating → update what differs from the serving spec
+ * (onboard if nothing serves); any onboarding phase → onboard again (every step is idempotent). Undefined
+ * while the record changed too recently: the request that wrote it may still be starting its lifecycle.
+ */
+export function resumeOf(
+  stranded: { phase: Phase; updatedAt: string; spec: TenantSpec; servingSpec?: TenantSpec },
+  now: Date,
+  graceMs: number,
+): { operation: Operation; changes?: { gateway: boolean; firewall: boolean }; removedNamespaces?: string[] } | undefined {
+  if ((SETTLED_PHASES as readonly Phase[]).includes(stranded.phase)) return undefined;
+  if (now.getTime() - Date.parse(stranded.updatedAt) < graceMs) return undefined;
+  const namespaces = [...new Set([...stranded.spec.namespaces, ...(stranded.servingSpec?.namespaces ?? [])])];
+  if (stranded.phase === 'Deleting') return { operation: 'offboard', removedNamespaces: namespaces };
+  if (stranded.phase === 'Updating' && stranded.servingSpec) {
+    const { changes, removedNamespaces } = planUpdate(stranded.servingSpec, stranded.spec);
+    return { operation: 'update', changes, removedNamespaces };
+  }
+  return { operation: 'onboard' };
+}

@@ -1,4 +1,4 @@
-import { admitCreate, admitDelete, admitUpdate, effectivePhase, planUpdate, type TenantState } from '../../../lib/domain/lifecycle/admission';
+import { admitCreate, admitDelete, admitUpdate, effectivePhase, planUpdate, resumeOf, type TenantState } from '../../../lib/domain/lifecycle/admission';
 import type { TenantSpec } from '../../../lib/domain/tenant-spec';
 
 const state = (over: Partial<TenantState> = {}): TenantState => ({ phase: 'Ready', fingerprint: 'f1', lifecycleRunning: false, prefixLength: 29, serving: true, ...over });
@@ -92,5 +92,24 @@ describe('a tenant whose lifecycle is not running is never busy', () => {
   });
   it('still answers TenantBusy while the lifecycle runs', () => {
     expect(admitUpdate(state({ phase: 'WaitingForRoutes', lifecycleRunning: true }), req())).toMatchObject({ kind: 'reject', status: 409, code: 'TenantBusy' });
+  });
+});
+
+describe('resumeOf: finishing what was accepted when no lifecycle runs', () => {
+  const spec = { name: 't', cluster: 'c', namespaces: ['a', 'new'], gateway: { replicas: 3, prefixLength: 29 }, allow: { applications: [], networks: [] } } as TenantSpec;
+  const serving = { ...spec, namespaces: ['a', 'old'], gateway: { replicas: 2, prefixLength: 29 } } as TenantSpec;
+  const now = new Date('2026-01-01T00:10:00Z');
+  const stranded = (phase: TenantState['phase'], over: Partial<{ updatedAt: string; servingSpec: TenantSpec }> = {}) => ({ phase, spec, updatedAt: '2026-01-01T00:00:00Z', ...over });
+  it('offboards a tenant left Deleting, un-steering every namespace either spec named', () => {
+    expect(resumeOf(stranded('Deleting', { servingSpec: serving }), now, 60_000)).toEqual({ operation: 'offboard', removedNamespaces: ['a', 'new', 'old'] });
+  });
+  it('updates a tenant left Updating with what differs from the serving spec, or onboards when nothing serves', () => {
+    expect(resumeOf(stranded('Updating', { servingSpec: serving }), now, 60_000)).toEqual({ operation: 'update', changes: { gateway: true, firewall: false }, removedNamespaces: ['old'] });
+    expect(resumeOf(stranded('Updating'), now, 60_000)).toEqual({ operation: 'onboard' });
+  });
+  it('onboards again from any onboarding phase; leaves settled tenants and fresh records alone', () => {
+    for (const phase of ['Pending', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes', 'OpeningFirewall'] as const) expect(resumeOf(stranded(phase), now, 60_000)).toEqual({ operation: 'onboard' });
+    for (const phase of ['Ready', 'Failed', 'Deleted'] as const) expect(resumeOf(stranded(phase), now, 60_000)).toBeUndefined();
+    expect(resumeOf(stranded('Deleting', { updatedAt: '2026-01-01T00:09:30Z' }), now, 60_000)).toBeUndefined();
   });
 });
