@@ -4,8 +4,8 @@
  */
 import { parseModule, type ModuleTree, type TfModule } from './hcl';
 import { checkDeclarations, checkFunctions, checkModuleCalls, checkReferences, checkUnusedVariables } from './language-checks';
-import { checkAppSettingsContract, checkAssignmentScopes, checkNoSecretLiterals, checkProviderPins, checkRoleActions } from './policy-checks';
-import { checkArguments, checkAzapiBody, checkLiteralObject, uncoveredTypes } from './schema-checks';
+import { checkAppSettingsContract, checkAssignmentScopes, checkNoSecretLiterals, checkProviderPins, checkRoleActions, checkSensitive } from './policy-checks';
+import { checkArguments, checkAzapiBody, checkLiteralObject, checkProviderSchema, namesNewerThan, uncoveredTypes, type ProviderSchema } from './schema-checks';
 
 const mod = (dir: string, hcl: string) => parseModule(dir, { 'main.tf': hcl });
 const treeOf = (...mods: TfModule[]): ModuleTree => new Map(mods.map((m) => [m.dir, m]));
@@ -560,5 +560,151 @@ locals {
   b = try(cidrhost(var.c, 0) == split("/", var.c)[0], false)
 }`);
     expect(await checkFunctions(m)).toEqual([]);
+  });
+});
+
+describe('checkProviderSchema / namesNewerThan', () => {
+  const schema: ProviderSchema = {
+    provider: 'hashicorp/azurerm 4.55.0',
+    types: {
+      'resource.azurerm_thing': {
+        attributes: { name: { type: 'string', required: true }, count_of: { type: 'number' }, enabled: { type: 'bool' }, zones: { type: 'list(string)' }, tags: { type: 'map(string)' } },
+        blocks: {
+          identity: { nesting: 'single', required: true, attributes: { type: { type: 'string', required: true } }, blocks: {} },
+          rule: { nesting: 'list', required: false, attributes: { port: { type: 'number', required: true } }, blocks: {} },
+        },
+      },
+    },
+  };
+
+  it('reports literal types Terraform cannot convert, blocks written as arguments and the reverse, repeated single blocks, missing required ones and unknown names', async () => {
+    const m = await mod('/m', `
+resource "azurerm_thing" "bad" {
+  count_of = "three"
+  enabled  = "yes"
+  zones    = "1"
+  tags     = ["a"]
+  identity = { type = "SystemAssigned" }
+  colour   = "red"
+  rule {
+    port = "http"
+  }
+}
+resource "azurerm_thing" "twice" {
+  name = "x"
+  identity {
+    type = "SystemAssigned"
+  }
+  identity {
+    type = "UserAssigned"
+  }
+  zones {
+    one = "1"
+  }
+}
+resource "azurerm_unknown" "x" {
+  name = "y"
+}`);
+    expect(checkProviderSchema(m, schema).sort()).toEqual([
+      '/m: azurerm_thing.bad.rule: "port" (number): "http" is not a number',
+      '/m: azurerm_thing.bad: "colour" is not an argument or block in hashicorp/azurerm 4.55.0',
+      '/m: azurerm_thing.bad: "count_of" (number): "three" is not a number',
+      '/m: azurerm_thing.bad: "enabled" (bool): "yes" is not a bool',
+      '/m: azurerm_thing.bad: "identity" is a block: write identity { … }, not identity = …',
+      '/m: azurerm_thing.bad: "tags" (map(string)): ["a"] is not a map',
+      '/m: azurerm_thing.bad: "zones" (list(string)): "1" is not a list',
+      '/m: azurerm_thing.bad: required argument "name" is missing',
+      '/m: azurerm_thing.twice: "zones" is an argument of type list(string), not a block',
+      '/m: azurerm_thing.twice: block "identity" may appear once, found 2',
+      '/m: azurerm_unknown.x: resource type azurerm_unknown is not in the hashicorp/azurerm 4.55.0 schema extract (regenerate it)',
+    ].sort());
+  });
+
+  it('accepts conversions Terraform makes, expressions, dynamic blocks and meta-arguments', async () => {
+    const m = await mod('/m', `
+resource "azurerm_thing" "ok" {
+  for_each = toset(["a"])
+  name     = 42
+  count_of = "3"
+  enabled  = "true"
+  zones    = var.zones
+  tags     = { a = "b" }
+  identity {
+    type = each.key
+  }
+  dynamic "rule" {
+    for_each = [80, 443]
+    content {
+      port = rule.value
+    }
+  }
+}`);
+    expect(checkProviderSchema(m, schema)).toEqual([]);
+  });
+
+  it('reports a missing required block, and leaves names only a newer release documents to the pin check', async () => {
+    const m = await mod('/m', `
+resource "azurerm_thing" "x" {
+  name         = "x"
+  shiny_switch = true
+}`);
+    expect(checkProviderSchema(m, schema)).toEqual([
+      '/m: azurerm_thing.x: "shiny_switch" is not an argument or block in hashicorp/azurerm 4.55.0',
+      '/m: azurerm_thing.x: required block "identity" is missing',
+    ]);
+    const newer = { 'resource.azurerm_thing': { '': ['name', 'shiny_switch'] } };
+    expect(checkProviderSchema(m, schema, { newer })).toEqual(['/m: azurerm_thing.x: required block "identity" is missing']);
+    expect(namesNewerThan(m, schema, newer)).toEqual(['azurerm_thing.x.shiny_switch']);
+  });
+});
+
+describe('checkSensitive', () => {
+  it('reports outputs carrying a secret attribute, a sensitive variable or a sensitive module output, and secret-named variables not marked sensitive', async () => {
+    const c = await mod('/root/modules/c', `
+output "key" {
+  description = "k"
+  value       = "x"
+  sensitive   = true
+}`);
+    const root = await mod('/root', `
+variable "calico_license_key" {
+  type        = string
+  description = "l"
+}
+variable "pull_secret" {
+  type        = string
+  description = "p"
+  sensitive   = true
+}
+module "c" {
+  source = "./modules/c"
+}
+output "ai" {
+  description = "a"
+  value       = azurerm_application_insights.this.connection_string
+}
+output "passthrough" {
+  description = "p"
+  value       = var.pull_secret
+}
+output "from_module" {
+  description = "m"
+  value       = module.c.key
+}
+output "hidden" {
+  description = "h"
+  value       = azurerm_application_insights.this.connection_string
+  sensitive   = true
+}
+output "plain" {
+  description = "n"
+  value       = azurerm_application_insights.this.name
+}`);
+    expect(checkSensitive(root, treeOf(root, c)).sort()).toEqual([
+      '/root: variable "calico_license_key" looks like a secret: mark it sensitive = true',
+      '/root: output "ai" carries a sensitive value: mark it sensitive = true',
+      '/root: output "passthrough" carries a sensitive value: mark it sensitive = true',
+      '/root: output "from_module" carries a sensitive value: mark it sensitive = true',
+    ].sort());
   });
 });

@@ -2,7 +2,7 @@
  * Project policy checks on parsed Terraform: no secret literals, pinned providers, least-privilege roles
  * and assignment scopes, and the app-settings contract with the app's configuration schema.
  */
-import { blocks, isObj, type Json, type Obj, type TfModule } from './hcl';
+import { blocks, isObj, resolveSource, strings, type Json, type ModuleTree, type Obj, type TfModule } from './hcl';
 
 /** Literal patterns that only ever appear in credentials. */
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
@@ -175,4 +175,36 @@ const FUNCTION_APP_TYPES = new Set(['azurerm_linux_function_app', 'azurerm_windo
 function appSettingsOfSite(body: Obj): Json | undefined {
   const props = isObj(body.body) && isObj(body.body.properties) ? body.body.properties : undefined;
   return props && isObj(props.siteConfig) ? props.siteConfig.appSettings : undefined;
+}
+
+/** Provider attributes that hold a secret (marked Sensitive in their schemas), matched at the end of a reference. */
+const SENSITIVE_ATTRIBUTE = /\.(connection_string|instrumentation_key|primary_access_key|secondary_access_key|primary_connection_string|secondary_connection_string|kube_config_raw|kube_admin_config_raw|kube_config|kube_admin_config|client_secret|password|primary_key|secondary_key)\b/;
+/** Variable names that announce a secret (Calico Enterprise license, pull secrets, Calico Cloud install tokens …). */
+const SECRET_NAME = /(secret|password|token|license|pull_secret|private_key|api_key)/;
+
+/**
+ * State is shared by the team (remote backend), but outputs and plans print: an output that carries a secret
+ * attribute, a sensitive variable or a sensitive module output must be `sensitive = true` (Terraform refuses
+ * some of these at plan; this says so without a plan), and a variable named like a secret must be sensitive.
+ */
+export function checkSensitive(mod: TfModule, tree?: ModuleTree): string[] {
+  const problems: string[] = [];
+  const sensitiveVars = new Set([...mod.variables].filter(([, v]) => v.sensitive === true).map(([k]) => k));
+  for (const [name, decl] of mod.variables) if (SECRET_NAME.test(name) && decl.sensitive !== true) problems.push(`${mod.dir}: variable "${name}" looks like a secret: mark it sensitive = true`);
+  for (const [name, decl] of mod.outputs) {
+    if (decl.sensitive === true) continue;
+    for (const { text } of strings(decl.value, 'value')) {
+      const viaVar = [...text.matchAll(/var\.(\w+)/g)].some((m) => sensitiveVars.has(m[1]!));
+      const viaModule = [...text.matchAll(/module\.(\w+)(?:\[[^\]]*\])?\.(\w+)/g)].some((m) => {
+        const call = mod.moduleCalls.get(m[1]!);
+        const dir = call && tree ? resolveSource(mod.dir, call) : undefined;
+        return dir !== undefined && tree?.get(dir)?.outputs.get(m[2]!)?.sensitive === true;
+      });
+      if (SENSITIVE_ATTRIBUTE.test(text) || viaVar || viaModule) {
+        problems.push(`${mod.dir}: output "${name}" carries a sensitive value: mark it sensitive = true`);
+        break;
+      }
+    }
+  }
+  return problems;
 }

@@ -6,13 +6,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import azurermArguments from './fixtures/azurerm-4.81-arguments.json';
+import azurermSchema from './fixtures/azurerm-4.55-schema.json';
 import webSitesBody from './fixtures/azapi-web-sites-2024-04-01.json';
 import durableTaskBodies from './fixtures/azapi-durabletask-2025-11-01.json';
 import helmKubernetesArguments from './fixtures/helm-kubernetes-arguments.json';
 import { type ModuleTree } from './hcl';
 import { checkDeclarations, checkFunctions, checkModuleCalls, checkReferences, checkUnusedVariables } from './language-checks';
-import { checkAssignmentScopes, checkNoSecretLiterals, checkProviderPins } from './policy-checks';
-import { checkArguments, checkAzapiBody, uncoveredTypes, type ArgumentSchema } from './schema-checks';
+import { checkAssignmentScopes, checkNoSecretLiterals, checkProviderPins, checkSensitive } from './policy-checks';
+import { checkArguments, checkAzapiBody, checkProviderSchema, namesNewerThan, uncoveredTypes, type ArgumentSchema, type ObjectSchema, type ProviderSchema } from './schema-checks';
 import { INFRA, loadInfra, moduleDirs, ROOTS } from './support';
 
 let tree: ModuleTree;
@@ -58,6 +59,10 @@ describe('infra/ Terraform', () => {
     expect(await each((dir) => checkUnusedVariables(tree.get(dir)!))).toEqual([]);
   });
 
+  it('marks sensitive every output that carries a secret and every secret-named variable (state and plans are shared by the team)', async () => {
+    expect(await each((dir) => checkSensitive(tree.get(dir)!, tree))).toEqual([]);
+  });
+
   it('contains no secret literal', async () => {
     expect(await each((dir) => checkNoSecretLiterals(tree.get(dir)!))).toEqual([]);
   });
@@ -76,6 +81,20 @@ describe('infra/ Terraform', () => {
     expect(await each((dir) => checkArguments(tree.get(dir)!, schema, azurermArguments.required as ArgumentSchema))).toEqual([]);
   });
 
+  it('every azurerm block matches the azurerm 4.55 provider schema: argument types, required arguments and blocks, block vs argument syntax, single blocks (cdktf jsii extract)', async () => {
+    const newer = azurermArguments.arguments as ArgumentSchema;
+    expect(await each((dir) => checkProviderSchema(tree.get(dir)!, azurermSchema as ProviderSchema, { newer }))).toEqual([]);
+  });
+
+  it('requires an azurerm release that has every argument it sets: names added after 4.55 need the pin at the docs fixture release, 4.81', async () => {
+    const newer = azurermArguments.arguments as ArgumentSchema;
+    const needsNewer = [...tree.values()].filter((m) => namesNewerThan(m, azurermSchema as ProviderSchema, newer).length > 0);
+    // local_authentication_enabled (Application Insights) replaced local_authentication_disabled after 4.55
+    // (hashicorp/terraform-provider-azurerm#32634): `~> 4.50` allowed releases that reject it.
+    expect(needsNewer.map((m) => path.relative(INFRA, m.dir))).toContain('modules/function-app');
+    for (const m of needsNewer) expect({ dir: path.relative(INFRA, m.dir), pin: m.requiredProviders.get('azurerm')?.version }).toEqual({ dir: path.relative(INFRA, m.dir), pin: '~> 4.81' });
+  });
+
   it('sets only arguments documented for helm v3.1.2 and kubernetes v2.38.0 resources (test/infra/fixtures)', async () => {
     const schema = helmKubernetesArguments.arguments as ArgumentSchema;
     expect(await each((dir) => [...uncoveredTypes(tree.get(dir)!, schema, 'helm_'), ...uncoveredTypes(tree.get(dir)!, schema, 'kubernetes_')])).toEqual([]);
@@ -83,7 +102,7 @@ describe('infra/ Terraform', () => {
   });
 
   it('azapi bodies use only writable properties of their type (Microsoft.Web/sites: azapi v2.12 embedded types; Microsoft.DurableTask: bicep-types-az)', async () => {
-    const schemas = [webSitesBody, ...durableTaskBodies];
+    const schemas: ObjectSchema[] = [webSitesBody, ...(durableTaskBodies as ObjectSchema[])];
     for (const schema of schemas) expect(await each((dir) => checkAzapiBody(tree.get(dir)!, schema))).toEqual([]);
     const azapiTypes = [...tree.values()].flatMap((m) => [...m.resources.entries()].filter(([k]) => k.startsWith('azapi_resource.')).map(([, b]) => b.type));
     expect(new Set(azapiTypes)).toEqual(new Set(schemas.map((s) => s.resource)));
