@@ -10,6 +10,7 @@
  * SOAK_SECONDS (default 45) scales the load phase; SOAK_SEED replays the same random choices.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { seededRandom } from '../../local/emulators/arm/timing';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,17 +29,6 @@ const CLUSTERS = ['spoke1-aks', 'spoke2-aks'] as const;
 const FAST_PROPAGATION_MS = 300;
 const QUIESCENCE_MS = 90_000;
 
-/** mulberry32: a tiny seeded PRNG, so SOAK_SEED replays the same choices (timing still varies). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -83,7 +73,7 @@ describe('chaos soak over HTTP with a whole-sandbox SIGKILL', () => {
   });
 
   it('leaks nothing: no rule without its tenant, pool and claim, every tenant settles, nothing left after offboarding', async () => {
-    const random = prng(SEED);
+    const random = seededRandom(SEED);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const figures: Figures = { operations: 0, answers: {}, faults: 0, restarts: 0, checks: 0, unexpected: [] };
     const started = Date.now();
