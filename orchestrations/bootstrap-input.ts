@@ -10,6 +10,12 @@ export interface ClusterReadiness {
   detail: string;
 }
 
+/** Calico Enterprise / Calico Cloud prerequisites: complete when met; detail says what is still missing. */
+export interface CalicoReadiness {
+  complete: boolean;
+  detail: string;
+}
+
 export interface RouteReflector {
   name: string;
   ip: string;

@@ -3,18 +3,20 @@ import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-f
 import { currentStep, failStep, startStep, succeedStep, noteStep, type Step } from '../lib/domain/lifecycle/progress';
 import { callStep, StepFailed } from './activity-outcome';
 import { pollWithBackoff } from './polling';
-import type { BootstrapInput, ClusterReadiness, RouteReflector, RouteServerPeering, SessionProgress } from './bootstrap-input';
+import type { BootstrapInput, CalicoReadiness, ClusterReadiness, RouteReflector, RouteServerPeering, SessionProgress } from './bootstrap-input';
 
 type Gen<T> = Generator<Task, T, unknown>;
 
-const stepNames = ['waitForCluster', 'applyClusterBgp', 'connectRouteServer', 'waitForSessions'] as const;
+const stepNames = ['waitForCluster', 'checkCalicoPrerequisites', 'applyClusterBgp', 'connectRouteServer', 'waitForSessions'] as const;
 
 /** Peering rounds at most: one that waits for the new sessions before removing the last healthy one, then the rest. */
 const maxPeeringRounds = 3;
 
 /**
  * Cluster bootstrap / re-sync, started by Event Grid when an AKS cluster is written or a node pool
- * rolled: the walkthrough's step 3 done for you. Wait until AKS says the cluster is usable, apply
+ * rolled, by POST /api/clusters/{name}/bootstrap, or by the drift check: the walkthrough's step 3 done
+ * for you. Wait until AKS says the cluster is usable, check that it runs Calico Enterprise or Calico
+ * Cloud (before the first write, so the wrong edition fails with a message that says so), apply
  * the Calico BGP set-up with route reflectors, peer Route Server with exactly those reflectors,
  * and wait until every session is Connected. Every step is idempotent, so events may repeat.
  * At Route Server's peer limit the peering goes in rounds: stale connections make room, and the
@@ -64,6 +66,7 @@ export const clusterBootstrap: OrchestrationHandler = function* (context: Orches
 
   try {
     yield* run('waitForCluster', () => poll<ClusterReadiness>('waitForCluster', 'readClusterReadiness', input.cluster), (r) => r.detail);
+    yield* run('checkCalicoPrerequisites', () => poll<CalicoReadiness>('checkCalicoPrerequisites', 'readCalicoPrerequisites', input.cluster), (r) => r.detail);
     reflectors = (yield* run('applyClusterBgp', () => call<{ routeReflectors: RouteReflector[] }>('applyClusterBgp', input.cluster),
       (r) => `route reflectors ${r.routeReflectors.map((n) => `${n.name} (${n.ip})`).join(', ')}`)).routeReflectors;
     const peering = yield* run('connectRouteServer', () => peer(reflectors.map((r) => r.ip)),

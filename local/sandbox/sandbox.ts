@@ -72,6 +72,13 @@ export interface SandboxOptions {
   /** Delay between a change in the emulated cloud and its write to the folder (default 100 ms). */
   stateDebounceMs?: number;
   /**
+   * Clusters (of SPOKES) that run the open-source Tigera operator instead of Calico Enterprise: their API
+   * serves no EgressGateway / EgressGatewayPolicy and Felix has no egress IP support. The sandbox does not
+   * bootstrap them at start (the bootstrap would fail its prerequisite check, by design); deliver their
+   * cluster event to see that message.
+   */
+  openSourceCalicoClusters?: string[];
+  /**
    * Run the app from this folder instead of the repository (e.g. the unpacked `npm run package` zip); the
    * local host still comes from this repository's build.
    */
@@ -165,6 +172,8 @@ function kubeconfigYaml(cluster: string, server: string, caPem: string, token: s
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const dir = path.resolve(options.dir);
+  const unknownClusters = (options.openSourceCalicoClusters ?? []).filter((name) => !SPOKES.some((s) => s.cluster === name));
+  if (unknownClusters.length > 0) throw new Error(`openSourceCalicoClusters: ${unknownClusters.join(', ')} not among the sandbox's clusters (${SPOKES.map((s) => s.cluster).join(', ')})`);
   if (options.reset) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const statePath = path.join(dir, 'state.json');
@@ -206,7 +215,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const tokenAuthority: { arm?: ArmEmulator } = {};
     const kubeCert = ca.issue(['localhost'], ['127.0.0.1']);
     const kube = await startKubeEmulator({
-      clusters: SPOKES.map((spoke, i) => ({ name: spoke.cluster, nodes: spokeNodes(spoke, i) })),
+      clusters: SPOKES.map((spoke, i) => ({
+        name: spoke.cluster, nodes: spokeNodes(spoke, i),
+        ...(options.openSourceCalicoClusters?.includes(spoke.cluster) ? { calicoEdition: 'open-source' as const } : {}),
+      })),
       ports: kubePorts(),
       tls: kubeCert,
       timings: options.kubeTimings,
@@ -280,7 +292,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // the app resumes its own work from the task hub.
     // On a kept folder a failed bootstrap is named, not a failed start: the sandbox comes up after any crash.
     for (const c of clusters) {
-      if (restoredCluster(c.name)) continue;
+      if (restoredCluster(c.name) || options.openSourceCalicoClusters?.includes(c.name)) continue;
       try {
         await deliverAndAwaitBootstrap(host.baseUrl, masterKey, clusterWrittenEvent(arm.subscriptionId, REFERENCE.spokeResourceGroup, c.name), c.name);
       } catch (error) {

@@ -1,12 +1,13 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
 import { clusterUsability } from '../../lib/domain/bootstrap/aks-state';
+import { ENTERPRISE_KINDS, FELIX_EGRESS_FIELD, judgeCalicoPrerequisites, schemaHasField, TIGERA_STATUS, type ComponentCondition } from '../../lib/domain/bootstrap/calico-prerequisites';
 import { chooseRouteReflectors, planRouteServerPeering, subnetGateway } from '../../lib/domain/bootstrap/route-reflectors';
 import { ROUTE_SERVER_MAX_PEERS } from '../../lib/domain/capacity';
 import { clusterObjectsInApplyOrder, renderClusterManifests } from '../../lib/domain/calico-manifests';
 import { clusterObjectNames } from '../../lib/domain/names';
 import { registerActivity } from '../activity-outcome';
-import type { ClusterReadiness, RouteReflector, RouteServerPeering, SessionProgress } from '../bootstrap-input';
+import type { CalicoReadiness, ClusterReadiness, RouteReflector, RouteServerPeering, SessionProgress } from '../bootstrap-input';
 
 const reflectorLabel = clusterObjectNames.routeReflectorLabel;
 
@@ -16,6 +17,29 @@ registerActivity('readClusterReadiness', async (cluster: string): Promise<Cluste
   const usability = clusterUsability(cluster, state.provisioningState, state.powerState);
   if (usability.kind === 'unusable') throw new PermanentError(usability.reason);
   return usability.kind === 'usable' ? { complete: true, detail: `provisioningState ${state.provisioningState}` } : { complete: false, detail: usability.reason };
+});
+
+/**
+ * Calico Enterprise / Calico Cloud before anything is applied: the kinds egress gateways need, by
+ * discovery; tigerastatus calico and apiserver Available; Felix's egressIPSupport in the served
+ * FelixConfiguration schema. Still installing = not complete (polled); the wrong edition = permanent.
+ */
+registerActivity('readCalicoPrerequisites', async (cluster: string): Promise<CalicoReadiness> => {
+  const client = await (await appServices()).cluster(cluster);
+  const { egressGateway, egressGatewayPolicy, felixConfiguration } = ENTERPRISE_KINDS;
+  const serves = (k: { apiVersion: string; kind: string }): Promise<boolean> => client.servesKind(k.apiVersion, k.kind);
+  const [tigeraStatus, gateway, policy, felix] = await Promise.all([serves(TIGERA_STATUS), serves(egressGateway), serves(egressGatewayPolicy), serves(felixConfiguration)]);
+  const statuses = tigeraStatus ? await client.listObjects(TIGERA_STATUS.apiVersion, TIGERA_STATUS.kind) : [];
+  const components = statuses.map((o) => ({
+    name: o.metadata?.name ?? '',
+    conditions: ((o as { status?: { conditions?: ComponentCondition[] } }).status?.conditions ?? []).map((c) => ({ type: String(c.type), status: String(c.status), reason: c.reason, message: c.message })),
+  }));
+  const felixEgressIpSupport = felix ? schemaHasField(await client.openApiDocument(felixConfiguration.apiVersion), felixConfiguration, FELIX_EGRESS_FIELD) : undefined;
+  const verdict = judgeCalicoPrerequisites({
+    cluster, served: { tigeraStatus, egressGateway: gateway, egressGatewayPolicy: policy, felixConfiguration: felix }, components, felixEgressIpSupport,
+  });
+  if (verdict.kind === 'missing') throw new PermanentError(verdict.reason);
+  return verdict.kind === 'met' ? { complete: true, detail: verdict.detail } : { complete: false, detail: verdict.reason };
 });
 
 /**

@@ -11,6 +11,7 @@ export async function fastSandbox(over: Partial<SandboxOptions> = {}): Promise<S
     armTimings: { firewallUpdateMs: 150, routePropagationMs: 300, routeFeedPollMs: 100, lroRetryAfterSeconds: 0, ...over.armTimings },
     kubeTimings: { gatewayPodReadyMs: 100, ...over.kubeTimings },
     appSettings: { ROUTE_POLL_INITIAL_SECONDS: '1', ROUTE_POLL_MAX_SECONDS: '2', ROUTE_WAIT_DEADLINE_SECONDS: '60', ...over.appSettings },
+    ...(over.openSourceCalicoClusters ? { openSourceCalicoClusters: over.openSourceCalicoClusters } : {}),
   });
   return Object.assign(sandbox, {
     async cleanup() {

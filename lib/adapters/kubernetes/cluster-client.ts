@@ -1,4 +1,4 @@
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, HttpMethod, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { TokenCredential } from '@azure/identity';
 import { withRetries, type RetryOptions, defaultRetry } from '../retry';
 import { isNotFound } from '../errors';
@@ -40,6 +40,26 @@ export interface ClusterClient {
   listObjects(apiVersion: string, kind: string, labelSelector?: string): Promise<KubernetesObject[]>;
   /** JSON merge patch of one object (labels on a node, a field of an object another owner manages). */
   mergePatch(target: KubernetesObject, patch: Record<string, unknown>): Promise<void>;
+  /** Discovery (`GET /apis/<group>/<version>`): does the API server serve this kind? A group-version it does not know is false. */
+  servesKind(apiVersion: string, kind: string): Promise<boolean>;
+  /** The OpenAPI v3 document of one group-version (`/openapi/v3/apis/<group>/<version>`); undefined when not published. */
+  openApiDocument(apiVersion: string): Promise<unknown>;
+}
+
+/**
+ * The discovery reads client-node keeps protected: the per-group-version resource list it caches for
+ * its own object calls, and a plain GET of a JSON document through the same authenticated pipeline.
+ */
+class DiscoveryApi extends KubernetesObjectApi {
+  async servedResource(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.resource(apiVersion, kind)) !== undefined;
+  }
+
+  async getDocument(path: string): Promise<unknown> {
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
+    request.setHeaderParam('Accept', 'application/json');
+    return this.requestPromise(request, 'any');
+  }
 }
 
 /**
@@ -60,6 +80,7 @@ export async function connectCluster(endpoint: ClusterEndpoint, credential: Toke
   });
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(CoreV1Api);
+  const discovery = kc.makeApiClient(DiscoveryApi);
   const label = (verb: string, o: KubernetesObject): string => `${verb} ${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name} on ${endpoint.cluster}`;
 
   return {
@@ -124,6 +145,23 @@ export async function connectCluster(endpoint: ClusterEndpoint, credential: Toke
       const { metadata, ...rest } = patch as { metadata?: Record<string, unknown> };
       const body = { apiVersion: target.apiVersion, kind: target.kind, metadata: { ...target.metadata, ...metadata }, ...rest } as KubernetesObject;
       await withRetries(label('patch', target), () => objects.patch(body, undefined, undefined, fieldManager, undefined, PatchStrategy.MergePatch), retry);
+    },
+    async servesKind(apiVersion, kind) {
+      try {
+        return await withRetries(`discover ${apiVersion} ${kind} on ${endpoint.cluster}`, () => discovery.servedResource(apiVersion, kind), retry);
+      } catch (error) {
+        if (isNotFound(error)) return false; // the whole group-version is not served
+        throw error;
+      }
+    },
+    async openApiDocument(apiVersion) {
+      const path = `/openapi/v3/${apiVersion.includes('/') ? 'apis' : 'api'}/${apiVersion}`;
+      try {
+        return await withRetries(`read ${path} on ${endpoint.cluster}`, () => discovery.getDocument(path), retry);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
     },
   };
 }

@@ -11,6 +11,7 @@ import { ClusterServer, type Authenticate } from './server';
 import { ObjectStore, type StoreSnapshot } from './store';
 import type { BlockInfo } from './calico-twin';
 import { WorkloadSimulator } from './workloads';
+import { servedByEdition, tigeraStatusSeed, type CalicoEdition } from './calico-edition';
 import { kubeErrors } from './errors';
 import type { ApiResponse } from './api';
 
@@ -34,6 +35,11 @@ export interface ClusterOptions {
   defaultPool?: { name?: string; cidr?: string; blockSize?: number } | false;
   /** Calico IPAM strictAffinity (no borrowing from other nodes' blocks). Default false, as Calico's IPv4 default. */
   strictAffinity?: boolean;
+  /**
+   * `enterprise` (default) serves every reference CRD; `open-source` serves what the open-source Tigera
+   * operator does: no EgressGateway, no EgressGatewayPolicy, no egress IP fields in FelixConfiguration.
+   */
+  calicoEdition?: CalicoEdition;
 }
 
 export const CLUSTER_DEFAULTS = {
@@ -106,11 +112,13 @@ export class EmulatedCluster {
   constructor(readonly options: ClusterOptions, runtime: ClusterRuntimeOptions) {
     const now = runtime.now ?? (() => new Date());
     this.store = new ObjectStore(now);
-    this.api = new ClusterApi(runtime.registry, this.store, now, runtime.defaultFieldValidation ?? 'Strict');
+    // The API serves the edition's kinds; the twin and workloads keep the full registry (they only react to what is stored).
+    const served = servedByEdition(runtime.registry, options.calicoEdition ?? 'enterprise');
+    this.api = new ClusterApi(served, this.store, now, runtime.defaultFieldValidation ?? 'Strict');
     const zones = options.zones ?? CLUSTER_DEFAULTS.zones;
     const pool = options.defaultPool === false ? undefined : { ...CLUSTER_DEFAULTS.defaultPool, ...(options.defaultPool ?? {}) };
-    if (runtime.restore) this.store.restore(runtime.restore.store, (key) => runtime.registry.all.find((r) => resourceKey(r) === key));
-    else this.seed(options, zones, pool);
+    if (runtime.restore) this.store.restore(runtime.restore.store, (key) => served.all.find((r) => resourceKey(r) === key));
+    else this.seed(options, zones, pool, now());
     this.twin = new CalicoTwin(options.name, this.store, runtime.registry, {
       timings: { ...DEFAULT_TIMINGS, ...(runtime.timings ?? {}) }, defaultPoolName: pool?.name ?? CLUSTER_DEFAULTS.defaultPool.name,
       strictAffinity: options.strictAffinity ?? false, now, ...(runtime.restore ? { ipam: runtime.restore.ipam } : {}),
@@ -125,7 +133,7 @@ export class EmulatedCluster {
   }
 
   /** Creates the starting objects through the API itself, so they carry managedFields and defaults. */
-  private seed(options: ClusterOptions, zones: readonly string[], pool: { name: string; cidr: string; blockSize: number } | undefined): void {
+  private seed(options: ClusterOptions, zones: readonly string[], pool: { name: string; cidr: string; blockSize: number } | undefined, at: Date): void {
     const post = (apiVersion: string, kind: string, obj: JsonObject, manager: string): void => {
       const resource = this.api.registry.byKind(apiVersion, kind);
       if (!resource) throw new Error(`cannot seed ${kind}: not served`);
@@ -146,6 +154,14 @@ export class EmulatedCluster {
       const stored = nodeRes ? this.store.get(nodeRes, '', String(md.name)) : undefined;
       if (nodeRes && stored) this.store.update(nodeRes, { ...stored, status: obj.status });
     });
+    // The Tigera operator reports Calico and its API server Available (status belongs to the operator's status writes).
+    const statusRes = this.api.registry.byKind('operator.tigera.io/v1', 'TigeraStatus');
+    for (const obj of tigeraStatusSeed(at)) {
+      const { status, ...rest } = obj;
+      post('operator.tigera.io/v1', 'TigeraStatus', rest, 'tigera-operator');
+      const stored = statusRes ? this.store.get(statusRes, '', String((obj.metadata as JsonObject).name)) : undefined;
+      if (statusRes && stored) this.store.update(statusRes, { ...stored, status });
+    }
     // calico-node creates the default FelixConfiguration at start-up.
     post('projectcalico.org/v3', 'FelixConfiguration', { apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { bpfEnabled: false } }, 'calico-node');
     if (pool) {

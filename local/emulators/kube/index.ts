@@ -6,12 +6,14 @@ import { CalicoTwin, type TwinTimings } from './calico-twin';
 import { EmulatedCluster, type ClusterOptions } from './cluster';
 import { FaultBook } from './faults';
 import { BUILTIN_RESOURCES, defaultCrdDir, loadCrdResources, ResourceRegistry } from './resources';
+import { withTigeraStatus } from './calico-edition';
 import type { Authenticate } from './server';
 import type { ObjectStore } from './store';
 import { clusterStateFile, clusterStateWriter, readClusterState } from './persistence';
 import { restoreReport, type RestoreReport, type StateWriter } from '../shared/state-file';
 
 export type { ClusterOptions, NodeOptions } from './cluster';
+export type { CalicoEdition } from './calico-edition';
 export { CLUSTER_DEFAULTS } from './cluster';
 export type { BgpSession, BgpRoute, BgpSessionsReport, BlockInfo, TwinTimings } from './calico-twin';
 export { CalicoTwin, DEFAULT_TIMINGS } from './calico-twin';
@@ -68,7 +70,7 @@ export interface KubeEmulator {
 let registryCache: { dir: string; registry: ResourceRegistry } | undefined;
 
 function registryFor(dir: string): ResourceRegistry {
-  if (registryCache?.dir !== dir) registryCache = { dir, registry: new ResourceRegistry([...BUILTIN_RESOURCES, ...loadCrdResources(dir)]) };
+  if (registryCache?.dir !== dir) registryCache = { dir, registry: new ResourceRegistry(withTigeraStatus([...BUILTIN_RESOURCES, ...loadCrdResources(dir)])) };
   return registryCache.registry;
 }
 
