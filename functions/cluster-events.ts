@@ -2,8 +2,7 @@ import { app, type EventGridEvent, type InvocationContext } from '@azure/functio
 import * as df from 'durable-functions';
 import { appServices } from '../lib/adapters/app-services';
 import { classifyClusterEvent } from '../lib/domain/bootstrap/cluster-events';
-import type { BootstrapInput } from '../orchestrations/bootstrap-input';
-import { terminateAndWait } from './durable-instances';
+import { startClusterBootstrap } from './cluster-bootstrap-start';
 
 /**
  * Event Grid: an AKS cluster was written, or one of its node pools rolled. Starts the cluster's
@@ -21,14 +20,7 @@ export async function clusterEvents(event: EventGridEvent, context: InvocationCo
     context.info(`clusterEvents: ignored ${verdict.cluster}: resource group ${verdict.resourceGroup} is not AKS_RESOURCE_GROUP`);
     return;
   }
-  const client = df.getClient(context);
-  const instanceId = `cluster:${verdict.cluster}`;
-  const input: BootstrapInput = {
-    cluster: verdict.cluster, reason: verdict.reason,
-    timing: { deadlineSeconds: config.routeWaitDeadlineSeconds, pollInitialSeconds: config.routePollInitialSeconds, pollMaxSeconds: config.routePollMaxSeconds },
-  };
-  await terminateAndWait(client, instanceId, `superseded by event ${event.id} (${verdict.reason})`);
-  await client.startNew('clusterBootstrap', { instanceId, input });
+  await startClusterBootstrap(df.getClient(context), config, verdict.cluster, verdict.reason, 'supersede');
   context.info(`clusterEvents: bootstrap of ${verdict.cluster} started (${verdict.reason})`);
 }
 

@@ -6,5 +6,6 @@ import './openapi';
 import './tenants';
 import '../orchestrations';
 import './cluster-events';
+import './clusters';
 import './drift';
 import './lifecycle-resume';

@@ -83,6 +83,38 @@ const tenantStatus = {
   },
 };
 
+const connection = { type: 'object', properties: { name: { type: 'string' }, state: { type: 'string', example: 'Connected' } } };
+
+/** GET /api/clusters: one AKS cluster (lib/domain/bootstrap/cluster-view.ts). */
+const clusterView = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', example: 'spoke1-aks' },
+    provisioningState: { type: 'string', example: 'Succeeded' },
+    powerState: { type: 'string', example: 'Running' },
+    bootstrap: {
+      type: 'object', description: 'The cluster:<name> bootstrap orchestration',
+      properties: {
+        state: { type: 'string', enum: ['NeverBootstrapped', 'Running', 'Ready', 'Failed', 'Terminated'] },
+        step: { type: 'string', description: 'Current step while Running' }, reason: { type: 'string', description: 'What started it' },
+        error: { type: 'string', description: 'Why it Failed (e.g. Calico Enterprise prerequisites missing)' }, lastUpdated: { type: 'string', format: 'date-time' },
+      },
+    },
+    routeReflectors: {
+      type: 'array',
+      items: { type: 'object', properties: { name: { type: 'string' }, ip: { type: 'string' }, ready: { type: 'boolean' }, routeServerConnection: { ...connection, nullable: true } } },
+    },
+    staleConnections: { type: 'array', description: 'Route Server connections of this cluster to peers that are no longer route reflectors', items: { type: 'object', properties: { name: { type: 'string' }, peerIp: { type: 'string' }, state: { type: 'string' } } } },
+    peering: { type: 'object', properties: { inSync: { type: 'boolean' }, problems: { type: 'array', items: { type: 'string' } } } },
+    tenants: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, phase: { type: 'string', enum: [...phases] }, cidr: { type: 'string', nullable: true } } } },
+    routeBudget: {
+      type: 'object', description: 'Routes each route reflector advertises at most (tenants that may still advertise), against ROUTE_BUDGET_PER_PEER',
+      properties: { routesPerPeer: { type: 'integer' }, budgetPerPeer: { type: 'integer' }, tenantsCounted: { type: 'integer' } },
+    },
+    unreachable: { type: 'string', description: 'Why the cluster could not be read' },
+  },
+};
+
 const problem = {
   type: 'object',
   properties: {
@@ -106,6 +138,7 @@ const tenantPath = [
   { name: 'cluster', in: 'path', required: true, schema: { type: 'string' } },
   { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
 ];
+const clusterName = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$' }, description: 'AKS cluster name' };
 const accepted = { description: 'Accepted; follow Location / statusUrl', content: json(ref('Accepted')), headers: { Location: { schema: { type: 'string' } } } };
 
 export const openApiDocument = {
@@ -148,12 +181,37 @@ export const openApiDocument = {
       },
       delete: { summary: 'Offboard a tenant', operationId: 'deleteTenant', responses: { 202: accepted, 200: { description: 'Already deleted' }, 404: { description: 'Unknown tenant' }, 401: errors[401] } },
     },
+    '/clusters': {
+      get: {
+        summary: 'Every AKS cluster in AKS_RESOURCE_GROUP: bootstrap, route reflectors, Route Server connections, tenants, route budget', operationId: 'listClusters',
+        responses: { 200: { description: 'The clusters', content: json({ type: 'object', properties: { resourceGroup: { type: 'string' }, clusters: { type: 'array', items: ref('Cluster') } } }) }, 401: errors[401] },
+      },
+    },
+    '/clusters/{name}': {
+      parameters: [clusterName],
+      get: { summary: 'One AKS cluster', operationId: 'getCluster', responses: { 200: { description: 'The cluster', content: json(ref('Cluster')) }, 400: { description: 'Invalid cluster name', content: json(ref('Problem')) }, 404: { description: 'No such AKS cluster', content: json(ref('Problem')) }, 401: errors[401] } },
+    },
+    '/clusters/{name}/bootstrap': {
+      parameters: [clusterName],
+      post: {
+        summary: 'Bootstrap or re-sync an existing cluster (route reflectors, Calico BGP, Route Server peering); admin (master) key only', operationId: 'bootstrapCluster',
+        security: [{ masterKey: [] }],
+        responses: {
+          202: { description: 'Started (instance cluster:<name>); follow Location', headers: { Location: { schema: { type: 'string' } } }, content: json({ type: 'object', properties: { cluster: { type: 'string' }, instanceId: { type: 'string' }, statusUrl: { type: 'string' } } }) },
+          400: { description: 'Invalid cluster name', content: json(ref('Problem')) },
+          401: { description: 'Missing or wrong admin (master) key' },
+          404: { description: 'No such AKS cluster in AKS_RESOURCE_GROUP', content: json(ref('Problem')) },
+          409: { description: 'A bootstrap of the cluster is running (retry after Retry-After)', content: json(ref('Problem')) },
+        },
+      },
+    },
   },
   components: {
-    securitySchemes: { functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' } },
+    securitySchemes: { functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' }, masterKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'The host master key (admin)' } },
     schemas: {
       TenantSpec: tenantSpec,
       TenantStatus: tenantStatus,
+      Cluster: clusterView,
       Accepted: { type: 'object', properties: { id: { type: 'string' }, phase: { type: 'string', enum: [...phases] }, statusUrl: { type: 'string' } } },
       Problem: problem,
     },

@@ -1,9 +1,11 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
-import { diffDrift, type ClusterActual, type DriftReport } from '../lib/domain/drift';
+import { diffDrift, withClusterDrift, type ClusterActual, type DriftReport } from '../lib/domain/drift';
+import { judgeClusterPeering, type ClusterPeering, type ClusterReflectors } from '../lib/domain/bootstrap/cluster-peering';
+import { clusterBootstrapInstanceId, type BootstrapInput } from './bootstrap-input';
 import { callStep, StepFailed, transientRetry, type Outcome } from './activity-outcome';
-import type { DriftInputs } from './activities/drift-steps';
+import type { ClusterPeeringInputs, DriftInputs } from './activities/drift-steps';
 import type { FirewallProgress } from './lifecycle-input';
 import { parseTenantKey } from '../lib/domain/names';
 import { pollWithBackoff } from './polling';
@@ -16,6 +18,16 @@ export interface DriftCheckInput {
   /** How long one tenant's repair waits for the firewall writer (default 10 min). */
   firewallDeadlineSeconds?: number;
 }
+
+/** What repair did to one cluster whose peering drifted: its bootstrap run again (a re-sync). */
+export interface ResyncOutcome {
+  cluster: string;
+  outcome: 'resynced' | 'skipped' | 'failed';
+  detail?: string;
+}
+
+/** How long the drift check waits for one re-sync: the bootstrap's polled steps, each within its deadline. */
+const resyncDeadlines = 6;
 
 /** What repair did to one drifted tenant. */
 export interface RepairOutcome {
@@ -41,9 +53,17 @@ export const driftCheck: OrchestrationHandler = function* (context: Orchestratio
     ? []
     : (yield context.df.Task.all(inputs.clusters.map((c) => context.df.callActivityWithRetry('readClusterActual', retry, c)))) as Array<Outcome<ClusterActual>>;
   const clusters = outcomes.map((o, i) => (o.ok ? o.value : { cluster: inputs.clusters[i]!, ipPools: [], egressGateways: [], learned: [], unreachable: o.error }));
-  const report: DriftReport = diffDrift({ supernet: input.supernet, registry: inputs.registry, clusters, firewallGroups: inputs.firewallGroups as FirewallPolicyRuleCollectionGroup[] });
+  const peerings = inputs.peering ? yield* readPeerings(inputs.peering) : [];
+  const tenantReport = diffDrift({ supernet: input.supernet, registry: inputs.registry, clusters, firewallGroups: inputs.firewallGroups as FirewallPolicyRuleCollectionGroup[] });
+  const report: DriftReport = inputs.peering ? withClusterDrift(tenantReport, peerings) : tenantReport;
   const outcomesOfRepair: RepairOutcome[] = [];
+  const resyncs: ResyncOutcome[] = [];
   if (input.repair) {
+    // Peering first: a tenant's routes cannot come back through a reflector Route Server does not peer with.
+    for (const cluster of peerings.filter((p) => p.needsResync)) {
+      context.df.setCustomStatus({ step: 'resyncing', cluster: cluster.cluster });
+      resyncs.push(yield* resync(cluster, inputs.peering!));
+    }
     for (const drift of report.tenants) {
       context.df.setCustomStatus({ step: 'repairing', tenant: drift.tenant });
       outcomesOfRepair.push(yield* repairTenant(drift.tenant));
@@ -51,9 +71,39 @@ export const driftCheck: OrchestrationHandler = function* (context: Orchestratio
   }
   const repaired = outcomesOfRepair.filter((o) => o.outcome === 'repaired').map((o) => o.tenant);
   const checkedAt = context.df.currentUtcDateTime.toISOString();
-  yield* call<void>('recordDriftReport', { report, checkedAt, instanceId: context.df.instanceId, repaired, repairs: outcomesOfRepair });
+  yield* call<void>('recordDriftReport', { report, checkedAt, instanceId: context.df.instanceId, repaired, repairs: outcomesOfRepair, ...(inputs.peering ? { resyncs } : {}) });
   context.df.setCustomStatus({ step: 'done', clean: report.clean, drifted: report.tenants.length, repaired: repaired.length });
-  return { clean: report.clean, drifted: report.tenants.map((t) => t.tenant), repaired, repairs: outcomesOfRepair };
+  return { clean: report.clean, drifted: report.tenants.map((t) => t.tenant), repaired, repairs: outcomesOfRepair, ...(inputs.peering ? { clusters: report.clusters, resyncs } : {}) };
+
+  /** Every usable AKS cluster's reflectors, read in parallel, judged against Route Server's connections. */
+  function* readPeerings(peering: ClusterPeeringInputs): Gen<ClusterPeering[]> {
+    if (peering.aksClusters.length === 0) return [];
+    const reads = (yield context.df.Task.all(peering.aksClusters.map((c) => context.df.callActivityWithRetry('readClusterReflectors', retry, c)))) as Array<Outcome<ClusterReflectors>>;
+    return reads.map((o, i) => judgeClusterPeering(o.ok ? o.value : { cluster: peering.aksClusters[i]!, reflectors: [], readyNodes: 0, unreachable: o.error }, peering.connections));
+  }
+
+  /**
+   * The cluster's bootstrap again, as a sub-orchestration with the cluster's own instance id: the task
+   * hub refuses it while another bootstrap of the cluster runs (Event Grid, POST), which is reported as
+   * skipped. Raced against a timer, so a bootstrap that hangs or is terminated never holds the drift check.
+   */
+  function* resync(cluster: ClusterPeering, peering: ClusterPeeringInputs): Gen<ResyncOutcome> {
+    const bootstrap: BootstrapInput = { cluster: cluster.cluster, reason: `drift check: ${cluster.problems[0] ?? 'peering drifted'}`, timing: peering.bootstrapTiming };
+    const child = context.df.callSubOrchestrator('clusterBootstrap', bootstrap, clusterBootstrapInstanceId(cluster.cluster));
+    const waitSeconds = peering.bootstrapTiming.deadlineSeconds * resyncDeadlines;
+    const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitSeconds * 1000));
+    const winner: unknown = yield context.df.Task.any([child, timer]);
+    if (winner === timer) return { cluster: cluster.cluster, outcome: 'failed', detail: `bootstrap not finished within ${waitSeconds}s; GET /api/clusters shows it` };
+    timer.cancel();
+    if (child.isFaulted) {
+      const message = child.result instanceof Error ? child.result.message : String(child.result);
+      return /already exists/i.test(message)
+        ? { cluster: cluster.cluster, outcome: 'skipped', detail: 'a bootstrap of the cluster is running' }
+        : { cluster: cluster.cluster, outcome: 'failed', detail: message };
+    }
+    const output = child.result as { phase?: string; error?: string } | undefined;
+    return output?.phase === 'Ready' ? { cluster: cluster.cluster, outcome: 'resynced' } : { cluster: cluster.cluster, outcome: 'failed', detail: output?.error ?? 'bootstrap did not finish Ready' };
+  }
 
   /** One tenant; its failure is reported, never the drift check's failure. */
   function* repairTenant(key: string): Gen<RepairOutcome> {

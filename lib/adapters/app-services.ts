@@ -38,6 +38,8 @@ export interface AppServices {
   routeSnapshots: RouteSnapshotStore;
   /** The AKS view of a cluster: is it usable, and which subnet do its nodes live in. */
   aksCluster(name: string): Promise<{ provisioningState: string; powerState?: string; subnetId?: string }>;
+  /** Every AKS cluster in AKS_RESOURCE_GROUP (GET /api/clusters, the drift check), by name. */
+  aksClusters(): Promise<Array<{ name: string; provisioningState: string; powerState?: string }>>;
   subnetPrefix(subnetId: string): Promise<string>;
   events: EventPublisher;
 }
@@ -101,6 +103,15 @@ async function build(config: Config): Promise<AppServices> {
     async aksCluster(name) {
       const c = await withRetries(`get AKS cluster ${name}`, () => aks.managedClusters.get(config.aksResourceGroup, name));
       return { provisioningState: c.provisioningState ?? 'Unknown', powerState: c.powerState?.code, subnetId: c.agentPoolProfiles?.find((p) => p.vnetSubnetID)?.vnetSubnetID };
+    },
+    async aksClusters() {
+      return withRetries(`list AKS clusters in ${config.aksResourceGroup}`, async () => {
+        const found: Array<{ name: string; provisioningState: string; powerState?: string }> = [];
+        for await (const c of aks.managedClusters.listByResourceGroup(config.aksResourceGroup)) {
+          if (c.name) found.push({ name: c.name, provisioningState: c.provisioningState ?? 'Unknown', ...(c.powerState?.code ? { powerState: c.powerState.code } : {}) });
+        }
+        return found.sort((a, b) => a.name.localeCompare(b.name));
+      });
     },
     subnetPrefix: (subnetId) => subnetPrefix(network, subnetId),
     events: config.eventGridTopicEndpoint ? eventGridPublisher(config.eventGridTopicEndpoint, credential) : noTopicPublisher,

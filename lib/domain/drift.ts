@@ -41,10 +41,26 @@ export interface TenantDrift {
 export interface DriftReport {
   /** Tenants whose resources, routes or rules differ from the registry. */
   tenants: TenantDrift[];
+  /**
+   * AKS clusters whose Route Server peering is not what their bootstrap makes: never bootstrapped,
+   * route reflectors gone (nodes removed without a node pool event), connections to former reflectors.
+   */
+  clusters?: ClusterDrift[];
   /** Things egress-pilot manages that belong to no Ready tenant. */
   orphans: { ipPools: string[]; ruleCollections: string[]; routes: UnexpectedRoute[] };
   clean: boolean;
   checkedTenants: number;
+}
+
+export interface ClusterDrift {
+  cluster: string;
+  problems: string[];
+}
+
+/** Adds the clusters' peering problems to a report; any of them makes it unclean. */
+export function withClusterDrift(report: DriftReport, clusters: readonly ClusterDrift[]): DriftReport {
+  const drifted = clusters.filter((c) => c.problems.length > 0).map((c) => ({ cluster: c.cluster, problems: [...c.problems] }));
+  return { ...report, clusters: drifted, clean: report.clean && drifted.length === 0 };
 }
 
 export function diffDrift(input: {

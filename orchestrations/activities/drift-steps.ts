@@ -7,11 +7,26 @@ import type { ClusterActual, RegistryTenant } from '../../lib/domain/drift';
 import type { StoredDriftReport } from '../../lib/adapters/status/drift-report-store';
 import { MANAGED_BY } from '../../lib/domain/kube-objects';
 import { registerActivity } from '../activity-outcome';
+import { clusterUsability } from '../../lib/domain/bootstrap/aks-state';
+import type { ClusterReflectors, RouteServerConnectionFacts } from '../../lib/domain/bootstrap/cluster-peering';
+import { readClusterReflectors } from '../../lib/adapters/cluster-inventory';
+import { bootstrapTiming, type BootstrapTiming } from '../bootstrap-input';
 
 export interface DriftInputs {
   registry: RegistryTenant[];
   clusters: string[];
   firewallGroups: Array<Record<string, unknown>>;
+  /** Route Server peering of every usable AKS cluster in AKS_RESOURCE_GROUP (absent: not checked). */
+  peering?: ClusterPeeringInputs;
+}
+
+export interface ClusterPeeringInputs {
+  /** Usable AKS clusters (Succeeded, running): the ones whose peering is judged. */
+  aksClusters: string[];
+  /** Every Route Server connection, read once. */
+  connections: RouteServerConnectionFacts[];
+  /** The waits of a re-sync the drift check starts (the same as an Event Grid bootstrap's). */
+  bootstrapTiming: BootstrapTiming;
 }
 
 const managedBy = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',');
@@ -23,7 +38,17 @@ registerActivity('readDriftInputs', async (): Promise<DriftInputs> => {
     .map((r) => ({ spec: r.spec, servingSpec: r.servingSpec, cidr: r.cidr, phase: r.phase }));
   const firewallGroups = (await services.firewallPolicy.listGroups('')).map((g) => ({ ...g.group, name: g.name }) as Record<string, unknown>);
   const clusters = [...new Set(registry.map((t) => t.spec.cluster))].sort();
-  return { registry, clusters, firewallGroups };
+  const aksClusters = (await services.aksClusters())
+    .filter((c) => clusterUsability(c.name, c.provisioningState, c.powerState).kind === 'usable').map((c) => c.name);
+  const connections = (await services.routeServer.connections()).map((c) => ({ name: c.name, peerIp: c.peerIp, state: c.connectionState }));
+  const peering: ClusterPeeringInputs = { aksClusters, connections, bootstrapTiming: bootstrapTiming(services.config) };
+  return { registry, clusters, firewallGroups, peering };
+});
+
+/** One AKS cluster's route reflector nodes (clusters never bootstrapped, reflectors the autoscaler removed). */
+registerActivity('readClusterReflectors', async (cluster: string): Promise<ClusterReflectors> => {
+  const services = await appServices();
+  return readClusterReflectors((name) => services.cluster(name), cluster);
 });
 
 /**
@@ -91,7 +116,7 @@ registerActivity('recordDriftReport', async (input: StoredDriftReport) => {
       id: `drift/${input.instanceId}/${input.checkedAt}`,
       eventType: 'EgressPilot.DriftDetected',
       subject: 'drift',
-      data: { checkedAt: input.checkedAt, tenants: input.report.tenants, orphans: input.report.orphans, repaired: input.repaired },
+      data: { checkedAt: input.checkedAt, tenants: input.report.tenants, orphans: input.report.orphans, repaired: input.repaired, ...(input.report.clusters ? { clusters: input.report.clusters, resyncs: input.resyncs ?? [] } : {}) },
     });
   }
 });

@@ -7,6 +7,8 @@ export interface StoredDriftReport {
   repaired: string[];
   /** Per drifted tenant: repaired, skipped (moved on since the read) or failed, and why. */
   repairs?: Array<{ tenant: string; outcome: 'repaired' | 'skipped' | 'failed'; detail?: string }>;
+  /** Per cluster whose peering drifted: its bootstrap run again (resynced), skipped (one was running) or failed. */
+  resyncs?: Array<{ cluster: string; outcome: 'resynced' | 'skipped' | 'failed'; detail?: string }>;
   report: DriftReport;
 }
 

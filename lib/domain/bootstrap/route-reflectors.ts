@@ -10,11 +10,14 @@ export interface NodeFacts {
   reflector: boolean;
 }
 
+/** Route reflectors per cluster (the walkthrough's "first two nodes"): two Route Server peers per cluster. */
+export const ROUTE_REFLECTORS_PER_CLUSTER = 2;
+
 /**
  * Which nodes act as route reflectors: the ones that already do (stable peering) as long as they
  * are ready, topped up with ready nodes from zones not yet covered, then by name. Pure and stable.
  */
-export function chooseRouteReflectors(nodes: readonly NodeFacts[], count = 2): NodeFacts[] {
+export function chooseRouteReflectors(nodes: readonly NodeFacts[], count = ROUTE_REFLECTORS_PER_CLUSTER): NodeFacts[] {
   const ready = [...nodes].filter((n) => n.ready).sort((a, b) => a.name.localeCompare(b.name));
   const chosen = ready.filter((n) => n.reflector).slice(0, count);
   while (chosen.length < count) {
@@ -59,7 +62,7 @@ export type PeeringPlan =
   | { ok: false; reason: string };
 
 /** This cluster's connections are exactly the ones whose name it would give that peer IP. */
-function isClustersConnection(cluster: string, name: string): boolean {
+export function isClustersConnection(cluster: string, name: string): boolean {
   const ip = /-rr-(\d+)-(\d+)-(\d+)-(\d+)$/.exec(name)?.slice(1).join('.');
   return ip !== undefined && routeServerConnectionName(cluster, ip) === name;
 }
