@@ -1,16 +1,29 @@
 /**
- * Onboarding at scale against the sandbox, with the emulators' latency knobs set as in Azure-ish
- * conditions (firewall write 2 s, route propagation 3 s). Prints, from one run:
- * - firewall policy writes for N concurrent onboardings, against the naive count (one per tenant);
- * - wall time of N concurrent onboardings divided by the wall time of one.
- * Usage: npm run bench -- onboarding [N]   (default N = 100)
+ * Onboarding at scale against the sandbox, with the emulators' stand-in timing shaped like Azure
+ * (bench/support/azure-shape.ts) and compressed by one printed factor. From one run it prints:
+ * - stream: N onboardings arriving as a Poisson stream over (compressed) 10 min with spread route
+ *   propagation: every firewall policy write attempt (refused ones included), GETs and LRO polls, ARM
+ *   budget use and 429s, against the measured naive baseline (one group per tenant) on the same arrivals;
+ *   projected Azure firewall time of both write schedules (writes serialized per policy);
+ * - burst: N concurrent onboardings, wall(N) / warm wall(1) (median of 3 after a warm-up);
+ * - route reads: ARM calls per poll interval while 10 and while 100 tenants wait on one cluster;
+ * and ends with one line of JSON.
+ * Usage: npm run bench -- onboarding [N] [--compression 5] [--naive-compression 120] [--seed 1]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../local/sandbox/sandbox';
+import { answersByStatus, policyWrites, routeReads } from '../local/emulators/arm/counts';
+import { poissonArrivals, quantile, seededRandom } from '../local/emulators/arm/timing';
+import { AZURE, arg, armKnobs, median, projectedAzureMinutes, verdict } from './support/azure-shape';
+import { runNaive } from './support/naive-writer';
 
-const n = Number(process.argv[2] ?? 100);
+const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 100);
+const compression = arg('compression', 5);
+const naiveCompression = arg('naive-compression', 120);
+const seed = arg('seed', 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const spec = (name: string) => ({
   name, cluster: 'spoke1-aks', namespaces: [], gateway: { replicas: 2, prefixLength: 29 },
@@ -27,48 +40,141 @@ async function call(sandbox: Sandbox, method: string, route: string, body?: unkn
   return { status: res.status, body: (await res.json()) as { phase?: string; error?: string } };
 }
 
-async function onboard(sandbox: Sandbox, names: string[]): Promise<number> {
+/** Posts each tenant at its offset (ms) and waits until all are in one of `phases`; returns the wall time. */
+async function onboard(sandbox: Sandbox, names: string[], offsetsMs: number[] = [], phases = ['Ready']): Promise<number> {
   const started = performance.now();
-  const posted = await Promise.all(names.map((name) => call(sandbox, 'POST', '/tenants', spec(name))));
-  const refused = posted.filter((r) => r.status !== 202);
-  if (refused.length > 0) throw new Error(`POST refused: ${JSON.stringify(refused[0])}`);
+  await Promise.all(names.map(async (name, i) => {
+    await sleep(offsetsMs[i] ?? 0);
+    const r = await call(sandbox, 'POST', '/tenants', spec(name));
+    if (r.status !== 202) throw new Error(`POST ${name} refused: ${JSON.stringify(r)}`);
+  }));
   const pending = new Set(names);
   while (pending.size > 0) {
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     await Promise.all([...pending].map(async (name) => {
       const { body } = await call(sandbox, 'GET', `/tenants/spoke1-aks/${name}`);
       if (body.phase === 'Failed') throw new Error(`${name} failed: ${body.error}`);
-      if (body.phase === 'Ready') pending.delete(name);
+      if (body.phase !== undefined && phases.includes(body.phase)) pending.delete(name);
     }));
   }
   return performance.now() - started;
 }
 
-const policyWrites = (sandbox: Sandbox): number => Object.values(sandbox.arm.control.counters().policyWrites).reduce((a, b) => a + b, 0);
-
-async function main(): Promise<void> {
+async function sandboxWithAzureShape(): Promise<{ sandbox: Sandbox; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'egress-bench-'));
+  const knobs = armKnobs(compression, seed);
   const sandbox = await startSandbox({
     dir, reset: true, reusePorts: false,
-    armTimings: { firewallUpdateMs: 2000, routePropagationMs: 3000 },
+    armTimings: knobs.timings, armLimits: knobs.limits,
     kubeTimings: { gatewayPodReadyMs: 1000 },
-    appSettings: { ROUTE_POLL_INITIAL_SECONDS: '2', ROUTE_POLL_MAX_SECONDS: '4', ROUTE_WAIT_DEADLINE_SECONDS: '600' },
+    appSettings: {
+      ROUTE_POLL_INITIAL_SECONDS: String(Math.max(1, Math.round(AZURE.pollInitialS / compression))),
+      ROUTE_POLL_MAX_SECONDS: String(Math.max(1, Math.round(AZURE.pollMaxS / compression))),
+      ROUTE_WAIT_DEADLINE_SECONDS: '900',
+      FIREWALL_ROUND_BUDGET_SECONDS: String(Math.max(10, Math.round(300 / compression))),
+    },
   });
+  return { sandbox, async stop() { await sandbox.stop(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+function counts(sandbox: Sandbox) {
+  const c = sandbox.arm.control.counters();
+  return { writes: policyWrites(c), routeReads: routeReads(c), armBudget: c.armBudget, throttled: c.subscriptionThrottled, answers: answersByStatus(c), rulesPerWrite: c.policyWriteLog.map((w) => w.rules) };
+}
+
+/** Route-read ARM calls per poll interval over a window, the tenants all waiting. */
+async function routeReadsPerInterval(sandbox: Sandbox, intervalS: number): Promise<{ calls: number; requests: number }> {
+  await sleep(3000);
+  sandbox.arm.control.resetCounters();
+  const windowS = 10 * intervalS;
+  await sleep(windowS * 1000);
+  const r = routeReads(sandbox.arm.control.counters());
+  return { calls: r.calls / (windowS / intervalS), requests: r.requests / (windowS / intervalS) };
+}
+
+async function main(): Promise<void> {
+  const knobs = armKnobs(compression, seed);
+  const arrivalsAzureMs = poissonArrivals(n, AZURE.arrivalSpanS * 1000, seededRandom(seed));
+  console.log(`onboarding benchmark: N=${n}, seed ${seed}, compression ${compression}x (naive baseline ${naiveCompression}x)`);
+  console.log(`  Azure shape: arrivals Poisson over ${AZURE.arrivalSpanS} s (last at ${(arrivalsAzureMs[n - 1]! / 1000).toFixed(0)} s); route propagation log-normal median ${AZURE.routeMedianS} s / p95 ${AZURE.routeP95S} s; `
+    + `firewall write ${AZURE.firewallBaseS} s + ${AZURE.firewallPerRuleS} s per rule of the group; ARM buckets writes ${AZURE.writeBucket} + ${AZURE.writeRefillPerS}/s, reads ${AZURE.readBucket} + ${AZURE.readRefillPerS}/s`);
+  console.log(`  sandbox knobs: ${JSON.stringify(knobs)}; gateway pods ready 1 s; route poll ${Math.max(1, Math.round(AZURE.pollInitialS / compression))}-${Math.max(1, Math.round(AZURE.pollMaxS / compression))} s`);
+
+  // --- stream ---
+  const s1 = await sandboxWithAzureShape();
+  let stream;
   try {
-    const w0 = policyWrites(sandbox);
-    const one = await onboard(sandbox, ['solo']);
-    const w1 = policyWrites(sandbox);
-    const many = await onboard(sandbox, Array.from({ length: n }, (_, i) => `bulk${i}`));
-    const wN = policyWrites(sandbox);
-    console.log(`onboarding benchmark (firewall write 2 s, route propagation 3 s, gateway pods ready 1 s)`);
-    console.log(`  1 onboarding:                 ${(one / 1000).toFixed(1)} s, ${w1 - w0} firewall policy write(s)`);
-    console.log(`  ${n} concurrent onboardings:   ${(many / 1000).toFixed(1)} s, ${wN - w1} firewall policy writes (naive: ${n})`);
-    console.log(`  policy writes per tenant:     ${((wN - w1) / n).toFixed(3)} (naive 1.000)`);
-    console.log(`  wall time ${n} / wall time 1: ${(many / one).toFixed(2)}`);
+    s1.sandbox.arm.control.resetCounters();
+    const wall = await onboard(s1.sandbox, Array.from({ length: n }, (_, i) => `stream${i}`), arrivalsAzureMs.map((t) => t / compression));
+    stream = { wallMs: wall, ...counts(s1.sandbox) };
   } finally {
-    await sandbox.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await s1.stop();
   }
+  const ours = { attempts: stream.writes.attempts, projected: projectedAzureMinutes(stream.rulesPerWrite) };
+
+  // --- naive, same arrivals ---
+  const naive = await runNaive({ arrivalsAzureMs, compression: naiveCompression, seed });
+  const naiveProjected = projectedAzureMinutes(naive.rulesPerWrite);
+
+  // --- burst and route reads ---
+  const s2 = await sandboxWithAzureShape();
+  let burst;
+  let reads10;
+  let reads100;
+  const intervalS = Math.max(1, Math.round(AZURE.pollInitialS / compression));
+  try {
+    await onboard(s2.sandbox, ['warmup']);
+    const singles: number[] = [];
+    for (let i = 0; i < 3; i += 1) singles.push(await onboard(s2.sandbox, [`solo${i}`]));
+    s2.sandbox.arm.control.resetCounters();
+    const wall = await onboard(s2.sandbox, Array.from({ length: n }, (_, i) => `burst${i}`));
+    burst = { wallMs: wall, singles, warm: median(singles), ...counts(s2.sandbox) };
+
+    // Routes that never arrive: every tenant keeps waiting, and keeps polling.
+    s2.sandbox.arm.control.setTimings({ routePropagationMs: 3_600_000, routePropagationP95Ms: 0 });
+    await onboard(s2.sandbox, Array.from({ length: 10 }, (_, i) => `wait${i}`), [], ['WaitingForRoutes']);
+    reads10 = await routeReadsPerInterval(s2.sandbox, intervalS);
+    await onboard(s2.sandbox, Array.from({ length: 90 }, (_, i) => `wait${10 + i}`), [], ['WaitingForRoutes']);
+    reads100 = await routeReadsPerInterval(s2.sandbox, intervalS);
+  } finally {
+    await s2.stop();
+  }
+
+  const fmt = (x: number, d = 1): string => x.toFixed(d);
+  const wallRatio = burst.wallMs / burst.warm;
+  console.log('');
+  console.log(`stream (${n} over ${fmt(arrivalsAzureMs[n - 1]! / compression / 1000)} s sandbox time):     ours                      naive (measured)`);
+  console.log(`  policy write attempts (refused incl.)  ${String(stream.writes.attempts).padEnd(25)} ${naive.writes.attempts}`);
+  console.log(`    accepted / busy-refused               ${`${stream.writes.accepted} / ${stream.writes.busy}`.padEnd(25)} ${naive.writes.accepted} / ${naive.writes.busy}`);
+  console.log(`    answers by status                     ${JSON.stringify(stream.writes.byStatus).padEnd(25)} ${JSON.stringify(naive.writes.byStatus)}`);
+  console.log(`    policy/group GETs, write LRO polls    ${`${stream.writes.reads}, ${stream.writes.lroPolls}`.padEnd(25)} ${naive.writes.reads}, ${naive.writes.lroPolls}`);
+  console.log(`    rules per accepted write              ${JSON.stringify(stream.rulesPerWrite).padEnd(25)} ${naive.rulesPerWrite.length} writes of ${quantile(naive.rulesPerWrite, 0.5)} rules`);
+  console.log(`  route reads (calls, + LRO polls)        ${`${stream.routeReads.calls}, +${stream.routeReads.lroPolls}`.padEnd(25)} ${naive.routeReads.calls}, +${naive.routeReads.lroPolls}`);
+  console.log(`  ARM budget reads / writes / deletes     ${`${stream.armBudget.reads} / ${stream.armBudget.writes} / ${stream.armBudget.deletes}`.padEnd(25)} ${naive.armBudget.reads} / ${naive.armBudget.writes} / ${naive.armBudget.deletes}`);
+  console.log(`  subscription 429s (reads / writes)      ${`${stream.throttled.reads} / ${stream.throttled.writes}`.padEnd(25)} ${naive.subscriptionThrottled.reads} / ${naive.subscriptionThrottled.writes}`);
+  console.log(`  all ARM answers by status (ours)        ${JSON.stringify(stream.answers)}`);
+  console.log(`  wall time                               ${`${fmt(stream.wallMs / 1000)} s (x${compression} = ${fmt(stream.wallMs * compression / 60000)} Azure min)`.padEnd(25)} ${fmt(naive.wallMs / 1000)} s (x${naiveCompression} = ${fmt(naive.wallMs * naiveCompression / 60000)} Azure min)`);
+  console.log(`  projected Azure firewall time           ${`${fmt(ours.projected)} min`.padEnd(25)} ${fmt(naiveProjected)} min (${fmt(naiveProjected / 60, 2)} h)`);
+  console.log(`  target: attempts <= 5: ${ours.attempts} (${verdict(ours.attempts <= 5)}); projected <= 25 min: ${fmt(ours.projected)} (${verdict(ours.projected <= 25)}); naive ~6-7 h: ${fmt(naiveProjected / 60, 2)} h`);
+  console.log('');
+  console.log(`burst (${n} concurrent): wall ${fmt(burst.wallMs / 1000)} s; warm single runs ${burst.singles.map((s) => fmt(s / 1000)).join(', ')} s (median ${fmt(burst.warm / 1000)} s)`);
+  console.log(`  policy write attempts ${burst.writes.attempts} (accepted ${burst.writes.accepted}, busy-refused ${burst.writes.busy}, by status ${JSON.stringify(burst.writes.byStatus)}); rules per write ${JSON.stringify(burst.rulesPerWrite)}; route reads ${burst.routeReads.calls} (+${burst.routeReads.lroPolls} LRO polls); subscription 429s ${JSON.stringify(burst.throttled)}`);
+  console.log(`  wall(${n}) / warm wall(1) = ${fmt(wallRatio, 2)} (target <= 3: ${verdict(wallRatio <= 3)})`);
+  console.log('');
+  console.log(`route reads per ${intervalS} s poll interval, tenants waiting on spoke1-aks (2 reflector connections): `
+    + `10 waiting ${fmt(reads10.calls, 2)} calls (${fmt(reads10.requests, 2)} with LRO polls), 100 waiting ${fmt(reads100.calls, 2)} (${fmt(reads100.requests, 2)})`);
+  const equal = Math.abs(reads100.calls - reads10.calls) <= 0.3;
+  const notGrowing = reads100.calls <= reads10.calls + 0.3;
+  const bounded = Math.max(reads10.calls, reads100.calls) <= 2 + 2;
+  console.log(`  target: equal: ${verdict(equal)}; not growing with the tenants: ${verdict(notGrowing)}; <= 2 + 2 calls: ${verdict(bounded)} `
+    + '(calls = AKS get, credentials, connection list, learnedRoutes POSTs; the LRO polls of those POSTs are counted apart; '
+    + 'fewer with 100 means the local host ran the 100 polls slower, so the snapshot aged past the interval less often)');
+  console.log(JSON.stringify({
+    bench: 'onboarding', tenants: n, compression, naiveCompression, seed,
+    stream: { policyWriteAttempts: ours.attempts, naivePolicyWriteAttempts: naive.writes.attempts, projectedAzureMinutes: Number(fmt(ours.projected)), naiveProjectedAzureMinutes: Number(fmt(naiveProjected)) },
+    burst: { policyWriteAttempts: burst.writes.attempts, wallRatio: Number(fmt(wallRatio, 2)) },
+    routeReads: { 10: Number(fmt(reads10.calls, 2)), 100: Number(fmt(reads100.calls, 2)) },
+  }));
 }
 
 main().catch((error: unknown) => {

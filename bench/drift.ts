@@ -1,0 +1,165 @@
+/**
+ * Drift check at scale: 1,000 tenants on 4 clusters vs 100, ARM + Kubernetes calls and time.
+ *
+ * The state is built directly, not onboarded through the lifecycle (that would take an hour): a
+ * Kubernetes emulator with 4 clusters holding each tenant's rendered Namespace, IPPool and
+ * EgressGateway (lib/domain/calico-tenant.ts) and two labelled route reflectors per cluster; the ARM
+ * emulator seeded with 4 AKS clusters pointing at them, 8 Route Server connections (the peer limit)
+ * whose sessions advertise every tenant's two /31s (in-memory route feed), and the firewall policy's
+ * groups. The check then runs the app's read path as the drift-check activities do: the policy's groups
+ * once (readDriftInputs), and per cluster the shared route snapshot plus pools and gateways
+ * (readClusterActual, lib/adapters/cluster-routes.ts + status/route-snapshots.ts on Azurite), then the
+ * pure diff (lib/domain/drift.ts). The registry is handed to the diff in memory (Table reads are not
+ * ARM or Kubernetes calls). Usage: npm run bench -- drift
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { TableClient } from '@azure/data-tables';
+import { DefaultAzureCredential } from '@azure/identity';
+import { containerServiceClient, networkClient } from '../lib/adapters/azure/clients';
+import { clusterRouteSnapshot, type ClusterAccess } from '../lib/adapters/cluster-routes';
+import { resolveClusterEndpoint } from '../lib/adapters/kubernetes/cluster-access';
+import { connectCluster } from '../lib/adapters/kubernetes/cluster-client';
+import { FirewallPolicy } from '../lib/adapters/network/firewall-policy';
+import { RouteServer } from '../lib/adapters/network/route-server';
+import { RouteSnapshotStore } from '../lib/adapters/status/route-snapshots';
+import { renderTenantManifests } from '../lib/domain/calico-tenant';
+import { diffDrift, type ClusterActual, type RegistryTenant } from '../lib/domain/drift';
+import { MANAGED_BY } from '../lib/domain/kube-objects';
+import type { TenantSpec } from '../lib/domain/tenant-spec';
+import { type ArmEmulator, type BgpSession, createMemoryRouteFeed, type MemoryRouteFeed, referenceSeed, startArmEmulator } from '../local/emulators/arm';
+import { startKubeEmulator } from '../local/emulators/kube';
+import { startAzurite } from '../test/support/azurite';
+import { verdict } from './support/azure-shape';
+
+const HUB_RG = 'demo-hub-network';
+const SPOKE_RG = 'demo-spoke-networks';
+const CLUSTERS = [1, 2, 3, 4].map((k) => ({ name: `spoke${k}-aks`, nodeIps: [4, 5, 6].map((h) => `10.${k}.0.${h}`) }));
+const managedBy = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',');
+
+const cidrOf = (i: number): string => `10.99.${Math.floor(i / 32)}.${(i % 32) * 8}/29`;
+const blocksOf = (i: number): string[] => { const [a, b, c, d] = cidrOf(i).split(/[./]/).map(Number); return [`${a}.${b}.${c}.${d}/31`, `${a}.${b}.${c}.${d! + 2}/31`]; };
+const specOf = (i: number): TenantSpec => ({
+  name: `t${i}`, cluster: CLUSTERS[i % 4]!.name, namespaces: [], gateway: { replicas: 2, prefixLength: 29 },
+  allow: { applications: [], networks: [{ name: 'dns', destinations: ['1.1.1.1/32'], ports: ['53'], protocols: ['UDP'] }] },
+} as unknown as TenantSpec);
+
+async function scenario(arm: ArmEmulator, feed: MemoryRouteFeed, tenants: number): Promise<{ ms: number; arm: number; armByOp: Record<string, number>; kube: number; report: ReturnType<typeof diffDrift> }> {
+  const azurite = await startAzurite();
+  await arm.control.reset();
+  const tls = arm.ca.issue(['localhost'], ['127.0.0.1']);
+  const kube = await startKubeEmulator({ tls, clusters: CLUSTERS.map((c) => ({ name: c.name, nodes: c.nodeIps.map((ip, n) => ({ name: `${c.name}-node${n}`, ip })) })), timings: { gatewayPodReadyMs: 0 } });
+  for (const c of CLUSTERS) arm.control.setCluster(SPOKE_RG, c.name, { kube: { url: kube.clusters.get(c.name)!.url, caCertPem: arm.caCertPem } });
+  const credential = new DefaultAzureCredential();
+  const target = { subscriptionId: arm.subscriptionId, endpoint: arm.url };
+  const trust = <C extends { pipeline: { addPolicy(p: unknown): void } }>(client: C): C => {
+    client.pipeline.addPolicy({ name: 'emulatorCa', sendRequest: (request: { tlsSettings?: unknown }, next: (r: unknown) => unknown) => { request.tlsSettings = { ca: arm.caCertPem }; return next(request); } });
+    return client;
+  };
+  const network = trust(networkClient(target, credential));
+  const aks = trust(containerServiceClient(target, credential));
+  const routeServer = new RouteServer(network, { resourceGroup: HUB_RG, name: 'hub-rs' });
+  const policy = new FirewallPolicy(network, { resourceGroup: HUB_RG, name: 'hub-fw-policy' });
+  const access: ClusterAccess = {
+    endpoint: (name) => resolveClusterEndpoint(aks, SPOKE_RG, name),
+    connect: (endpoint) => connectCluster(endpoint, credential, 'https://aks.emulator'),
+  };
+  const table = TableClient.fromConnectionString(azurite.connectionString, 'benchSnapshots', { allowInsecureConnection: true });
+  await table.createTable();
+  const snapshots = new RouteSnapshotStore(table, { maxAgeMs: 5000 });
+  try {
+    // --- state ---
+    const registry: RegistryTenant[] = [];
+    const sessions: BgpSession[] = [];
+    for (const c of CLUSTERS) {
+      const client = await access.connect(await access.endpoint(c.name));
+      const mine = Array.from({ length: tenants }, (_, i) => i).filter((i) => i % 4 === CLUSTERS.indexOf(c));
+      for (const node of c.nodeIps.slice(0, 2)) {
+        await client.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: `${c.name}-node${c.nodeIps.indexOf(node)}` } }, { metadata: { labels: { 'route-reflector': 'true' } } });
+        await routeServer.ensureConnection(`${c.name}-rr-${node.replaceAll('.', '-')}`, node, 63400);
+        for (const peerIp of ['10.0.1.4', '10.0.1.5']) {
+          sessions.push({ cluster: c.name, localAsn: 63400, nodeName: node, nodeIp: node, peerIp, peerAsn: 65515, routes: mine.flatMap((i) => blocksOf(i).map((prefix) => ({ prefix, nextHop: c.nodeIps[2]!, asPath: '63400' }))) });
+        }
+      }
+      const namespaces: KubernetesObject[] = [];
+      const objects: KubernetesObject[] = [];
+      for (const i of mine) {
+        const m = renderTenantManifests({ spec: specOf(i), cidr: cidrOf(i) });
+        namespaces.push(m.namespace);
+        objects.push(m.ipPool, m.egressGateway);
+        registry.push({ spec: specOf(i), cidr: cidrOf(i), phase: 'Ready' });
+      }
+      for (const list of [namespaces, objects]) {
+        await Promise.all(Array.from({ length: 8 }, async (_, w) => { for (let k = w; k < list.length; k += 8) await client.apply([list[k]!]); }));
+      }
+    }
+    feed.set(sessions);
+    const firewallGroups: never[] = [];
+
+    // --- the check, counted ---
+    arm.control.resetCounters();
+    for (const c of kube.clusters.values()) c.faults.resetCounters();
+    const started = performance.now();
+    const groups = (await policy.listGroups('')).map((g) => ({ ...g.group, name: g.name }));
+    const actual: ClusterActual[] = [];
+    for (const c of CLUSTERS) {
+      const read = await clusterRouteSnapshot(snapshots, routeServer, access, c.name, Date.now());
+      if (read.kind !== 'snapshot') throw new Error(read.reason);
+      const client = await access.connect(read.value.endpoint);
+      const pools = await client.listObjects('projectcalico.org/v3', 'IPPool', managedBy);
+      const gateways = await client.listObjects('operator.tigera.io/v1', 'EgressGateway', managedBy);
+      actual.push({
+        cluster: c.name, learned: read.value.learned,
+        ipPools: pools.map((p) => ({ name: p.metadata?.name ?? '', cidr: String((p as { spec?: { cidr?: unknown } }).spec?.cidr ?? '') })),
+        egressGateways: gateways.map((g) => ({ namespace: g.metadata?.namespace ?? '', name: g.metadata?.name ?? '', replicas: Number((g as { spec?: { replicas?: unknown } }).spec?.replicas ?? 0) })),
+      });
+    }
+    const readMs = performance.now() - started;
+    const report = diffDrift({ supernet: '10.99.0.0/16', registry, clusters: actual, firewallGroups: [...groups, ...firewallGroups] });
+    const ms = performance.now() - started;
+    console.log(`  (${tenants} tenants: reads ${readMs.toFixed(0)} ms, diff ${(ms - readMs).toFixed(0)} ms; first problems: ${JSON.stringify(report.tenants[0]?.problems)})`);
+    const counters = arm.control.counters();
+    const armCalls = Object.values(counters.requests).reduce((a, b) => a + b, 0);
+    const kubeCalls = [...kube.clusters.values()].reduce((s, c) => s + c.faults.snapshot().total, 0);
+    return { ms, arm: armCalls, armByOp: counters.requests, kube: kubeCalls, report };
+  } finally {
+    await kube.stop();
+    await azurite.stop();
+  }
+}
+
+/** One ARM emulator for every scenario (reset between them): MSAL caches the managed identity per process. */
+async function startArm(): Promise<{ arm: ArmEmulator; feed: MemoryRouteFeed }> {
+  const seed = structuredClone(referenceSeed()) as { resourceGroups: Array<{ name: string; managedClusters?: Array<{ name: string }> }> };
+  const spokes = seed.resourceGroups.find((g) => g.name === SPOKE_RG)!;
+  for (const c of CLUSTERS) if (!(spokes.managedClusters ?? []).some((m) => m.name === c.name)) (spokes.managedClusters ??= []).push({ name: c.name });
+  const feed = createMemoryRouteFeed();
+  const arm = await startArmEmulator({ seed, routeFeed: feed, timings: { routePropagationMs: 0, routeFeedPollMs: 0, networkProvisionMs: 0, lroRetryAfterSeconds: 0, firewallUpdateMs: 0 } });
+  process.env.IDENTITY_ENDPOINT = arm.identityEndpoint;
+  process.env.IDENTITY_HEADER = arm.identityHeader;
+  return { arm, feed };
+}
+
+async function main(): Promise<void> {
+  const { arm, feed } = await startArm();
+  try {
+    await scenario(arm, feed, 40); // warm-up: JIT, sockets
+    const small = await scenario(arm, feed, 100);
+    const big = await scenario(arm, feed, 1000);
+    report(small, big);
+  } finally {
+    await arm.stop();
+  }
+}
+
+function report(small: Awaited<ReturnType<typeof scenario>>, big: Awaited<ReturnType<typeof scenario>>): void {
+  const ratio = big.ms / small.ms;
+  const calls = big.arm + big.kube;
+  for (const [label, r] of [['100 tenants', small], ['1,000 tenants', big]] as const) {
+    console.log(`${label.padEnd(14)} on 4 clusters: ${r.ms.toFixed(0)} ms; ARM ${r.arm} requests (LRO polls included) ${JSON.stringify(r.armByOp)}; Kubernetes ${r.kube}; `
+      + `report: ${r.report.checkedTenants} checked, ${r.report.tenants.length} drifted, clean ${r.report.clean}`);
+  }
+  console.log(`target: ARM + Kubernetes calls for 1,000 tenants <= 50: ${calls} (${verdict(calls <= 50)}); time(1,000) / time(100) <= 3: ${ratio.toFixed(2)} (${verdict(ratio <= 3)})`);
+  console.log(JSON.stringify({ bench: 'drift', tenants: 1000, clusters: 4, calls, armCalls: big.arm, kubeCalls: big.kube, timeRatio: Number(ratio.toFixed(2)) }));
+}
+
+main().catch((e: unknown) => { console.error(e); process.exit(1); });
