@@ -1,27 +1,64 @@
-import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
+import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
 import { appServices } from '../lib/adapters/app-services';
 import { classifyClusterEvent } from '../lib/domain/bootstrap/cluster-events';
+import { clusterBootstrapInstanceId } from '../orchestrations/bootstrap-input';
 import { startClusterBootstrap } from './cluster-bootstrap-start';
 
+/** Event ids this worker has acted on, newest last (Event Grid delivers at least once; ids repeat on redelivery). */
+const handled = new Set<string>();
+const HANDLED_LIMIT = 1000;
+
+function remember(eventId: string): void {
+  handled.add(eventId);
+  if (handled.size > HANDLED_LIMIT) handled.delete(handled.values().next().value!);
+}
+
+const eventTag = (eventId: string): string => `(event ${eventId})`;
+
+/** True when the cluster's last bootstrap (running or finished) was started by this very event: a redelivery. */
+async function startedBy(client: DurableClient, cluster: string, eventId: string): Promise<boolean> {
+  try {
+    const status = await client.getStatus(clusterBootstrapInstanceId(cluster), { showHistory: false, showInput: true });
+    const input = status.input as { reason?: unknown } | undefined;
+    return typeof input?.reason === 'string' && input.reason.endsWith(eventTag(eventId));
+  } catch {
+    return false; // the client throws on 404: never bootstrapped
+  }
+}
+
 /**
- * Event Grid: an AKS cluster was written, or one of its node pools rolled. Starts the cluster's
+ * Event Grid: an AKS cluster or agent pool was written, or a node pool rolled. Starts the cluster's
  * bootstrap (instance `cluster:<name>`); a newer event restarts a running one, since nodes may have
- * changed under it and every step is idempotent. Throwing makes Event Grid deliver again.
+ * changed under it and every step is idempotent. A redelivered event starts nothing. A malformed or
+ * foreign event is logged and acknowledged: throwing would make Event Grid deliver it again for 24 h.
+ * Only a failure to start (storage down) throws, so that delivery is retried.
  */
-export async function clusterEvents(event: EventGridEvent, context: InvocationContext): Promise<void> {
-  const verdict = classifyClusterEvent(event);
-  if (verdict.kind === 'ignored') {
-    context.info(`clusterEvents: ignored event ${event.id}: ${verdict.reason}`);
-    return;
-  }
+export async function clusterEvents(event: unknown, context: InvocationContext): Promise<void> {
   const { config } = await appServices();
-  if (verdict.subscriptionId.toLowerCase() !== config.azureSubscriptionId.toLowerCase() || verdict.resourceGroup.toLowerCase() !== config.aksResourceGroup.toLowerCase()) {
-    context.info(`clusterEvents: ignored ${verdict.cluster}: resource group ${verdict.resourceGroup} is not AKS_RESOURCE_GROUP`);
+  const verdict = classifyClusterEvent(event, { subscriptionId: config.azureSubscriptionId, resourceGroup: config.aksResourceGroup });
+  if (verdict.kind === 'malformed') {
+    context.warn(`clusterEvents: dropped a malformed event: ${verdict.reason}`);
     return;
   }
-  await startClusterBootstrap(df.getClient(context), config, verdict.cluster, verdict.reason, 'supersede');
-  context.info(`clusterEvents: bootstrap of ${verdict.cluster} started (${verdict.reason})`);
+  if (verdict.kind === 'ignored') {
+    context.info(`clusterEvents: ignored event ${verdict.eventId.slice(0, 100)}: ${verdict.reason}`);
+    return;
+  }
+  const { eventId, cluster } = verdict;
+  const client = df.getClient(context);
+  const redelivered = () => context.info(`clusterEvents: event ${eventId.slice(0, 100)} for ${cluster} was already handled (redelivery)`);
+  if (handled.has(eventId)) return redelivered();
+  remember(eventId); // with no await since the check: a copy delivered in the same batch must not start a second run
+  try {
+    if (await startedBy(client, cluster, eventId)) return redelivered();
+    await startClusterBootstrap(client, config, cluster, `${verdict.reason} ${eventTag(eventId)}`, 'supersede');
+  } catch (error) {
+    handled.delete(eventId); // not handled after all: Event Grid's retry must be able to start it
+    throw error;
+  }
+  context.info(`clusterEvents: bootstrap of ${cluster} started (${verdict.reason})`);
 }
 
 app.eventGrid('clusterEvents', { extraInputs: [df.input.durableClient()], handler: clusterEvents });

@@ -28,6 +28,23 @@ export function clusterWrittenEvent(subscriptionId: string, resourceGroup: strin
   };
 }
 
+/**
+ * What the AKS system topic delivers when a node pool finished rolling: `topic` is the cluster's resource
+ * ID and `subject` only its name (shape of reference/azure/examples/eventgrid/NodePoolRollingSucceeded.json).
+ */
+export function nodePoolRolledEvent(subscriptionId: string, resourceGroup: string, cluster: string, nodePool = 'nodepool1', id: string = randomUUID()) {
+  return {
+    id,
+    topic: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${cluster}`,
+    subject: cluster,
+    eventType: 'Microsoft.ContainerService.NodePoolRollingSucceeded',
+    eventTime: new Date().toISOString(),
+    data: { nodePoolName: nodePool },
+    dataVersion: '1',
+    metadataVersion: '1',
+  };
+}
+
 /** Delivers one event to the Functions host's Event Grid webhook, then waits for the bootstrap to finish. */
 export async function deliverAndAwaitBootstrap(hostBaseUrl: string, masterKey: string, event: ReturnType<typeof clusterWrittenEvent>, cluster: string): Promise<void> {
   const delivered = await fetch(`${hostBaseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {

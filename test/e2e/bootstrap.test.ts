@@ -1,6 +1,7 @@
 import https from 'node:https';
 import { routeServerConnectionName } from '../../lib/domain/names';
-import { clusterWrittenEvent } from '../../local/sandbox/cluster-event';
+import { awaitInstance } from '../../local/sandbox/await-instance';
+import { clusterWrittenEvent, nodePoolRolledEvent } from '../../local/sandbox/cluster-event';
 import { useSandbox } from './support';
 
 /** The cluster bootstrap the sandbox triggers through Event Grid, and a re-sync after a node pool roll. */
@@ -43,8 +44,8 @@ describe('cluster bootstrap from Event Grid', () => {
       metadata: { name: 'aks-nodepool1-12345678-vmss000009', labels: { 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': '1', 'kubernetes.io/hostname': 'aks-nodepool1-12345678-vmss000009' } },
       status: { addresses: [{ type: 'InternalIP', address: '10.1.0.13' }], conditions: [{ type: 'Ready', status: 'True' }] },
     } });
-    const subject = clusterWrittenEvent(t.sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks').subject;
-    const event = { id: 'roll-1', subject, eventType: 'Microsoft.ContainerService.NodePoolRollingSucceeded', eventTime: new Date().toISOString(), dataVersion: '1', data: { nodePoolName: 'nodepool1' } };
+    // As the AKS system topic sends it: the cluster's ID in `topic`, its name in `subject`.
+    const event = nodePoolRolledEvent(t.sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks', 'nodepool1', 'roll-1');
     const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
       method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
     });
@@ -87,8 +88,7 @@ describe('cluster bootstrap from Event Grid', () => {
       const fresh = 'aks-nodepool1-12345678-vmss00000a';
       const created = await t.cloud.core.createNode({ body: { metadata: { name: fresh, labels: { 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': '2', 'kubernetes.io/hostname': fresh } } } });
       await t.cloud.core.replaceNodeStatus({ name: fresh, body: { ...created, status: { addresses: [{ type: 'InternalIP', address: '10.1.0.14' }], conditions: [{ type: 'Ready', status: 'True' }] } } });
-      const subject = clusterWrittenEvent(t.sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks').subject;
-      const event = { id: 'roll-at-limit', subject, eventType: 'Microsoft.ContainerService.NodePoolRollingSucceeded', eventTime: new Date().toISOString(), dataVersion: '1', data: { nodePoolName: 'nodepool1' } };
+      const event = nodePoolRolledEvent(t.sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks', 'nodepool1', 'roll-at-limit');
       const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
         method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
       });
@@ -130,10 +130,59 @@ describe('cluster bootstrap from Event Grid', () => {
   });
 
   it('ignores events about other resources', async () => {
-    const event = { id: 'x', subject: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: { operationName: 'Microsoft.Storage/storageAccounts/write' } };
+    const event = { id: 'x', topic: '/subscriptions/s/resourceGroups/r', subject: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: { operationName: 'Microsoft.Storage/storageAccounts/write' } };
     const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
       method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
     });
     expect(res.ok).toBe(true);
   });
+  const deliver = (events: unknown[]) => fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify(events),
+  });
+  const bootstrapStatus = async (cluster: string) => {
+    const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(`cluster:${cluster}`)}?showInput=true&code=${t.sandbox.info.masterKey}`);
+    return (await res.json()) as { createdTime: string; runtimeStatus: string; input: { reason: string } };
+  };
+
+  it('the same event delivered 3 times bootstraps once (twice in one batch, once after the run finished)', async () => {
+    const event = nodePoolRolledEvent(t.sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks', 'nodepool1', 'roll-thrice');
+    expect((await deliver([event, event])).status).toBe(202);
+    await awaitInstance(t.sandbox.host.baseUrl, t.sandbox.info.masterKey, 'cluster:spoke1-aks', 60_000);
+    const first = await bootstrapStatus('spoke1-aks');
+    expect(first.input.reason).toBe('node pool nodepool1 rolled (event roll-thrice)');
+    expect((await deliver([event])).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await bootstrapStatus('spoke1-aks');
+    expect(after).toMatchObject({ createdTime: first.createdTime, runtimeStatus: 'Completed' });
+  }, 90_000);
+
+  it('acknowledges (202) and drops malformed events and events from other scopes; none starts a bootstrap', async () => {
+    const before = await bootstrapStatus('spoke2-aks');
+    const sub = t.sandbox.arm.subscriptionId;
+    const cases: Array<[string, unknown]> = [
+      ['no id', { topic: `/subscriptions/${sub}/resourceGroups/demo-spoke-networks`, subject: 'x', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: {} }],
+      ['not an object', 'hello'],
+      ['data not an object', { ...nodePoolRolledEvent(sub, 'demo-spoke-networks', 'spoke2-aks'), data: 7 }],
+      ['another subscription', nodePoolRolledEvent('00000000-0000-0000-0000-00000000dead', 'demo-spoke-networks', 'spoke2-aks')],
+      ['another resource group', nodePoolRolledEvent(sub, 'some-other-rg', 'spoke2-aks')],
+      ['the old subject-only shape', { ...nodePoolRolledEvent(sub, 'demo-spoke-networks', 'spoke2-aks'), topic: '/subscriptions/x/resourceGroups/y', subject: `/subscriptions/${sub}/resourceGroups/demo-spoke-networks/providers/Microsoft.ContainerService/managedClusters/spoke2-aks` }],
+      ['a write whose topic is another resource group', { ...clusterWrittenEvent(sub, 'demo-spoke-networks', 'spoke2-aks'), topic: `/subscriptions/${sub}/resourceGroups/attacker` }],
+    ];
+    for (const [what, event] of cases) expect([what, (await deliver([event])).status]).toEqual([what, 202]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await bootstrapStatus('spoke2-aks')).createdTime).toBe(before.createdTime);
+  });
+
+  it('reads the CloudEvents schema too: the AKS source is the cluster ID', async () => {
+    const before = await bootstrapStatus('spoke2-aks');
+    const cloud = { specversion: '1.0', id: 'cloud-roll-1', type: 'Microsoft.ContainerService.NodePoolRollingSucceeded', source: `/subscriptions/${t.sandbox.arm.subscriptionId}/resourceGroups/demo-spoke-networks/providers/Microsoft.ContainerService/managedClusters/spoke2-aks`, subject: 'spoke2-aks', time: new Date().toISOString(), data: { nodePoolName: 'nodepool1' } };
+    const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
+      method: 'POST', headers: { 'content-type': 'application/cloudevents+json', 'aeg-event-type': 'Notification' }, body: JSON.stringify(cloud),
+    });
+    expect(res.status).toBe(202);
+    await awaitInstance(t.sandbox.host.baseUrl, t.sandbox.info.masterKey, 'cluster:spoke2-aks', 60_000);
+    const after = await bootstrapStatus('spoke2-aks');
+    expect(after.createdTime).not.toBe(before.createdTime);
+    expect(after.input.reason).toBe('node pool nodepool1 rolled (event cloud-roll-1)');
+  }, 90_000);
 });

@@ -1,27 +1,8 @@
 import { clusterUsability } from '../../../lib/domain/bootstrap/aks-state';
-import { classifyClusterEvent } from '../../../lib/domain/bootstrap/cluster-events';
 import { chooseRouteReflectors, planRouteServerPeering, subnetGateway, type PeerFacts, type PeeringStep } from '../../../lib/domain/bootstrap/route-reflectors';
 import { ROUTE_SERVER_MAX_PEERS } from '../../../lib/domain/capacity';
 import { routeServerConnectionName } from '../../../lib/domain/names';
 import fc from 'fast-check';
-import writeSuccess from '../../../../shared/reference/azure/examples/eventgrid/ResourceWriteSuccess.json';
-
-const clusterId = '/subscriptions/5f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f/resourceGroups/demo-spoke-networks/providers/Microsoft.ContainerService/managedClusters/spoke1-aks';
-
-describe('classifyClusterEvent', () => {
-  it('bootstraps on a managed cluster write (the official event shape, pointed at a cluster)', () => {
-    const event = { ...writeSuccess[0]!, subject: clusterId, data: { ...writeSuccess[0]!.data, resourceUri: clusterId, operationName: 'Microsoft.ContainerService/managedClusters/write' } };
-    expect(classifyClusterEvent(event)).toEqual({ kind: 'bootstrap', reason: 'cluster written', subscriptionId: '5f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f', resourceGroup: 'demo-spoke-networks', cluster: 'spoke1-aks' });
-  });
-  it('ignores writes of other resources, as the official example is', () => {
-    expect(classifyClusterEvent(writeSuccess[0])).toMatchObject({ kind: 'ignored' });
-  });
-  it('bootstraps after a node pool roll, and refuses a malformed event naming the field', () => {
-    expect(classifyClusterEvent({ id: '1', eventType: 'Microsoft.ContainerService.NodePoolRollingSucceeded', subject: clusterId, data: { nodePoolName: 'nodepool1' } }))
-      .toMatchObject({ kind: 'bootstrap', reason: 'node pool nodepool1 rolled', cluster: 'spoke1-aks' });
-    expect(() => classifyClusterEvent({ eventType: 'x', subject: 's' })).toThrow(/id:/);
-  });
-});
 
 describe('route reflectors', () => {
   const node = (name: string, zone: string, over: Partial<{ ready: boolean; reflector: boolean }> = {}) => ({ name, ip: `10.1.0.${name.slice(-1)}`, zone, ready: true, reflector: false, ...over });
