@@ -26,17 +26,26 @@ app.timer('driftTimer', {
   },
 });
 
-/** GET: the last report. POST: run a check now (202, or 409 while one runs). */
+/** GET: the last report (function key). */
 app.http('drift', {
-  route: 'drift', methods: ['GET', 'POST'], authLevel: 'function', extraInputs: [df.input.durableClient()],
-  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    if (request.method === 'POST') {
-      const outcome = await startDriftCheck(df.getClient(context));
-      return outcome === 'started'
-        ? { status: 202, headers: { Location: '/api/drift' }, jsonBody: { status: 'started' } }
-        : problem(409, 'DriftCheckRunning', 'a drift check is already running; GET /api/drift shows the last report', undefined, { 'Retry-After': '10' });
-    }
+  route: 'drift', methods: ['GET'], authLevel: 'function',
+  handler: async (): Promise<HttpResponseInit> => {
     const last = await (await appServices()).drift.last();
     return last ? { status: 200, jsonBody: last } : problem(404, 'NoDriftReport', 'no drift check has finished yet; POST /api/drift runs one');
+  },
+});
+
+/**
+ * POST: run a check now (202, or 409 while one runs). Admin (master) key only: with DRIFT_REPAIR on it
+ * writes to clusters, Route Server and the firewall. A second registration on the same route, since one
+ * function has one auth level.
+ */
+app.http('driftRun', {
+  route: 'drift', methods: ['POST'], authLevel: 'admin', extraInputs: [df.input.durableClient()],
+  handler: async (_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const outcome = await startDriftCheck(df.getClient(context));
+    return outcome === 'started'
+      ? { status: 202, headers: { Location: '/api/drift' }, jsonBody: { status: 'started' } }
+      : problem(409, 'DriftCheckRunning', 'a drift check is already running; GET /api/drift shows the last report', undefined, { 'Retry-After': '10' });
   },
 });

@@ -1,4 +1,6 @@
 import { phases } from '../lib/domain/lifecycle/progress';
+import { AKS_CLUSTER_NAME, DNS1123_LABEL, MAX_TENANT_NAME_LENGTH } from '../lib/domain/names';
+import { MAX_BODY_BYTES } from './request-guards';
 
 /** The tenant API as OpenAPI 3.0, served at GET /api/openapi.json. Kept next to the handlers it describes. */
 const tenantSpec = {
@@ -131,14 +133,20 @@ const problem = {
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errors = {
-  400: { description: 'Invalid spec: every bad field named', content: json(ref('Problem')) },
+  400: { description: 'Invalid spec, path or query parameter: every bad field named', content: json(ref('Problem')) },
   401: { description: 'Missing or wrong function key' },
 };
+/** Bodies: application/json only, at most MAX_BODY_BYTES (checked before parsing). */
+const bodyErrors = {
+  413: { description: `Body over ${MAX_BODY_BYTES} bytes (256 KiB); field (body)`, content: json(ref('Problem')) },
+  415: { description: 'Content-Type is not application/json; field Content-Type', content: json(ref('Problem')) },
+};
+const aksNamePattern = AKS_CLUSTER_NAME.source;
 const tenantPath = [
-  { name: 'cluster', in: 'path', required: true, schema: { type: 'string' } },
-  { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+  { name: 'cluster', in: 'path', required: true, schema: { type: 'string', pattern: aksNamePattern }, description: 'AKS cluster name' },
+  { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: DNS1123_LABEL.source, maxLength: MAX_TENANT_NAME_LENGTH }, description: 'Tenant name (DNS-1123 label)' },
 ];
-const clusterName = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$' }, description: 'AKS cluster name' };
+const clusterName = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: aksNamePattern }, description: 'AKS cluster name' };
 const accepted = { description: 'Accepted; follow Location / statusUrl', content: json(ref('Accepted')), headers: { Location: { schema: { type: 'string' } } } };
 
 export const openApiDocument = {
@@ -146,7 +154,7 @@ export const openApiDocument = {
   info: {
     title: 'egress-pilot',
     version: '0.1.0',
-    description: 'Tenants on Calico egress gateways behind Azure Firewall and Azure Route Server. Every call needs a function key (x-functions-key header or code query).',
+    description: `Tenants on Calico egress gateways behind Azure Firewall and Azure Route Server. Every call needs a function key (x-functions-key header or code query); admin operations (POST /drift, POST /clusters/{name}/bootstrap) need the master key. Request bodies: application/json, at most ${MAX_BODY_BYTES} bytes (256 KiB).`,
   },
   servers: [{ url: '/api' }],
   security: [{ functionKey: [] }],
@@ -156,7 +164,7 @@ export const openApiDocument = {
         summary: 'Onboard a tenant', operationId: 'createTenant',
         requestBody: { required: true, content: json(ref('TenantSpec')) },
         responses: {
-          202: accepted, ...errors, 409: { description: 'Exists with another spec (use PUT), is being deleted, or claims a namespace another tenant steers (NamespaceTaken)', content: json(ref('Problem')) },
+          202: accepted, ...errors, ...bodyErrors, 409: { description: 'Exists with another spec (use PUT), is being deleted, or claims a namespace another tenant steers (NamespaceTaken)', content: json(ref('Problem')) },
           422: { description: 'An application namespace (namespaces[i]) or the cluster does not exist', content: json(ref('Problem')) },
           503: { description: 'The cluster could not be read to check the namespaces (retry after Retry-After)', content: json(ref('Problem')) },
         },
@@ -164,22 +172,22 @@ export const openApiDocument = {
       get: {
         summary: 'List tenants', operationId: 'listTenants',
         parameters: [
-          { name: 'cluster', in: 'query', schema: { type: 'string' } },
+          { name: 'cluster', in: 'query', schema: { type: 'string', pattern: aksNamePattern } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
-          { name: 'continuationToken', in: 'query', schema: { type: 'string' } },
+          { name: 'continuationToken', in: 'query', schema: { type: 'string', maxLength: 4096 }, description: 'As returned by the previous page' },
         ],
-        responses: { 200: { description: 'A page of tenants', content: json({ type: 'object', properties: { items: { type: 'array', items: ref('TenantStatus') }, continuationToken: { type: 'string' } } }) }, 401: errors[401] },
+        responses: { 400: errors[400], 200: { description: 'A page of tenants', content: json({ type: 'object', properties: { items: { type: 'array', items: ref('TenantStatus') }, continuationToken: { type: 'string' } } }) }, 401: errors[401] },
       },
     },
     '/tenants/{cluster}/{name}': {
       parameters: tenantPath,
-      get: { summary: 'Tenant status', operationId: 'getTenant', responses: { 200: { description: 'Status', content: json(ref('TenantStatus')) }, 404: { description: 'Unknown tenant', content: json(ref('Problem')) }, 401: errors[401] } },
+      get: { summary: 'Tenant status', operationId: 'getTenant', responses: { 400: errors[400], 200: { description: 'Status', content: json(ref('TenantStatus')) }, 404: { description: 'Unknown tenant', content: json(ref('Problem')) }, 401: errors[401] } },
       put: {
         summary: 'Change a tenant (re-converges only the changed parts)', operationId: 'updateTenant',
         requestBody: { required: true, content: json(ref('TenantSpec')) },
-        responses: { 202: accepted, 200: { description: 'Nothing changed' }, ...errors, 404: { description: 'Unknown tenant' }, 409: { description: 'Lifecycle running (retry after Retry-After), or a namespace another tenant steers' }, 422: { description: 'Pool size cannot change in place, or an application namespace (namespaces[i]) does not exist' }, 503: { description: 'The cluster could not be read to check the namespaces' } },
+        responses: { 202: accepted, 200: { description: 'Nothing changed' }, ...errors, ...bodyErrors, 404: { description: 'Unknown tenant' }, 409: { description: 'Lifecycle running (retry after Retry-After), or a namespace another tenant steers' }, 422: { description: 'Pool size cannot change in place, or an application namespace (namespaces[i]) does not exist' }, 503: { description: 'The cluster could not be read to check the namespaces' } },
       },
-      delete: { summary: 'Offboard a tenant', operationId: 'deleteTenant', responses: { 202: accepted, 200: { description: 'Already deleted' }, 404: { description: 'Unknown tenant' }, 401: errors[401] } },
+      delete: { summary: 'Offboard a tenant', operationId: 'deleteTenant', responses: { 400: errors[400], 202: accepted, 200: { description: 'Already deleted' }, 404: { description: 'Unknown tenant' }, 401: errors[401] } },
     },
     '/clusters': {
       get: {
@@ -203,6 +211,17 @@ export const openApiDocument = {
           404: { description: 'No such AKS cluster in AKS_RESOURCE_GROUP', content: json(ref('Problem')) },
           409: { description: 'A bootstrap of the cluster is running (retry after Retry-After)', content: json(ref('Problem')) },
         },
+      },
+    },
+    '/drift': {
+      get: {
+        summary: 'The last drift report', operationId: 'getDriftReport',
+        responses: { 200: { description: 'The last report', content: json({ type: 'object' }) }, 404: { description: 'No check has finished yet', content: json(ref('Problem')) }, 401: errors[401] },
+      },
+      post: {
+        summary: 'Run a drift check now (repairs when DRIFT_REPAIR is on); admin (master) key only', operationId: 'runDriftCheck',
+        security: [{ masterKey: [] }],
+        responses: { 202: { description: 'Started; GET /drift shows the report' }, 401: { description: 'Missing or wrong admin (master) key' }, 409: { description: 'A check is running (retry after Retry-After)', content: json(ref('Problem')) } },
       },
     },
   },

@@ -13,6 +13,8 @@ import { isRunning } from './durable-instances';
 import { lifecycleInput, startLifecycle } from './lifecycle-start';
 import { problem } from './http-problems';
 import { listQuery, queryObject, readSpec } from './tenant-requests';
+import { tenantKey } from './request-guards';
+import { formatFieldPath } from '../lib/domain/tenant-spec';
 import { tenantView } from './tenant-view';
 
 async function stateOf(client: DurableClient, record: TenantRecord<TenantSpec> | undefined): Promise<TenantState | undefined> {
@@ -77,8 +79,8 @@ async function withFreshRecord<T>(work: () => Promise<T>): Promise<T> {
 async function createTenant(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const services = await appServices();
   const parsed = await readSpec(request, services.config);
-  if (!parsed.ok) return problem(400, parsed.code, `tenant spec rejected: ${parsed.errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`, parsed.errors);
-  const spec = parsed.spec;
+  if (!parsed.ok) return parsed.response;
+  const spec = parsed.value;
   const key = { cluster: spec.cluster, name: spec.name };
   const fingerprint = specFingerprint(spec);
   const client = df.getClient(context);
@@ -113,8 +115,8 @@ async function createTenant(request: HttpRequest, context: InvocationContext): P
 async function updateTenant(request: HttpRequest, context: InvocationContext, key: { cluster: string; name: string }): Promise<HttpResponseInit> {
   const services = await appServices();
   const parsed = await readSpec(request, services.config);
-  if (!parsed.ok) return problem(400, parsed.code, `tenant spec rejected: ${parsed.errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`, parsed.errors);
-  const spec = parsed.spec;
+  if (!parsed.ok) return parsed.response;
+  const spec = parsed.value;
   if (spec.cluster !== key.cluster || spec.name !== key.name) {
     return problem(400, 'IdentityMismatch', `the body names ${spec.cluster}/${spec.name} but the URL names ${key.cluster}/${key.name}`, [{ field: spec.cluster !== key.cluster ? 'cluster' : 'name', reason: 'must match the URL' }]);
   }
@@ -165,16 +167,25 @@ async function getTenant(key: { cluster: string; name: string }): Promise<HttpRe
 async function listTenants(request: HttpRequest): Promise<HttpResponseInit> {
   const services = await appServices();
   const query = listQuery.safeParse(queryObject(request));
-  if (!query.success) return problem(400, 'InvalidQuery', 'bad query parameters', query.error.issues.map((i) => ({ field: i.path.join('.'), reason: i.message })));
+  if (!query.success) {
+    const details = query.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ field: k, reason: 'unknown query parameter' })) : [{ field: formatFieldPath(i.path), reason: i.message }]));
+    return problem(400, 'InvalidQuery', `bad query parameters: ${details.map((d) => `${d.field} ${d.reason}`).join('; ')}`, details);
+  }
   const { cluster, limit, continuationToken } = query.data;
-  const page = cluster
-    ? await services.registry.tenants.listByCluster(cluster, { pageSize: limit, continuationToken })
-    : await services.registry.tenants.listAll({ pageSize: limit, continuationToken });
+  let page;
+  try {
+    page = cluster
+      ? await services.registry.tenants.listByCluster(cluster, { pageSize: limit, continuationToken })
+      : await services.registry.tenants.listAll({ pageSize: limit, continuationToken });
+  } catch (error) {
+    // Table storage refuses a token it did not issue with 400: that is the caller's token, not our fault.
+    if (continuationToken && (error as { statusCode?: unknown }).statusCode === 400) return problem(400, 'InvalidQuery', 'bad query parameters: continuationToken is not a continuation token this API issued', [{ field: 'continuationToken', reason: 'is not a continuation token this API issued' }]);
+    throw error;
+  }
   const items = await Promise.all(page.items.map(async (r) => tenantView(r, await services.progress.get(r.key.cluster, r.key.name))));
   return { status: 200, jsonBody: { items, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) } };
 }
 
-const tenantKeyOf = (request: HttpRequest) => ({ cluster: request.params.cluster ?? '', name: request.params.name ?? '' });
 
 app.http('tenants', {
   route: 'tenants', methods: ['POST', 'GET'], authLevel: 'function', extraInputs: [df.input.durableClient()],
@@ -184,9 +195,10 @@ app.http('tenants', {
 app.http('tenant', {
   route: 'tenants/{cluster}/{name}', methods: ['GET', 'PUT', 'DELETE'], authLevel: 'function', extraInputs: [df.input.durableClient()],
   handler: (request, context) => {
-    const key = tenantKeyOf(request);
-    if (request.method === 'PUT') return updateTenant(request, context, key);
-    if (request.method === 'DELETE') return deleteTenant(request, context, key);
-    return getTenant(key);
+    const key = tenantKey(request);
+    if (!key.ok) return key.response;
+    if (request.method === 'PUT') return updateTenant(request, context, key.value);
+    if (request.method === 'DELETE') return deleteTenant(request, context, key.value);
+    return getTenant(key.value);
   },
 });

@@ -88,6 +88,8 @@ export interface SandboxOptions {
 export interface SandboxInfo {
   apiBaseUrl: string;
   functionKey: string;
+  /** A second function key (`host.functionKeys.next`), valid at the same time: what a key rotation relies on. */
+  nextFunctionKey: string;
   masterKey: string;
   armEndpoint: string;
   identityEndpoint: string;
@@ -119,6 +121,7 @@ export interface Sandbox {
 interface Persisted {
   ports: { host: number; arm: number; identity: number; events: number; blob: number; queue: number; table: number; kube: Record<string, number> };
   functionKey: string;
+  nextFunctionKey?: string;
   masterKey: string;
 }
 
@@ -191,6 +194,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   }
   const functionKey = previous?.functionKey ?? randomBytes(24).toString('base64url');
   const masterKey = previous?.masterKey ?? randomBytes(24).toString('base64url');
+  const nextFunctionKey = previous?.nextFunctionKey ?? randomBytes(24).toString('base64url');
 
   const ca = loadOrCreateCa(dir);
   const caCertPath = path.join(dir, 'ca.pem');
@@ -279,7 +283,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ...options.appSettings,
     };
     const settingsFile = path.join(dir, 'host-settings.json');
-    writeFileSync(settingsFile, JSON.stringify({ Values: appSettings }, null, 2), { mode: 0o600 });
+    // Two named function keys, both valid: rotate by adding the new one, moving callers, then dropping the old.
+    const hostKeys = { masterKey, functionKeys: { default: functionKey, next: nextFunctionKey } };
+    writeFileSync(settingsFile, JSON.stringify({ Values: appSettings, host: hostKeys }, null, 2), { mode: 0o600 });
     const hostEnv = { ...arm.env, NODE_EXTRA_CA_CERTS: caCertPath };
     const appDir = options.appDir !== undefined ? path.resolve(options.appDir) : repoRoot();
     // A package folder has no local/ host of its own: use the one built in this repository.
@@ -303,7 +309,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
     const info: SandboxInfo = {
       apiBaseUrl: `${host.baseUrl}/api`,
-      functionKey, masterKey,
+      functionKey, nextFunctionKey, masterKey,
       armEndpoint: arm.url,
       identityEndpoint: arm.identityEndpoint,
       identityHeader: arm.identityHeader,
@@ -320,7 +326,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         kube: Object.fromEntries(clusters.map((c) => [c.name, portOf(c.apiServer)])),
         blob: azurite.blobPort, queue: azurite.queuePort, table: azurite.tablePort,
       },
-      functionKey, masterKey,
+      functionKey, nextFunctionKey, masterKey,
     };
     writeFileSync(statePath, JSON.stringify(persisted, null, 2), { mode: 0o600 });
 

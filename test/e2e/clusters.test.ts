@@ -1,5 +1,5 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { useSandbox } from './support';
+import { apiClient, useSandbox } from './support';
 
 interface ClusterBody {
   name: string;
@@ -72,7 +72,7 @@ describe('clusters API and cluster drift (sandbox, DRIFT_REPAIR=true)', () => {
     expect(seen.staleConnections.map((c) => c.peerIp)).toEqual([gone.ip]);
 
     const previous = (await t.api<{ checkedAt: string }>('GET', '/drift')).body?.checkedAt;
-    expect((await t.api('POST', '/drift')).status).toBe(202);
+    expect((await apiClient(t.sandbox, t.sandbox.info.masterKey)('POST', '/drift')).status).toBe(202); // admin route
     const body = await until(async () => (await t.api<{ checkedAt?: string; report: { clean: boolean; clusters?: Array<{ cluster: string; problems: string[] }> }; resyncs?: Array<{ cluster: string; outcome: string; detail?: string }> }>('GET', '/drift')).body,
       (b) => b?.checkedAt !== undefined && b.checkedAt !== previous, 90_000);
     expect(body.report.clean).toBe(false);

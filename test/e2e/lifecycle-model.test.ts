@@ -91,7 +91,8 @@ class PostTenant implements fc.AsyncCommand<Model, Real> {
     const what = `POST ${this.cluster}/${spec.name} (model: ${before.state})`;
     // Refused before anything is allocated when an application namespace does not exist.
     if (this.v.namespace === 'missing') {
-      expectAnswer(what, answer.status, answer.body, [422, ...(before.state === 'deleting' ? ['409 TenantBeingDeleted' as const] : [])]);
+      // A live tenant with another spec is refused first as TenantExists (use PUT), unless it is Failed (then 422).
+      expectAnswer(what, answer.status, answer.body, [422, ...(before.state === 'deleting' ? ['409 TenantBeingDeleted' as const] : []), ...(before.state === 'live' ? ['409 TenantExists' as const] : [])]);
       return;
     }
     if (before.state === 'live') expectAnswer(what, answer.status, answer.body, same(before.spec, spec) ? [202] : [202, '409 TenantExists']);
@@ -184,7 +185,7 @@ class DriftCheck implements fc.AsyncCommand<Model, Real> {
   check = (): boolean => true;
   async run(_m: Model, r: Real): Promise<void> {
     r.stats.driftChecks += 1;
-    const answer = await r.api('POST', '/drift');
+    const answer = await apiClient(r.sandbox, r.sandbox.info.masterKey)('POST', '/drift'); // admin route
     expectAnswer('POST /drift', answer.status, answer.body, [202, 409]);
   }
   toString = (): string => 'DRIFT()';

@@ -167,6 +167,6 @@ describe('tenant lifecycle over HTTP (sandbox)', () => {
     const doc = await t.api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.body.paths)).toEqual(['/tenants', '/tenants/{cluster}/{name}', '/clusters', '/clusters/{name}', '/clusters/{name}/bootstrap']);
+    expect(Object.keys(doc.body.paths)).toEqual(['/tenants', '/tenants/{cluster}/{name}', '/clusters', '/clusters/{name}', '/clusters/{name}/bootstrap', '/drift']);
   });
 });

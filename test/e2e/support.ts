@@ -27,12 +27,12 @@ export interface ApiResponse<T = unknown> {
   body: T;
 }
 
-/** Calls the egress-pilot API with the function key (an in-process sandbox, or any sandbox's info). */
-export function apiClient(sandbox: Pick<Sandbox, 'info'>) {
+/** Calls the egress-pilot API with the function key, or `key` (the master key for admin routes such as POST /drift). */
+export function apiClient(sandbox: Pick<Sandbox, 'info'>, key: string = sandbox.info.functionKey) {
   return async function api<T = Record<string, unknown>>(method: string, route: string, body?: unknown): Promise<ApiResponse<T>> {
     const response = await fetch(`${sandbox.info.apiBaseUrl}${route}`, {
       method,
-      headers: { 'x-functions-key': sandbox.info.functionKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { 'x-functions-key': key, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
