@@ -34,8 +34,7 @@ export const listQuery = z.strictObject({
   code: z.string().optional(),
 });
 
+/** The query as own properties (fromEntries: a `__proto__` parameter stays a key, so it is refused by name). */
 export function queryObject(request: HttpRequest): Record<string, string> {
-  const out: Record<string, string> = {};
-  request.query.forEach((value, key) => { out[key] = value; });
-  return out;
+  return Object.fromEntries(request.query.entries());
 }

@@ -15,7 +15,9 @@ describe('tenant lifecycle over HTTP (sandbox)', () => {
     expect(res.status).toBe(400);
     const fields = res.body.error.details.map((d) => d.field);
     expect(fields).toEqual(expect.arrayContaining(['name', 'gateway.replicas', 'allow.applications[0].fqdns[0]', 'allow.applications[0].protocols[0]']));
-    expect((await t.api('GET', '/tenants/spoke1-aks/Tenant_X')).status).toBe(404);
+    // The path parameter is held to the same rule (400 naming it); the registry has no such tenant.
+    expect(await t.api('GET', '/tenants/spoke1-aks/Tenant_X')).toMatchObject({ status: 400, body: { error: { details: [{ field: 'name' }] } } });
+    expect((await t.api<{ items: Array<{ name: string }> }>('GET', '/tenants')).body.items.map((i) => i.name)).not.toContain('Tenant_X');
     expect((await t.api('POST', '/tenants', '{not json')).status).toBe(400);
   });
 
