@@ -17,14 +17,15 @@ describe('tenant lifecycle under faults, concurrency and a host crash', () => {
     arm.injectFault({ operation: 'managedClusters.listClusterUserCredentials', kind: 'throttle', count: 2, retryAfterSeconds: 1 });
     clusterFault({ method: 'PATCH', pathPrefix: '/apis/projectcalico.org', status: 429, count: 3, retryAfterSeconds: 1 });
     clusterFault({ method: 'PATCH', pathPrefix: '/apis/operator.tigera.io', status: 500, count: 2 });
-    clusterFault({ method: 'GET', pathPrefix: '/api/v1/namespaces/faulty-egw/pods', status: 503, count: 2 });
+    // Gateway pods are read cluster-wide, once per poll interval for every waiting tenant (the route snapshot).
+    clusterFault({ method: 'GET', pathPrefix: '/api/v1/pods', status: 503, count: 2 });
 
     expect((await t.api('POST', '/tenants', tenantSpec('faulty', { namespaces: [] }))).status).toBe(202);
     const view = await waitForPhase(t.api, 'spoke1-aks', 'faulty', ['Ready', 'Failed'], 90_000);
     expect(view.error).toBeUndefined();
     expect(view.phase).toBe('Ready');
     expect(arm.pendingFaults()).toEqual([]);
-    expect(t.sandbox.kube.clusters.get('spoke1-aks')!.faults.list().every((r) => r.remaining === 0)).toBe(true);
+    expect(t.sandbox.kube.clusters.get('spoke1-aks')!.faults.list().filter((r) => r.remaining !== 0)).toEqual([]);
     const counters = arm.counters();
     expect(counters.faultsInjected.throttle).toBeGreaterThanOrEqual(4);
 
@@ -77,7 +78,7 @@ describe('tenant lifecycle under faults, concurrency and a host crash', () => {
       expect(waiting.phase).toBe('WaitingForRoutes');
       await t.sandbox.restartHost('SIGKILL');
       const view = await waitForPhase(t.api, 'spoke1-aks', 'crash', ['Ready', 'Failed'], 90_000);
-      expect(view.phase).toBe('Ready');
+      expect({ phase: view.phase, error: view.error }).toEqual({ phase: 'Ready', error: undefined });
       expect(view.cidr).toBe(waiting.cidr);
       expect(t.sandbox.events.events().filter((e) => e.subject === 'tenants/spoke1-aks/crash')).toHaveLength(1);
     } finally {

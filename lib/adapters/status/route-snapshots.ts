@@ -65,7 +65,10 @@ export class RouteSnapshotStore {
 
   constructor(private readonly table: TableClient, options: RouteSnapshotOptions) {
     this.maxAgeMs = options.maxAgeMs;
-    this.claimTtlMs = options.claimTtlMs ?? 120_000;
+    // Short: a refresh is a few reads (seconds), and a refresher that crashed must not stall every waiting
+    // tenant's route check for long (a host SIGKILL mid-refresh once failed an onboarding at its deadline).
+    // A refresh that outlives its claim only costs a duplicate read by the next refresher.
+    this.claimTtlMs = options.claimTtlMs ?? 20_000;
     this.now = options.now ?? Date.now;
   }
 
