@@ -24,7 +24,8 @@ describe('readJsonBody: the API reads JSON only, and at most 256 KiB of it', () 
     const at = `"${'x'.repeat(MAX_BODY_BYTES - 2)}"`;
     expect((await readJsonBody(request(at))).ok).toBe(true);
     const over = `"${'x'.repeat(MAX_BODY_BYTES - 1)}"`;
-    for (const headers of [{ 'content-type': 'application/json' }, { 'content-type': 'application/json', 'content-length': String(over.length) }]) {
+    const variants: Array<Record<string, string>> = [{ 'content-type': 'application/json' }, { 'content-type': 'application/json', 'content-length': String(over.length) }];
+    for (const headers of variants) {
       const result = await readJsonBody(request(over, headers));
       expect(result.ok ? 0 : result.response.status).toBe(413);
       if (!result.ok) expect(errorOf(result.response)).toMatchObject({ code: 'BodyTooLarge', details: [{ field: '(body)' }] });
