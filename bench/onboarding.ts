@@ -25,8 +25,8 @@ const naiveCompression = arg('naive-compression', 120);
 const seed = arg('seed', 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const spec = (name: string) => ({
-  name, cluster: 'spoke1-aks', namespaces: [], gateway: { replicas: 2, prefixLength: 29 },
+const spec = (name: string, cluster = 'spoke1-aks') => ({
+  name, cluster, namespaces: [], gateway: { replicas: 2, prefixLength: 29 },
   allow: {
     applications: [{ name: 'web', fqdns: [`${name}.example.com`], protocols: ['Https:443'] }],
     networks: [{ name: 'dns', destinations: ['1.1.1.1/32'], ports: ['53'], protocols: ['UDP'] }],
@@ -41,18 +41,18 @@ async function call(sandbox: Sandbox, method: string, route: string, body?: unkn
 }
 
 /** Posts each tenant at its offset (ms) and waits until all are in one of `phases`; returns the wall time. */
-async function onboard(sandbox: Sandbox, names: string[], offsetsMs: number[] = [], phases = ['Ready']): Promise<number> {
+async function onboard(sandbox: Sandbox, names: string[], offsetsMs: number[] = [], phases = ['Ready'], cluster = 'spoke1-aks'): Promise<number> {
   const started = performance.now();
   await Promise.all(names.map(async (name, i) => {
     await sleep(offsetsMs[i] ?? 0);
-    const r = await call(sandbox, 'POST', '/tenants', spec(name));
+    const r = await call(sandbox, 'POST', '/tenants', spec(name, cluster));
     if (r.status !== 202) throw new Error(`POST ${name} refused: ${JSON.stringify(r)}`);
   }));
   const pending = new Set(names);
   while (pending.size > 0) {
     await sleep(500);
     await Promise.all([...pending].map(async (name) => {
-      const { body } = await call(sandbox, 'GET', `/tenants/spoke1-aks/${name}`);
+      const { body } = await call(sandbox, 'GET', `/tenants/${cluster}/${name}`);
       if (body.phase === 'Failed') throw new Error(`${name} failed: ${body.error}`);
       if (body.phase !== undefined && phases.includes(body.phase)) pending.delete(name);
     }));
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     s1.sandbox.arm.control.resetCounters();
     const wall = await onboard(s1.sandbox, Array.from({ length: n }, (_, i) => `stream${i}`), arrivalsAzureMs.map((t) => t / compression));
     stream = { wallMs: wall, ...counts(s1.sandbox) };
+    console.log(`[stream done in ${(wall / 1000).toFixed(0)} s: ${JSON.stringify({ writes: stream.writes, routeReads: stream.routeReads, armBudget: stream.armBudget, throttled: stream.throttled, answers: stream.answers, rulesPerWrite: stream.rulesPerWrite })}]`);
   } finally {
     await s1.stop();
   }
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
   // --- naive, same arrivals ---
   const naive = await runNaive({ arrivalsAzureMs, compression: naiveCompression, seed });
   const naiveProjected = projectedAzureMinutes(naive.rulesPerWrite);
+  console.log(`[naive done in ${(naive.wallMs / 1000).toFixed(0)} s: ${JSON.stringify({ writes: naive.writes, routeReads: naive.routeReads, armBudget: naive.armBudget, throttled: naive.subscriptionThrottled })}]`);
 
   // --- burst and route reads ---
   const s2 = await sandboxWithAzureShape();
@@ -129,12 +131,15 @@ async function main(): Promise<void> {
     s2.sandbox.arm.control.resetCounters();
     const wall = await onboard(s2.sandbox, Array.from({ length: n }, (_, i) => `burst${i}`));
     burst = { wallMs: wall, singles, warm: median(singles), ...counts(s2.sandbox) };
+    console.log(`[burst done: ${(wall / 1000).toFixed(0)} s, singles ${singles.map((x) => (x / 1000).toFixed(1)).join(', ')} s, ${JSON.stringify({ writes: burst.writes, rulesPerWrite: burst.rulesPerWrite })}]`);
 
     // Routes that never arrive: every tenant keeps waiting, and keeps polling.
     s2.sandbox.arm.control.setTimings({ routePropagationMs: 3_600_000, routePropagationP95Ms: 0 });
-    await onboard(s2.sandbox, Array.from({ length: 10 }, (_, i) => `wait${i}`), [], ['WaitingForRoutes']);
+    // On the second cluster: spoke1-aks holds the burst's tenants (its per-peer route budget is for ~200).
+    await onboard(s2.sandbox, Array.from({ length: 10 }, (_, i) => `wait${i}`), [], ['WaitingForRoutes'], 'spoke2-aks');
     reads10 = await routeReadsPerInterval(s2.sandbox, intervalS);
-    await onboard(s2.sandbox, Array.from({ length: 90 }, (_, i) => `wait${10 + i}`), [], ['WaitingForRoutes']);
+    console.log(`[route reads, 10 waiting: ${JSON.stringify(reads10)}]`);
+    await onboard(s2.sandbox, Array.from({ length: 90 }, (_, i) => `wait${10 + i}`), [], ['WaitingForRoutes'], 'spoke2-aks');
     reads100 = await routeReadsPerInterval(s2.sandbox, intervalS);
   } finally {
     await s2.stop();
@@ -161,7 +166,7 @@ async function main(): Promise<void> {
   console.log(`  policy write attempts ${burst.writes.attempts} (accepted ${burst.writes.accepted}, busy-refused ${burst.writes.busy}, by status ${JSON.stringify(burst.writes.byStatus)}); rules per write ${JSON.stringify(burst.rulesPerWrite)}; route reads ${burst.routeReads.calls} (+${burst.routeReads.lroPolls} LRO polls); subscription 429s ${JSON.stringify(burst.throttled)}`);
   console.log(`  wall(${n}) / warm wall(1) = ${fmt(wallRatio, 2)} (target <= 3: ${verdict(wallRatio <= 3)})`);
   console.log('');
-  console.log(`route reads per ${intervalS} s poll interval, tenants waiting on spoke1-aks (2 reflector connections): `
+  console.log(`route reads per ${intervalS} s poll interval, tenants waiting on spoke2-aks (2 reflector connections): `
     + `10 waiting ${fmt(reads10.calls, 2)} calls (${fmt(reads10.requests, 2)} with LRO polls), 100 waiting ${fmt(reads100.calls, 2)} (${fmt(reads100.requests, 2)})`);
   const equal = Math.abs(reads100.calls - reads10.calls) <= 0.3;
   const notGrowing = reads100.calls <= reads10.calls + 0.3;
