@@ -7,8 +7,16 @@ data "azurerm_kubernetes_cluster" "this" {
 }
 
 module "calico" {
-  source           = "../modules/calico-operator"
-  calico_version   = var.calico_version
-  pod_cidr         = var.pod_cidr
-  app_principal_id = var.app_principal_id
+  source                   = "../modules/calico-operator"
+  calico_edition           = var.calico_edition
+  calico_version           = var.calico_version
+  enterprise_chart_version = var.enterprise_chart_version
+  enterprise_license_key   = var.enterprise_license_key
+  enterprise_pull_secret   = var.enterprise_pull_secret
+  cloud_version            = var.cloud_version
+  cloud_chart_version      = var.cloud_chart_version
+  cloud_api_key            = var.cloud_api_key
+  cluster_name             = var.cluster_name
+  pod_cidr                 = var.pod_cidr
+  app_principal_id         = var.app_principal_id
 }

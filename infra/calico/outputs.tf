@@ -1,5 +1,10 @@
-output "tigera_operator_version" {
-  description = "Installed tigera-operator chart version."
+output "calico_edition" {
+  description = "Calico edition on this cluster (enterprise or cloud)."
+  value       = module.calico.calico_edition
+}
+
+output "calico_release_version" {
+  description = "Chart version of the edition's release (Calico Enterprise tigera-operator, or calico-cloud)."
   value       = module.calico.release_version
 }
 

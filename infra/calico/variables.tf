@@ -17,9 +17,54 @@ variable "resource_group_name" {
   description = "Resource group of the cluster (AKS_RESOURCE_GROUP)."
 }
 
+variable "calico_edition" {
+  type        = string
+  description = "\"enterprise\" (Calico Enterprise) or \"cloud\" (join Calico Cloud); open source is refused: egress gateways need one of these (checked in modules/calico-operator)."
+}
+
 variable "calico_version" {
   type        = string
-  description = "Calico / tigera-operator chart version, e.g. v3.32.1."
+  description = "Calico Open Source / tigera-operator chart version installed before joining Calico Cloud (edition \"cloud\")."
+  default     = "v3.32.1"
+}
+
+variable "enterprise_chart_version" {
+  type        = string
+  description = "Calico Enterprise tigera-operator chart version (edition \"enterprise\")."
+  default     = "v3.22.7-0"
+}
+
+variable "enterprise_license_key" {
+  type        = string
+  description = "Content of the Calico Enterprise LicenseKey manifest from Tigera (edition \"enterprise\"); pass it with TF_VAR_enterprise_license_key, never on the command line."
+  default     = null
+  sensitive   = true
+}
+
+variable "enterprise_pull_secret" {
+  type        = string
+  description = "Docker config.json from Tigera that pulls the Calico Enterprise images (edition \"enterprise\"); pass it with TF_VAR_enterprise_pull_secret."
+  default     = null
+  sensitive   = true
+}
+
+variable "cloud_version" {
+  type        = string
+  description = "Calico Cloud release (installer.calicoCloudVersion of the web console's Connect Cluster command; edition \"cloud\")."
+  default     = null
+}
+
+variable "cloud_chart_version" {
+  type        = string
+  description = "calico-cloud / calico-cloud-crds chart version; null = the repository's latest (edition \"cloud\")."
+  default     = null
+}
+
+variable "cloud_api_key" {
+  type        = string
+  description = "Calico Cloud install token: the apiKey of the Connect Cluster command (edition \"cloud\"); pass it with TF_VAR_cloud_api_key."
+  default     = null
+  sensitive   = true
 }
 
 variable "pod_cidr" {

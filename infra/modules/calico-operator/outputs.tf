@@ -1,6 +1,11 @@
+output "calico_edition" {
+  description = "Calico edition installed on the cluster (enterprise or cloud)."
+  value       = var.calico_edition
+}
+
 output "release_version" {
-  description = "Installed tigera-operator chart version."
-  value       = helm_release.tigera_operator.version
+  description = "Chart version of the edition's release: Calico Enterprise tigera-operator, or calico-cloud (null = the repository's latest at install)."
+  value       = one(concat(helm_release.calico_enterprise[*].version, helm_release.calico_cloud[*].version))
 }
 
 output "cluster_role_name" {
