@@ -36,11 +36,12 @@ describe('route reads per cluster, not per tenant', () => {
     const hundred = await perInterval();
     console.log(`ARM route reads per 1 s poll interval: 10 waiting ${ten.calls.toFixed(2)} calls (${ten.requests.toFixed(2)} with LRO polls), 100 waiting ${hundred.calls.toFixed(2)} (${hundred.requests.toFixed(2)})`);
     expect(ten.calls).toBeGreaterThan(0);
-    // At most one refresh per interval: connection list + one learnedRoutes per reflector connection (2),
-    // the AKS endpoint re-read once a minute. With 100 tenants the local host runs their polls slower,
-    // so the snapshot may be refreshed less often, never more: a read per tenant would be ~10x here.
+    // At most one refresh per interval, whoever asks: connection list + one learnedRoutes per reflector
+    // connection (3 calls), the AKS endpoint re-read once a minute. Fewer when the waiting tenants' polls
+    // (backed off, or slowed by a busy host) leave intervals without a reader. A read per tenant and poll
+    // (the old readTenantRoutes: AKS get, credentials, list, 2 learnedRoutes) would be ~5 calls per tenant poll.
     expect(ten.calls).toBeLessThanOrEqual(2 + 2);
     expect(hundred.calls).toBeLessThanOrEqual(2 + 2);
-    expect(hundred.calls).toBeLessThanOrEqual(ten.calls + 3 / (windowMs / 1000) + 0.01);
+    expect(hundred.calls).toBeLessThanOrEqual(Math.max(ten.calls, 3) + 3 / (windowMs / 1000) + 0.01);
   }, 600_000);
 });
