@@ -96,7 +96,11 @@ it('finishes after SIGKILL + restart without re-running completed activities; re
   hosts.push(third);
   const missed = await waitFor('past-due timer', async () => lines('timers').find((l) => l['fn'] === 'nightly'));
   expect(missed).toEqual({ fn: 'nightly', isPastDue: true, hasStatus: true });
-  const stored = await leases.getEntity<{ next: string }>('timer', 'nightly');
-  expect(new Date(stored.next).getTime()).toBeGreaterThan(Date.now());
+  // The host records the next occurrence after the past-due run finishes: wait for it rather than race it.
+  const stored = await waitFor('next occurrence recorded', async () => {
+    const row = await leases.getEntity<{ next: string }>('timer', 'nightly');
+    return new Date(row.next).getTime() > Date.now() ? row : undefined;
+  });
+  expect(stored.next).toMatch(/T03:00:00\.000Z$/);
   expect(await third.stop()).toBe(0);
 }, 90000);
