@@ -91,11 +91,27 @@ interface Owner {
   required: number;
 }
 
+/**
+ * The owner whose CIDR holds `prefix`. Owners are sorted by base address and their CIDRs are
+ * disjoint (one claim per block), so a binary search finds the only candidate: matching every
+ * learned route of a cluster stays O(routes · log tenants), not O(routes · tenants).
+ */
+function ownerOf(prefix: Ipv4Prefix, sorted: ReadonlyArray<Owner>): Owner | undefined {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let candidate: Owner | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.prefix.base <= prefix.base) { candidate = sorted[mid]; lo = mid + 1; } else hi = mid - 1;
+  }
+  return candidate && prefixContains(candidate.prefix, prefix) ? candidate : sorted.find((o) => prefixContains(o.prefix, prefix));
+}
+
 function classify(network: string, supernet: Ipv4Prefix, owners: ReadonlyArray<Owner>): { owner: Owner; prefix: Ipv4Prefix } | UnexpectedReason {
   const prefix = parseIpv4Cidr(network, false);
   if (!prefix) return 'unparseable';
   if (!prefixContains(supernet, prefix)) return 'outside-supernet';
-  const owner = owners.find((o) => prefixContains(o.prefix, prefix));
+  const owner = ownerOf(prefix, owners);
   if (!owner) return 'no-tenant';
   return prefix.length === GATEWAY_BLOCK_SIZE ? { owner, prefix } : 'not-a-/31';
 }
@@ -110,7 +126,7 @@ export function matchLearnedRoutes(input: {
   const owners: Owner[] = input.tenants.map((t) => {
     expectedRoutes(t); // validates cidr and replicas
     return { tenant: t.tenant, prefix: parseIpv4Cidr(t.cidr) ?? supernet, required: t.replicas };
-  });
+  }).sort((a, b) => a.prefix.base - b.prefix.base);
 
   const instanceNames = [...new Set([...ROUTE_SERVER_INSTANCES, ...input.learned.flatMap((c) => Object.keys(c.routes))])].sort();
   const seen = new Map<string, Map<string, Set<string>>>(); // instance → tenant → /31s
