@@ -162,8 +162,10 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
   function* rollBackOnboarding(reason: string): Gen<string> {
     let stage = 'closing the firewall';
     try {
-      // A Failed tenant's rules are never kept, not even with ON_ROUTE_FAILURE=keep.
-      if (reached.has('openFirewall')) yield* convergeFirewall(currentStep(steps) ?? 'openFirewall', 'closed');
+      // A Failed tenant's rules are never kept, not even with ON_ROUTE_FAILURE=keep. Closed whatever step
+      // failed: rules may be open from an earlier life of the tenant (a failed update, then a new POST), and
+      // the pool must never go while a rule for its CIDR is still in the policy.
+      yield* convergeFirewall(currentStep(steps) ?? 'allocateCidr', 'closed');
       if (input.onRouteFailure === 'keep') return `${reason}; CIDR and Calico resources kept (ON_ROUTE_FAILURE=keep), firewall rules closed`;
       stage = 'removing the Calico resources';
       if (reached.has('applyGateway')) yield* call<unknown>('removeTenantGateway', { ...owned, namespaces: input.removedNamespaces });

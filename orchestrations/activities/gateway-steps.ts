@@ -69,7 +69,9 @@ registerActivity('applyTenantGateway', async (input: TenantRef & { run: number; 
 async function undoIfOvertaken(cluster: ClusterClient, input: TenantRef & { run: number }, namespaces: readonly string[]): Promise<void> {
   const after = await requireTenant(input);
   if (after.lifecycleRun === input.run) return;
-  if (after.phase === 'Deleting' || after.phase === 'Deleted') {
+  // Only once the tenant's rules are closed in the policy: removing the pool first would leave a rule for
+  // a CIDR without its pool. Until then the offboarding removes what this apply made (it closes first).
+  if ((after.phase === 'Deleting' || after.phase === 'Deleted') && (await rulesClosed(input))) {
     // No orchestrator retries this activity any more: wait out terminating gateway pods here (bounded).
     for (let attempt = 1; ; attempt++) {
       try {
@@ -102,6 +104,12 @@ async function releaseNamespace(cluster: ClusterClient, namespace: string, tenan
   if (createdFor(annotations) !== tenant) return;
   const pods = await cluster.listPods(namespace, '');
   if (pods.length === 0) await cluster.remove([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }]);
+}
+
+/** True when the tenant's firewall intent is closed and a round has carried that (or it never had one). */
+async function rulesClosed(tenant: TenantRef): Promise<boolean> {
+  const intent = await (await appServices()).intents.get(tenant.cluster, tenant.name);
+  return intent === undefined || (intent.state === 'closed' && intent.appliedVersion >= intent.version);
 }
 
 const header = (apiVersion: string, kind: string, name: string, namespace?: string): KubernetesObject => ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });

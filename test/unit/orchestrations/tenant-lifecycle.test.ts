@@ -117,8 +117,9 @@ describe('tenantLifecycle orchestrator', () => {
     expect(result.phase).toBe('Failed');
     expect(result.error).toContain('10.99.0.2/31 on RouteServiceRole_IN_0');
     expect(result.error).toContain('rolled back: nothing of the tenant is left');
-    expect(firewallCalls(actions)).toEqual([]);
-    expect(activities(actions).slice(-3)).toEqual(['removeTenantGateway', 'readTenantWithdrawal', 'releaseTenantCidr']);
+    // Never opened; closing is asked all the same (rules may be left from an earlier life), before the pool goes.
+    expect(firewallCalls(actions)).toEqual(['requestTenantFirewall:closed']);
+    expect(activities(actions).slice(-5)).toEqual(['requestTenantFirewall', 'advanceTenantFirewall', 'removeTenantGateway', 'readTenantWithdrawal', 'releaseTenantCidr']);
     expect(records(actions).at(-1)).toMatchObject({ phase: 'Failed', serving: 'none' });
   });
 
@@ -126,7 +127,7 @@ describe('tenantLifecycle orchestrator', () => {
     const { actions, result } = run(input(), cloud({ applyTenantGateway: failed('application namespace tenant1-apps does not exist on cluster spoke1-aks') }));
     expect(result.phase).toBe('Failed');
     expect(result.error).toContain('tenant1-apps does not exist');
-    expect(activities(actions).slice(-4)).toEqual(['applyTenantGateway', 'removeTenantGateway', 'readTenantWithdrawal', 'releaseTenantCidr']);
+    expect(activities(actions).slice(-6)).toEqual(['applyTenantGateway', 'requestTenantFirewall', 'advanceTenantFirewall', 'removeTenantGateway', 'readTenantWithdrawal', 'releaseTenantCidr']);
   });
 
   it('closes the rules before anything else when onboarding fails at the firewall', () => {
@@ -147,7 +148,7 @@ describe('tenantLifecycle orchestrator', () => {
     const { actions, result } = run(input(), cloud({ checkTenantCapacity: () => ok({ problems: ['route budget: 801 > 800 per peer'] }) }));
     expect(result.phase).toBe('Failed');
     expect(result.error).toContain('route budget');
-    expect(activities(actions)).toEqual(['allocateTenantCidr', 'checkTenantCapacity', 'readTenantWithdrawal', 'releaseTenantCidr']);
+    expect(activities(actions)).toEqual(['allocateTenantCidr', 'checkTenantCapacity', 'requestTenantFirewall', 'advanceTenantFirewall', 'readTenantWithdrawal', 'releaseTenantCidr']);
   });
 
   it('keeps CIDR and Calico objects when configured to, says so, and still closes the rules', () => {
