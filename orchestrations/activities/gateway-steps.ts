@@ -126,7 +126,13 @@ async function removeGateway(cluster: ClusterClient, tenant: TenantRef, namespac
     header('projectcalico.org/v3', 'IPPool', names.ipPool),
     header('v1', 'Namespace', names.namespace),
   ]);
-  for (const namespace of namespaces) await releaseNamespace(cluster, namespace, tenant.name);
+  // Every namespace still steered to this gateway, not only those the specs name now: an earlier attempt
+  // (a failed onboarding whose rollback stopped, then a POST with other namespaces) may have left one.
+  const steered = (await cluster.listObjects('v1', 'Namespace'))
+    .filter((ns) => steeringTenant(ns.metadata?.annotations) === tenant.name)
+    .map((ns) => ns.metadata?.name ?? '')
+    .filter((name) => name !== '');
+  for (const namespace of new Set([...namespaces, ...steered])) await releaseNamespace(cluster, namespace, tenant.name);
 }
 
 /**
