@@ -5,6 +5,7 @@ import { appServices } from '../lib/adapters/app-services';
 import { classifyClusterEvent } from '../lib/domain/bootstrap/cluster-events';
 import { clusterBootstrapInstanceId } from '../orchestrations/bootstrap-input';
 import { startClusterBootstrap } from './cluster-bootstrap-start';
+import { instanceStatus } from './durable-instances';
 
 /** Event ids this worker has acted on, newest last (Event Grid delivers at least once; ids repeat on redelivery). */
 const handled = new Set<string>();
@@ -19,13 +20,8 @@ const eventTag = (eventId: string): string => `(event ${eventId})`;
 
 /** True when the cluster's last bootstrap (running or finished) was started by this very event: a redelivery. */
 async function startedBy(client: DurableClient, cluster: string, eventId: string): Promise<boolean> {
-  try {
-    const status = await client.getStatus(clusterBootstrapInstanceId(cluster), { showHistory: false, showInput: true });
-    const input = status.input as { reason?: unknown } | undefined;
-    return typeof input?.reason === 'string' && input.reason.endsWith(eventTag(eventId));
-  } catch {
-    return false; // the client throws on 404: never bootstrapped
-  }
+  const input = (await instanceStatus(client, clusterBootstrapInstanceId(cluster), { showInput: true }))?.input as { reason?: unknown } | undefined;
+  return typeof input?.reason === 'string' && input.reason.endsWith(eventTag(eventId));
 }
 
 /**

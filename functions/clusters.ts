@@ -9,6 +9,7 @@ import { clusterUsability } from '../lib/domain/bootstrap/aks-state';
 import { clusterView, type BootstrapInstance, type ClusterView } from '../lib/domain/bootstrap/cluster-view';
 import { clusterBootstrapInstanceId } from '../orchestrations/bootstrap-input';
 import { startClusterBootstrap } from './cluster-bootstrap-start';
+import { instanceStatus } from './durable-instances';
 import { problem } from './http-problems';
 
 /** An AKS cluster name as Azure allows it: 1-63 letters, digits, `_` and `-`, starting and ending alphanumeric. */
@@ -20,18 +21,14 @@ function badName(request: HttpRequest): HttpResponseInit | undefined {
 }
 
 async function bootstrapInstance(client: DurableClient, cluster: string): Promise<BootstrapInstance | undefined> {
-  try {
-    const s = await client.getStatus(clusterBootstrapInstanceId(cluster), { showHistory: false, showInput: false });
-    if (!s?.runtimeStatus) return undefined;
-    return {
-      runtimeStatus: String(s.runtimeStatus),
-      customStatus: (s.customStatus ?? undefined) as BootstrapInstance['customStatus'],
-      output: (s.output ?? undefined) as BootstrapInstance['output'],
-      ...(s.lastUpdatedTime ? { lastUpdatedTime: new Date(s.lastUpdatedTime).toISOString() } : {}),
-    };
-  } catch {
-    return undefined; // the client throws on 404: never bootstrapped
-  }
+  const s = await instanceStatus(client, clusterBootstrapInstanceId(cluster));
+  if (!s?.runtimeStatus) return undefined;
+  return {
+    runtimeStatus: String(s.runtimeStatus),
+    customStatus: (s.customStatus ?? undefined) as BootstrapInstance['customStatus'],
+    output: (s.output ?? undefined) as BootstrapInstance['output'],
+    ...(s.lastUpdatedTime ? { lastUpdatedTime: new Date(s.lastUpdatedTime).toISOString() } : {}),
+  };
 }
 
 /** Reads every source once (AKS list, Route Server connections, the registry), then each cluster in parallel. */
