@@ -1,22 +1,19 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
-import { z } from 'zod';
 import { appServices, type AppServices } from '../lib/adapters/app-services';
 import { everyItem } from '../lib/adapters/registry';
 import { readClusterReflectors } from '../lib/adapters/cluster-inventory';
 import { clusterUsability } from '../lib/domain/bootstrap/aks-state';
+import { clusterNameSchema } from '../lib/domain/tenant-spec';
 import { clusterView, type BootstrapInstance, type ClusterView } from '../lib/domain/bootstrap/cluster-view';
 import { clusterBootstrapInstanceId } from '../orchestrations/bootstrap-input';
 import { startClusterBootstrap } from './cluster-bootstrap-start';
 import { instanceStatus } from './durable-instances';
 import { problem } from './http-problems';
 
-/** An AKS cluster name as Azure allows it: 1-63 letters, digits, `_` and `-`, starting and ending alphanumeric. */
-const clusterName = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/, { error: 'must be an AKS cluster name (1-63 letters, digits, _ or -, starting and ending with a letter or digit)' });
-
 function badName(request: HttpRequest): HttpResponseInit | undefined {
-  const parsed = clusterName.safeParse(request.params.name ?? '');
+  const parsed = clusterNameSchema.safeParse(request.params.name ?? '');
   return parsed.success ? undefined : problem(400, 'InvalidClusterName', `cluster name "${request.params.name ?? ''}" is not valid`, [{ field: 'name', reason: parsed.error.issues[0]?.message ?? 'invalid' }]);
 }
 

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import { AKS_CLUSTER_NAME, DNS1123_LABEL, MAX_TENANT_NAME_LENGTH } from '../lib/domain/names';
+import { clusterNameSchema, tenantNameSchema } from '../lib/domain/tenant-spec';
 import { problem } from './http-problems';
 
 /**
@@ -56,18 +56,14 @@ async function readCapped(request: HttpRequest): Promise<Uint8Array | undefined>
   return Buffer.concat(chunks);
 }
 
-const clusterParam = z.string().regex(AKS_CLUSTER_NAME, { error: 'must be an AKS cluster name: 1-63 letters, digits, "-" or "_", starting and ending alphanumeric' });
-const tenantParam = z.string()
-  .max(MAX_TENANT_NAME_LENGTH, { error: `must be at most ${MAX_TENANT_NAME_LENGTH} characters` })
-  .regex(DNS1123_LABEL, { error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric' });
 
 /** `{cluster}` and `{name}` of /api/tenants/{cluster}/{name}, held to the spec's own rules (400 naming each). */
 export function tenantKey(request: HttpRequest): Guarded<{ cluster: string; name: string }> {
   const cluster = request.params.cluster ?? '';
   const name = request.params.name ?? '';
   const details = [
-    ...issues('cluster', clusterParam.safeParse(cluster)),
-    ...issues('name', tenantParam.safeParse(name)),
+    ...issues('cluster', clusterNameSchema.safeParse(cluster)),
+    ...issues('name', tenantNameSchema.safeParse(name)),
   ];
   if (details.length > 0) return { ok: false, response: problem(400, 'InvalidPathParameter', `bad path parameters: ${details.map((d) => `${d.field} ${d.reason}`).join('; ')}`, details) };
   return { ok: true, value: { cluster, name } };

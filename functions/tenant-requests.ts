@@ -1,8 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import { validateTenantSpec, type TenantSpec } from '../lib/domain/tenant-spec';
+import { clusterNameSchema, validateTenantSpec, type TenantSpec } from '../lib/domain/tenant-spec';
 import type { Config } from '../lib/domain/config';
-import { AKS_CLUSTER_NAME } from '../lib/domain/names';
 import { problem } from './http-problems';
 import { readJsonBody, type Guarded } from './request-guards';
 
@@ -27,7 +26,7 @@ function isContinuationToken(token: string): boolean {
 
 /** Query of GET /api/tenants; `code` is the function key (read by the host), anything else unknown is refused by name. */
 export const listQuery = z.strictObject({
-  cluster: z.string().regex(AKS_CLUSTER_NAME, { error: 'must be an AKS cluster name: 1-63 letters, digits, "-" or "_", starting and ending alphanumeric' }).optional(),
+  cluster: clusterNameSchema.optional(),
   limit: z.string().regex(/^[0-9]{1,3}$/, { error: 'must be 1..100' }).transform(Number).pipe(z.number().int().min(1, { error: 'must be 1..100' }).max(100, { error: 'must be 1..100' })).default(50),
   continuationToken: z.string().max(4096, { error: 'is not a continuation token this API issued' })
     .refine(isContinuationToken, { error: 'is not a continuation token this API issued' }).optional(),

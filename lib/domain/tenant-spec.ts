@@ -158,13 +158,8 @@ function buildSchema(options: SpecOptions) {
 
   return z
     .strictObject({
-      name: z
-        .string({ error: 'must be a string' })
-        .max(MAX_TENANT_NAME_LENGTH, { error: `must be at most ${MAX_TENANT_NAME_LENGTH} characters (namespace "<name>-egw" is a 63-character label)` })
-        .regex(DNS1123_LABEL, { error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric' }),
-      cluster: z
-        .string({ error: 'must be a string' })
-        .regex(AKS_CLUSTER_NAME, { error: 'must be an AKS cluster name: 1-63 letters, digits, "-" or "_", starting and ending alphanumeric' }),
+      name: tenantNameSchema,
+      cluster: clusterNameSchema,
       namespaces: z
         .array(
           z.string({ error: 'must be a string' }).regex(DNS1123_LABEL, { error: 'must be a Kubernetes namespace name (DNS-1123 label)' })
@@ -200,6 +195,17 @@ function buildSchema(options: SpecOptions) {
       });
     });
 }
+
+/** A tenant name, wherever one arrives (the spec, a URL path): the rules and the reasons are these. */
+export const tenantNameSchema = z
+  .string({ error: 'must be a string' })
+  .max(MAX_TENANT_NAME_LENGTH, { error: `must be at most ${MAX_TENANT_NAME_LENGTH} characters (namespace "<name>-egw" is a 63-character label)` })
+  .regex(DNS1123_LABEL, { error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric' });
+
+/** An AKS cluster name, wherever one arrives (the spec, a URL path, a query). */
+export const clusterNameSchema = z
+  .string({ error: 'must be a string' })
+  .regex(AKS_CLUSTER_NAME, { error: 'must be an AKS cluster name: 1-63 letters, digits, "-" or "_", starting and ending alphanumeric' });
 
 /** `allow.networks[0].destinations[1]` from zod's path segments. */
 export function formatFieldPath(path: ReadonlyArray<PropertyKey>): string {
