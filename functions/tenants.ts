@@ -2,13 +2,13 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { appServices, type AppServices } from '../lib/adapters/app-services';
-import { admitCreate, admitDelete, admitUpdate, planUpdate, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
+import { admitCreate, admitDelete, admitUpdate, namespacesEitherSpecSteers, planUpdate, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
 import { lifecycleInstanceId } from '../lib/domain/lifecycle/progress';
 import { namespaceConflicts } from '../lib/domain/lifecycle/namespace-claims';
 import { specFingerprint } from '../lib/domain/spec-fingerprint';
 import type { TenantSpec } from '../lib/domain/tenant-spec';
 import { ConcurrencyError, everyItem, type TenantRecord } from '../lib/adapters/registry';
-import { isNotFound } from '../lib/adapters/errors';
+import { describeFailure, isNotFound } from '../lib/adapters/errors';
 import { isRunning } from './durable-instances';
 import { lifecycleInput, startLifecycle } from './lifecycle-start';
 import { problem } from './http-problems';
@@ -150,7 +150,7 @@ async function deleteTenant(request: HttpRequest, context: InvocationContext, ke
     if (admission.kind === 'reject') return rejected(admission);
     if (admission.kind === 'existing' || !record) return accepted(request, key.cluster, key.name, record?.phase ?? 'Deleted', admission.status === 200 ? 200 : 202);
     const updated = await services.registry.tenants.update(record, { phase: 'Deleting' });
-    await startLifecycle(client, { ...lifecycleInput(services, key, 'offboard'), removedNamespaces: [...new Set([...record.spec.namespaces, ...(record.servingSpec?.namespaces ?? [])])] }, admission.terminateRunning ?? false);
+    await startLifecycle(client, { ...lifecycleInput(services, key, 'offboard'), removedNamespaces: namespacesEitherSpecSteers(record) }, admission.terminateRunning ?? false);
     context.info(`tenant ${key.cluster}/${key.name}: offboarding started`);
     return accepted(request, key.cluster, key.name, updated.phase);
   });
@@ -179,7 +179,7 @@ async function listTenants(request: HttpRequest): Promise<HttpResponseInit> {
       : await services.registry.tenants.listAll({ pageSize: limit, continuationToken });
   } catch (error) {
     // Table storage refuses a token it did not issue with 400: that is the caller's token, not our fault.
-    if (continuationToken && (error as { statusCode?: unknown }).statusCode === 400) return problem(400, 'InvalidQuery', 'bad query parameters: continuationToken is not a continuation token this API issued', [{ field: 'continuationToken', reason: 'is not a continuation token this API issued' }]);
+    if (continuationToken && describeFailure(error).status === 400) return problem(400, 'InvalidQuery', 'bad query parameters: continuationToken is not a continuation token this API issued', [{ field: 'continuationToken', reason: 'is not a continuation token this API issued' }]);
     throw error;
   }
   const items = await Promise.all(page.items.map(async (r) => tenantView(r, await services.progress.get(r.key.cluster, r.key.name))));

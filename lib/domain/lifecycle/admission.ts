@@ -93,6 +93,11 @@ export function planUpdate(previous: TenantSpec, next: TenantSpec): { changes: {
   };
 }
 
+/** Every application namespace the stored spec or the serving spec steers: what an offboarding un-steers. */
+export function namespacesEitherSpecSteers(tenant: { spec: TenantSpec; servingSpec?: TenantSpec }): string[] {
+  return [...new Set([...tenant.spec.namespaces, ...(tenant.servingSpec?.namespaces ?? [])])];
+}
+
 /** Phases a tenant rests in; any other phase means a lifecycle should be running. */
 export const SETTLED_PHASES = ['Ready', 'Failed', 'Deleted'] as const satisfies readonly Phase[];
 
@@ -110,8 +115,7 @@ export function resumeOf(
 ): { operation: Operation; changes?: { gateway: boolean; firewall: boolean }; removedNamespaces?: string[] } | undefined {
   if ((SETTLED_PHASES as readonly Phase[]).includes(stranded.phase)) return undefined;
   if (now.getTime() - Date.parse(stranded.updatedAt) < graceMs) return undefined;
-  const namespaces = [...new Set([...stranded.spec.namespaces, ...(stranded.servingSpec?.namespaces ?? [])])];
-  if (stranded.phase === 'Deleting') return { operation: 'offboard', removedNamespaces: namespaces };
+  if (stranded.phase === 'Deleting') return { operation: 'offboard', removedNamespaces: namespacesEitherSpecSteers(stranded) };
   if (stranded.phase === 'Updating' && stranded.servingSpec) {
     const { changes, removedNamespaces } = planUpdate(stranded.servingSpec, stranded.spec);
     return { operation: 'update', changes, removedNamespaces };
