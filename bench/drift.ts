@@ -31,14 +31,13 @@ import { type ArmEmulator, type BgpSession, createMemoryRouteFeed, type MemoryRo
 import { startKubeEmulator } from '../local/emulators/kube';
 import { startAzurite } from '../test/support/azurite';
 import { verdict } from './support/azure-shape';
+import { benchCidr, gatewayBlocks } from './support/tenants';
 
 const HUB_RG = 'demo-hub-network';
 const SPOKE_RG = 'demo-spoke-networks';
 const CLUSTERS = [1, 2, 3, 4].map((k) => ({ name: `spoke${k}-aks`, nodeIps: [4, 5, 6].map((h) => `10.${k}.0.${h}`) }));
 const managedBy = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',');
 
-const cidrOf = (i: number): string => `10.99.${Math.floor(i / 32)}.${(i % 32) * 8}/29`;
-const blocksOf = (i: number): string[] => { const [a, b, c, d] = cidrOf(i).split(/[./]/).map(Number); return [`${a}.${b}.${c}.${d}/31`, `${a}.${b}.${c}.${d! + 2}/31`]; };
 const specOf = (i: number): TenantSpec => ({
   name: `t${i}`, cluster: CLUSTERS[i % 4]!.name, namespaces: [], gateway: { replicas: 2, prefixLength: 29 },
   allow: { applications: [], networks: [{ name: 'dns', destinations: ['1.1.1.1/32'], ports: ['53'], protocols: ['UDP'] }] },
@@ -78,16 +77,16 @@ async function scenario(arm: ArmEmulator, feed: MemoryRouteFeed, tenants: number
         await client.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: `${c.name}-node${c.nodeIps.indexOf(node)}` } }, { metadata: { labels: { 'route-reflector': 'true' } } });
         await routeServer.ensureConnection(`${c.name}-rr-${node.replaceAll('.', '-')}`, node, 63400);
         for (const peerIp of ['10.0.1.4', '10.0.1.5']) {
-          sessions.push({ cluster: c.name, localAsn: 63400, nodeName: node, nodeIp: node, peerIp, peerAsn: 65515, routes: mine.flatMap((i) => blocksOf(i).map((prefix) => ({ prefix, nextHop: c.nodeIps[2]!, asPath: '63400' }))) });
+          sessions.push({ cluster: c.name, localAsn: 63400, nodeName: node, nodeIp: node, peerIp, peerAsn: 65515, routes: mine.flatMap((i) => gatewayBlocks(i).map((prefix) => ({ prefix, nextHop: c.nodeIps[2]!, asPath: '63400' }))) });
         }
       }
       const namespaces: KubernetesObject[] = [];
       const objects: KubernetesObject[] = [];
       for (const i of mine) {
-        const m = renderTenantManifests({ spec: specOf(i), cidr: cidrOf(i) });
+        const m = renderTenantManifests({ spec: specOf(i), cidr: benchCidr(i) });
         namespaces.push(m.namespace);
         objects.push(m.ipPool, m.egressGateway);
-        registry.push({ spec: specOf(i), cidr: cidrOf(i), phase: 'Ready' });
+        registry.push({ spec: specOf(i), cidr: benchCidr(i), phase: 'Ready' });
       }
       for (const list of [namespaces, objects]) {
         await Promise.all(Array.from({ length: 8 }, async (_, w) => { for (let k = w; k < list.length; k += 8) await client.apply([list[k]!]); }));

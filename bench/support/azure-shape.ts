@@ -40,11 +40,6 @@ export function projectedAzureMinutes(rulesPerWrite: readonly number[]): number 
   return rulesPerWrite.reduce((s, rules) => s + AZURE.firewallBaseS + AZURE.firewallPerRuleS * rules, 0) / 60;
 }
 
-export const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 /** `--name value` from argv, else the default. */
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,8 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NetworkManagementClient, type FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
 import { DefaultAzureCredential } from '@azure/identity';
 import { type BgpSession, createMemoryRouteFeed, startArmEmulator } from '../../local/emulators/arm';
 import { policyWrites, routeReads, type PolicyWriteCounts } from '../../local/emulators/arm/counts';
+import { ROUTE_SERVER_INSTANCES } from '../../lib/domain/expected-routes';
 import { AZURE, armKnobs } from './azure-shape';
+import { benchCidr, gatewayBlocks } from './tenants';
 
 /**
  * The naive baseline, measured: what a per-tenant declarative tool does (one Terraform/Bicep
@@ -25,12 +28,9 @@ export interface NaiveResult {
   rulesPerWrite: number[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const cidrOf = (i: number): string => `10.99.${Math.floor(i / 32)}.${(i % 32) * 8}/29`;
-const blocksOf = (i: number): string[] => { const [a, b, c, d] = cidrOf(i).split(/[./]/).map(Number); return [`${a}.${b}.${c}.${d}/31`, `${a}.${b}.${c}.${d! + 2}/31`]; };
 
 function group(i: number): FirewallPolicyRuleCollectionGroup {
-  const cidr = cidrOf(i);
+  const cidr = benchCidr(i);
   return {
     priority: 1000 + i,
     ruleCollections: [
@@ -68,7 +68,7 @@ export async function runNaive(options: { arrivalsAzureMs: number[]; compression
     const started = performance.now();
     await Promise.all(options.arrivalsAzureMs.map(async (at, i) => {
       await sleep(azure(at));
-      advertised.push(...blocksOf(i));
+      advertised.push(...gatewayBlocks(i));
       publish();
       // Wait for its own routes, polling as a per-tenant tool does.
       for (;;) {
@@ -77,7 +77,7 @@ export async function runNaive(options: { arrivalsAzureMs: number[]; compression
           const routes = await network.virtualHubBgpConnections.beginListLearnedRoutesAndWait(HUB_RG, 'hub-rs', conn.name!, lro).catch(() => ({} as Record<string, Array<{ network?: string }>>));
           for (const [instance, list] of Object.entries(routes)) for (const r of list ?? []) learned.add(`${instance}|${r.network}`);
         }
-        if (blocksOf(i).every((b) => ['RouteServiceRole_IN_0', 'RouteServiceRole_IN_1'].every((inst) => learned.has(`${inst}|${b}`)))) break;
+        if (gatewayBlocks(i).every((b) => ROUTE_SERVER_INSTANCES.every((inst) => learned.has(`${inst}|${b}`)))) break;
         await sleep(azure(AZURE.pollInitialS * 1000));
       }
       // Plan (GET, 404 for a new group) and apply (PUT), retrying while the policy is busy.
