@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseModule, type ModuleTree, type Obj, type TfModule } from './hcl';
 import { checkEditionGates, checkEditionVariable, editionOf } from './edition-checks';
 import { checkSensitive } from './policy-checks';
-import { INFRA, loadInfra, mustGet } from './support';
+import { haveTerraform, INFRA, loadInfra, mustGet } from './support';
 
 const MODULE = path.join(INFRA, 'modules/calico-operator');
 const RBAC = new Set(['kubernetes_cluster_role_v1.egress_pilot', 'kubernetes_cluster_role_binding_v1.egress_pilot']);
@@ -133,9 +133,9 @@ resource "kubernetes_cluster_role_v1" "egress_pilot" {
 // Terraform evaluates the real validation blocks on the real call: infra/calico's variables.tf and its
 // `module "calico"` block, calling a copy of the module's variables.tf. No provider is involved, so
 // `terraform init` + `plan` run offline and stop at the failing validations.
-const terraform = spawnSync('terraform', ['version'], { encoding: 'utf8' });
-const withTerraform = terraform.status === 0 ? describe : describe.skip;
-if (terraform.status !== 0) console.warn('test/infra: calico_edition validations not evaluated, no terraform binary on PATH');
+const terraformOnPath = haveTerraform();
+const withTerraform = terraformOnPath ? describe : describe.skip;
+if (!terraformOnPath) console.warn('test/infra: calico_edition validations not evaluated, no terraform binary on PATH');
 
 withTerraform('calico_edition validations, evaluated by terraform plan', () => {
   let dir: string;

@@ -98,6 +98,16 @@ export async function loadTree(rootDir: string, tree: ModuleTree = new Map()): P
   return tree;
 }
 
+/** Every resource and data block: its schema key ("resource.x" / "data.x"), provider type, key ("x.name") and label for messages. */
+export function* typedBlocks(mod: TfModule): Generator<{ kind: 'resource' | 'data'; schemaKey: string; type: string; key: string; at: string; body: Obj }> {
+  for (const [kind, map] of [['resource', mod.resources], ['data', mod.data]] as const) {
+    for (const [key, body] of map) {
+      const type = key.split('.')[0]!;
+      yield { kind, schemaKey: `${kind}.${type}`, type, key, at: kind === 'data' ? `data.${key}` : key, body };
+    }
+  }
+}
+
 /** Every string in a JSON value with its path (for messages). */
 export function* strings(value: Json | undefined, at: string): Generator<{ at: string; text: string }> {
   if (typeof value === 'string') yield { at, text: value };

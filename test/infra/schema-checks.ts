@@ -3,7 +3,7 @@
  * and required arguments per resource type, and literal objects (azapi bodies, Helm values) against an
  * Azure type or a CRD.
  */
-import { blocks, isObj, type Json, type Obj, type TfModule } from './hcl';
+import { blocks, isObj, typedBlocks, type Json, type Obj, type TfModule } from './hcl';
 
 /** Documented arguments per resource/data type: "" = top level, other keys = nested block names. */
 export type ArgumentSchema = Record<string, Record<string, string[]>>;
@@ -40,12 +40,9 @@ export function checkArguments(mod: TfModule, schema: ArgumentSchema, required: 
     }
     for (const arg of needed[section] ?? []) if (!present.has(arg)) problems.push(`${mod.dir}: ${at}: required "${arg}"${section === '' ? '' : ` of block ${section}`} is missing`);
   };
-  for (const [kind, map] of [['resource', mod.resources], ['data', mod.data]] as const) {
-    for (const [key, body] of map) {
-      const type = `${kind}.${key.split('.')[0]}`;
-      const sections = schema[type];
-      if (sections) visit(body, sections, required[type] ?? {}, '', kind === 'data' ? `data.${key}` : key);
-    }
+  for (const { schemaKey, at, body } of typedBlocks(mod)) {
+    const sections = schema[schemaKey];
+    if (sections) visit(body, sections, required[schemaKey] ?? {}, '', at);
   }
   return problems;
 }
@@ -53,12 +50,7 @@ export function checkArguments(mod: TfModule, schema: ArgumentSchema, required: 
 /** Types a module uses with the given provider prefix that the schema does not describe. */
 export function uncoveredTypes(mod: TfModule, schema: ArgumentSchema, prefix: string): string[] {
   const missing: string[] = [];
-  for (const [kind, map] of [['resource', mod.resources], ['data', mod.data]] as const) {
-    for (const key of map.keys()) {
-      const type = key.split('.')[0]!;
-      if (type.startsWith(prefix) && !schema[`${kind}.${type}`]) missing.push(`${kind}.${type}`);
-    }
-  }
+  for (const { type, schemaKey } of typedBlocks(mod)) if (type.startsWith(prefix) && !schema[schemaKey]) missing.push(schemaKey);
   return missing;
 }
 
@@ -129,13 +121,10 @@ const sectionOf = (at: string): string => {
 /** Argument names a module sets that `schema` lacks but `newer` documents: the pin must require the newer release. */
 export function namesNewerThan(mod: TfModule, schema: ProviderSchema, newer: ArgumentSchema, prefix = 'azurerm_'): string[] {
   const found: string[] = [];
-  for (const [kind, map] of [['resource', mod.resources], ['data', mod.data]] as const) {
-    for (const [key, body] of map) {
-      const type = `${kind}.${key.split('.')[0]!}`;
-      const block = schema.types[type];
-      if (!type.includes(`.${prefix}`) || !block) continue;
-      for (const name of Object.keys(body)) if (!RESOURCE_META.has(name) && !block.attributes[name] && !block.blocks[name] && (newer[type]?.[''] ?? []).includes(name)) found.push(`${key}.${name}`);
-    }
+  for (const { type, schemaKey, key, body } of typedBlocks(mod)) {
+    const block = schema.types[schemaKey];
+    if (!type.startsWith(prefix) || !block) continue;
+    for (const name of Object.keys(body)) if (!RESOURCE_META.has(name) && !block.attributes[name] && !block.blocks[name] && (newer[schemaKey]?.[''] ?? []).includes(name)) found.push(`${key}.${name}`);
   }
   return found;
 }
@@ -221,16 +210,12 @@ export function checkProviderSchema(mod: TfModule, schema: ProviderSchema, optio
     for (const [name, a] of Object.entries(block.attributes)) if (a.required && !present.has(name)) problems.push(`${mod.dir}: ${at}: required argument "${name}" is missing`);
     for (const [name, b] of Object.entries(block.blocks)) if (b.required && !present.has(name)) problems.push(`${mod.dir}: ${at}: required block "${name}" is missing`);
   };
-  for (const [kind, map] of [['resource', mod.resources], ['data', mod.data]] as const) {
-    for (const [key, body] of map) {
-      const type = key.split('.')[0]!;
-      if (!type.startsWith(prefix)) continue;
-      const block = schema.types[`${kind}.${type}`];
-      const at = kind === 'data' ? `data.${key}` : key;
-      newerSections = options.newer?.[`${kind}.${type}`] ?? {};
-      if (!block) problems.push(`${mod.dir}: ${at}: ${kind} type ${type} is not in the ${schema.provider} schema extract (regenerate it)`);
-      else visit(body, block, at, true);
-    }
+  for (const { kind, type, schemaKey, at, body } of typedBlocks(mod)) {
+    if (!type.startsWith(prefix)) continue;
+    const block = schema.types[schemaKey];
+    newerSections = options.newer?.[schemaKey] ?? {};
+    if (!block) problems.push(`${mod.dir}: ${at}: ${kind} type ${type} is not in the ${schema.provider} schema extract (regenerate it)`);
+    else visit(body, block, at, true);
   }
   return problems;
 }

@@ -1,4 +1,5 @@
 /** Loads the bundled Terraform once per test file: the platform root, the per-cluster Calico root and their modules. */
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadTree, type ModuleTree, type TfModule } from './hcl';
@@ -23,4 +24,9 @@ export function mustGet(tree: ModuleTree, dir: string): TfModule {
   const mod = tree.get(dir);
   if (!mod) throw new Error(`module ${dir} was not loaded`);
   return mod;
+}
+
+/** Whether a terraform binary is on PATH: the tests that run it are skipped (and counted as skipped) without one. */
+export function haveTerraform(): boolean {
+  return spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
 }

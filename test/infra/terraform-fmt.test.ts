@@ -4,12 +4,11 @@
  * (a registry this machine cannot reach) and remain unproven here (infra/README.md, Not proven yet).
  */
 import { spawnSync } from 'node:child_process';
-import { INFRA } from './support';
+import { haveTerraform, INFRA } from './support';
 
-const terraform = spawnSync('terraform', ['version'], { encoding: 'utf8' });
-const haveTerraform = terraform.status === 0;
-const withTerraform = haveTerraform ? it : it.skip;
-if (!haveTerraform) console.warn('test/infra: terraform fmt check skipped, no terraform binary on PATH');
+const terraformOnPath = haveTerraform();
+const withTerraform = terraformOnPath ? it : it.skip;
+if (!terraformOnPath) console.warn('test/infra: terraform fmt check skipped, no terraform binary on PATH');
 
 describe('terraform fmt', () => {
   withTerraform('infra/ is formatted as `terraform fmt` writes it (every .tf, recursively)', () => {
