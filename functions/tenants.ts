@@ -7,7 +7,7 @@ import { lifecycleInstanceId } from '../lib/domain/lifecycle/progress';
 import { namespaceConflicts } from '../lib/domain/lifecycle/namespace-claims';
 import { specFingerprint } from '../lib/domain/spec-fingerprint';
 import type { TenantSpec } from '../lib/domain/tenant-spec';
-import { ConcurrencyError, everyItem, type TenantRecord } from '../lib/adapters/registry';
+import { ConcurrencyError, everyItem, retryOnConcurrency, type TenantRecord } from '../lib/adapters/registry';
 import { describeFailure, isNotFound } from '../lib/adapters/errors';
 import { isRunning } from './durable-instances';
 import { lifecycleInput, startLifecycle } from './lifecycle-start';
@@ -65,17 +65,6 @@ async function missingNamespaces(services: AppServices, spec: TenantSpec): Promi
   return missing.length > 0 ? problem(422, 'NamespaceNotFound', missing.map((m) => m.reason).join('; '), missing) : undefined;
 }
 
-/** Retries a read-decide-write round when another request changed the tenant in between. */
-async function withFreshRecord<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= 5) throw error;
-    }
-  }
-}
-
 async function createTenant(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const services = await appServices();
   const parsed = await readSpec(request, services.config);
@@ -84,7 +73,7 @@ async function createTenant(request: HttpRequest, context: InvocationContext): P
   const key = { cluster: spec.cluster, name: spec.name };
   const fingerprint = specFingerprint(spec);
   const client = df.getClient(context);
-  return withFreshRecord(async () => {
+  return retryOnConcurrency(async () => {
     let record = await services.registry.tenants.get(key);
     let admission = admitCreate(await stateOf(client, record), { fingerprint });
     if (admission.kind === 'reject') return rejected(admission);
@@ -122,7 +111,7 @@ async function updateTenant(request: HttpRequest, context: InvocationContext, ke
   }
   const fingerprint = specFingerprint(spec);
   const client = df.getClient(context);
-  return withFreshRecord(async () => {
+  return retryOnConcurrency(async () => {
     const record = await services.registry.tenants.get(key);
     // What to change is judged against what serves, not against a spec a failed attempt left stored.
     const { changes, removedNamespaces } = record ? planUpdate(record.servingSpec ?? record.spec, spec) : { changes: { gateway: false, firewall: false }, removedNamespaces: [] };
@@ -144,7 +133,7 @@ async function updateTenant(request: HttpRequest, context: InvocationContext, ke
 async function deleteTenant(request: HttpRequest, context: InvocationContext, key: { cluster: string; name: string }): Promise<HttpResponseInit> {
   const services = await appServices();
   const client = df.getClient(context);
-  return withFreshRecord(async () => {
+  return retryOnConcurrency(async () => {
     const record = await services.registry.tenants.get(key);
     const admission = admitDelete(await stateOf(client, record));
     if (admission.kind === 'reject') return rejected(admission);

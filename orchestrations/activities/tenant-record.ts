@@ -1,6 +1,6 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
-import { ConcurrencyError, type TenantChange, type TenantRecord } from '../../lib/adapters/registry';
+import { retryOnConcurrency, type TenantChange, type TenantRecord } from '../../lib/adapters/registry';
 import type { TenantSpec } from '../../lib/domain/tenant-spec';
 import type { TenantRef } from '../lifecycle-input';
 
@@ -39,12 +39,8 @@ export async function updateTenant(
   run?: number,
 ): Promise<TenantRecord<TenantSpec>> {
   const { registry } = await appServices();
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConcurrency(async () => {
     const record = run === undefined ? await requireTenant(tenant) : await requireCurrentRun(tenant, run);
-    try {
-      return await registry.tenants.update(record, typeof change === 'function' ? change(record) : change);
-    } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= 10) throw error;
-    }
-  }
+    return registry.tenants.update(record, typeof change === 'function' ? change(record) : change);
+  });
 }

@@ -44,3 +44,17 @@ export function statusOf(error: unknown): number | undefined {
 export const isNotFound = (error: unknown): boolean => statusOf(error) === 404;
 export const isConflict = (error: unknown): boolean => statusOf(error) === 409;
 export const isPreconditionFailed = (error: unknown): boolean => statusOf(error) === 412;
+
+/**
+ * Runs a read-decide-write round again while another writer changed the record in between (its ETag
+ * moved): the one loop for optimistic concurrency on tenant records, used by the API and the activities.
+ */
+export async function retryOnConcurrency<T>(work: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+    }
+  }
+}

@@ -87,5 +87,5 @@ export type { TenantRegistry, TenantRecord, TenantPhase, TenantChange, TenantErr
 export { TENANT_PHASES, TableTenantRegistry, everyItem } from './tenant-registry';
 export { TableCidrClaims } from './cidr-claims';
 export { tableNames, DEFAULT_TABLE_PREFIX, type TenantKey, type TableNames } from './keys';
-export { AllocationContentionError, ClaimStateError, ConcurrencyError, CorruptRecordError } from './errors';
+export { AllocationContentionError, ClaimStateError, ConcurrencyError, CorruptRecordError, retryOnConcurrency } from './errors';
 export { PoolExhaustedError } from '../../domain/cidr-allocation';
