@@ -13,16 +13,16 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { ZIP_NAME } = require('./package.cjs');
 
 const root = path.resolve(__dirname, '..');
 const ARM = 'https://management.azure.com';
 const WEB_API_VERSION = '2024-04-01';
 const STORAGE_API_VERSION = '2023-11-03';
-const PACKAGE_BLOB = 'egress-pilot.zip';
 const REQUIRED_OUTPUTS = ['function_app_id', 'function_app_name', 'function_app_hostname', 'function_hosting', 'package_container_url'];
 
 function parseArgs(argv) {
-  const args = { outputs: undefined, package: path.join(root, 'dist', 'package', PACKAGE_BLOB), dryRun: false, chdir: path.join(root, 'infra') };
+  const args = { outputs: undefined, package: path.join(root, 'dist', 'package', ZIP_NAME), dryRun: false, chdir: path.join(root, 'infra') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--outputs') args.outputs = path.resolve(argv[++i] ?? '');
@@ -69,7 +69,7 @@ function planDeployment(outputs, pkg) {
       pkg,
     };
   }
-  const blob = `${outputs.package_container_url.replace(/\/$/, '')}/${PACKAGE_BLOB}`;
+  const blob = `${outputs.package_container_url.replace(/\/$/, '')}/${ZIP_NAME}`;
   return {
     target,
     steps: [
@@ -148,11 +148,7 @@ async function main() {
   console.log(`deployed. API: ${plan.target.apiBaseUrl}`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(`npm run deploy: ${error.message}`);
-    process.exit(1);
-  });
-}
-
-module.exports = { planDeployment, readOutputs, scmHost, describePlan, PACKAGE_BLOB };
+main().catch((error) => {
+  console.error(`npm run deploy: ${error.message}`);
+  process.exit(1);
+});

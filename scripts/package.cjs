@@ -15,9 +15,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+/** The zip's file name, also the run-from-package blob name scripts/deploy.cjs uploads it as. */
 const ZIP_NAME = 'egress-pilot.zip';
-/** 2000-01-01T00:00:00Z: any fixed date in the DOS range makes the zip reproducible. */
 const DEV_ONLY_FILE = /\.(d\.[cm]?ts|[cm]?ts|map)$/;
+/** 2000-01-01T00:00:00Z: any fixed date in the DOS range makes the zip reproducible. */
 const FIXED_MTIME = new Date(Date.UTC(2000, 0, 1));
 
 function parseArgs(argv) {
@@ -118,4 +119,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { buildPackage, shippedManifest, ZIP_NAME };
+module.exports = { ZIP_NAME };
