@@ -12,16 +12,19 @@ import type { RouteSnapshotStore, SnapshotRead } from './status/route-snapshots'
  */
 export async function learnedRoutesOfCluster(routeServer: RouteServer, cluster: ClusterClient): Promise<{ learned: ConnectionRoutes[]; reflectors: string[]; connections: string[] }> {
   const reflectors = await cluster.routeReflectorNodeIps();
-  const connections = (await routeServer.connections()).filter((c) => reflectors.includes(c.peerIp));
-  const learned: ConnectionRoutes[] = [];
-  for (const c of connections) learned.push({ connection: c.name, routes: compact(await routeServer.learnedRoutes(c.name)) });
-  return { learned, reflectors, connections: connections.map((c) => c.name) };
+  const connections = (await routeServer.connections()).filter((c) => reflectors.includes(c.peerIp)).map((c) => c.name);
+  return { learned: await learnedRoutesOf(routeServer, connections), reflectors, connections };
 }
 
 /** Learned routes over every BGP connection of Route Server (withdrawal: nothing may hide a route). */
 export async function learnedRoutesOfRouteServer(routeServer: RouteServer): Promise<ConnectionRoutes[]> {
+  return learnedRoutesOf(routeServer, (await routeServer.connections()).map((c) => c.name));
+}
+
+/** One learned-routes read per connection (each lists both Route Server instances), compacted. */
+async function learnedRoutesOf(routeServer: RouteServer, connections: readonly string[]): Promise<ConnectionRoutes[]> {
   const learned: ConnectionRoutes[] = [];
-  for (const c of await routeServer.connections()) learned.push({ connection: c.name, routes: compact(await routeServer.learnedRoutes(c.name)) });
+  for (const connection of connections) learned.push({ connection, routes: compact(await routeServer.learnedRoutes(connection)) });
   return learned;
 }
 
