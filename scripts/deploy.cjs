@@ -19,7 +19,7 @@ const root = path.resolve(__dirname, '..');
 const ARM = 'https://management.azure.com';
 const WEB_API_VERSION = '2024-04-01';
 const STORAGE_API_VERSION = '2023-11-03';
-const REQUIRED_OUTPUTS = ['function_app_id', 'function_app_name', 'function_app_hostname', 'function_hosting', 'package_container_url'];
+const REQUIRED_OUTPUTS = ['function_app_id', 'function_app_name', 'function_app_hostname', 'function_hosting', 'package_container_url', 'api_base_url'];
 
 function parseArgs(argv) {
   const args = { outputs: undefined, package: path.join(root, 'dist', 'package', ZIP_NAME), dryRun: false, chdir: path.join(root, 'infra') };
@@ -58,7 +58,7 @@ function scmHost(hostname) {
 function planDeployment(outputs, pkg) {
   const app = outputs.function_app_id;
   const armUrl = (action) => `${ARM}${app}/${action}?api-version=${WEB_API_VERSION}`;
-  const target = { app: outputs.function_app_name, hosting: outputs.function_hosting, resourceId: app, apiBaseUrl: `https://${outputs.function_app_hostname}/api` };
+  const target = { app: outputs.function_app_name, hosting: outputs.function_hosting, resourceId: app, apiBaseUrl: outputs.api_base_url };
   if (outputs.function_hosting === 'FlexConsumption') {
     return {
       target,
