@@ -99,14 +99,10 @@ export class Knobs {
     this.faults = [];
   }
 
-  /** Which operation started each long-running operation (by its id), so its polls are counted against it. */
-  readonly lroStartedBy = new Map<string, string>();
-
   private resetHooks: (() => void)[] = [];
 
   resetCounters(): void {
     this.counters = emptyCounters();
-    this.lroStartedBy.clear();
     for (const hook of this.resetHooks) hook();
   }
 

@@ -27,6 +27,8 @@ export interface Operation {
   /** When set, the operation ends Failed with this error and `onFail` runs instead of `complete`. */
   failWith?: ArmError;
   onFail?: () => void;
+  /** The ARM operation whose request started it (e.g. `firewallPolicyRuleCollectionGroups.createOrUpdate`): its polls count against it. */
+  startedBy?: string;
 }
 
 /** An operation as JSON (no callbacks), for a restart. */
@@ -41,6 +43,7 @@ export interface SavedOperation {
   result?: unknown;
   error?: { code: string; message: string };
   failWith?: { status: number; code: string; message: string };
+  startedBy?: string;
 }
 
 /** Finished operations (and their results, e.g. 2,000 learned routes) are forgotten after this long. */
@@ -77,6 +80,7 @@ export class Operations {
       ...(op.result !== undefined ? { result: op.result } : {}),
       ...(op.error !== undefined ? { error: op.error } : {}),
       ...(op.failWith !== undefined ? { failWith: { status: op.failWith.status, code: op.failWith.code, message: op.failWith.message } } : {}),
+      ...(op.startedBy !== undefined ? { startedBy: op.startedBy } : {}),
     }));
   }
 

@@ -43,6 +43,7 @@ const armStateSchema = z.object({
     doneStatus: z.union([z.literal(200), z.literal(204)]), locks: z.array(z.string()), finishedAt: z.number().optional(),
     result: z.unknown().optional(), error: z.object({ code: z.string(), message: z.string() }).optional(),
     failWith: z.object({ status: z.number().int(), code: z.string(), message: z.string() }).optional(),
+    startedBy: z.string().optional(),
   })),
   bgp: z.object({
     sessions: z.array(z.object({
@@ -119,6 +120,7 @@ export function restoreArmState(ctx: EmulatorContext, state: ArmState): { droppe
       ...(saved.finishedAt !== undefined ? { finishedAt: saved.finishedAt } : {}),
       ...(saved.result !== undefined ? { result: saved.result } : {}),
       ...(saved.error !== undefined ? { error: saved.error } : {}),
+      ...(saved.startedBy !== undefined ? { startedBy: saved.startedBy } : {}),
       complete: () => { settleSaved(ctx, saved, 'Succeeded'); },
       ...(saved.failWith !== undefined
         ? { failWith: new ArmError(saved.failWith.status, saved.failWith.code, saved.failWith.message), onFail: () => { settleSaved(ctx, saved, 'Failed'); } }

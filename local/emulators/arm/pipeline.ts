@@ -96,7 +96,7 @@ export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage
     const budget = budgetOf(method);
     knobs.counters.armBudget[budget] += 1;
     if (route.operation === 'operations.status' || route.operation === 'operations.result') {
-      bump(knobs.counters.lroPolls, knobs.lroStartedBy.get(params.operationId ?? '') ?? 'unknown');
+      bump(knobs.counters.lroPolls, ctx.operations.get(params.operationId ?? '')?.startedBy ?? 'unknown');
     }
 
     const apiVersion = url.searchParams.get('api-version');
@@ -142,8 +142,6 @@ export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage
       method, path: url.pathname, query: url.searchParams, headers: req.headers, params, body, apiVersion,
       baseUrl: deps.baseUrl(), operation: route.operation,
     });
-    const started = /\/(?:operations|operationResults)\/([^/?]+)/.exec(response.headers?.['azure-asyncoperation'] ?? response.headers?.location ?? '');
-    if (started?.[1] !== undefined && route.operation !== 'operations.status' && route.operation !== 'operations.result') knobs.lroStartedBy.set(started[1], route.operation);
     return { operation: route.operation, response: { ...response, headers: { ...rateHeaders, ...response.headers } } };
   }
 

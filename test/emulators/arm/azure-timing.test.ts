@@ -68,6 +68,18 @@ describe('ARM emulator: Azure-shaped timing and counters', () => {
     expect(counters.armBudget.reads).toBeGreaterThan(1); // the polls and the final GET are reads
   });
 
+  it('polls of an operation started before a counter reset still count against the operation that started it', async () => {
+    h.arm.control.setTimings({ firewallUpdateMs: 150, lroRetryAfterSeconds: 0 });
+    const poller = await h.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdate(HUB_RG, 'hub-fw-policy', 'g2', {
+      priority: 600, ruleCollections: [{ ruleCollectionType: 'FirewallPolicyFilterRuleCollection', name: 'c', priority: 100, action: { type: 'Allow' }, rules: [] }],
+    }, { updateIntervalInMs: 10 });
+    h.arm.control.resetCounters();
+    await poller.pollUntilDone();
+    const { lroPolls } = h.arm.control.counters();
+    expect(lroPolls['firewallPolicyRuleCollectionGroups.createOrUpdate']).toBeGreaterThan(1);
+    expect(lroPolls.unknown).toBeUndefined();
+  });
+
   it('the read bucket answers 429 SubscriptionRequestsThrottled with Retry-After when empty', async () => {
     h.arm.control.setLimits({ readBucketSize: 3, readRefillPerSecond: 1 });
     const token = h.arm.control.issueToken(h.arm.url);

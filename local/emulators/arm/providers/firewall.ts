@@ -136,7 +136,7 @@ export class FirewallProvider {
       if (!targetIsPolicy || kind !== 'delete') this.ctx.store.update(policy.id, withState(state === 'Failed' ? 'Failed' : 'Succeeded'));
     };
     return this.ctx.operations.start({
-      resourceId: target.id, durationMs, doneStatus: kind === 'delete' ? 204 : 200,
+      resourceId: target.id, durationMs, doneStatus: kind === 'delete' ? 204 : 200, startedBy: req.operation,
       locks: [ResourceStore.key(policy.id)],
       complete: () => { finish('Succeeded'); },
       ...(fault ? { failWith: new ArmError(400, 'FirewallPolicyUpdateFailed', `Put on Firewall Policy ${policy.name} Failed with 1 faulted referenced firewalls (emulator fault injection).`), onFail: () => { finish('Failed'); } } : {}),

@@ -92,6 +92,7 @@ export class IpGroupsProvider {
       resourceId: target.id,
       durationMs: policies.length > 0 ? this.ctx.timings.firewallUpdateMs : this.ctx.timings.networkProvisionMs,
       doneStatus: kind === 'delete' ? 204 : 200,
+      startedBy: req.operation,
       locks: [ResourceStore.key(target.id), ...policies.map((p) => ResourceStore.key(p.id))],
       complete: () => { finish('Succeeded'); },
       ...(fault ? { failWith: badRequest('IpGroupsUpdateFailed', `Put on IP Group ${target.name} Failed with 1 faulted referenced firewalls (emulator fault injection).`), onFail: () => { finish('Failed'); } } : {}),

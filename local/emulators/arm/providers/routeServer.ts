@@ -157,7 +157,7 @@ export class RouteServerProvider {
       this.ctx.store.update(resourceId, (b) => ({ ...b, properties: { ...(b.properties as Record<string, unknown>), provisioningState: state } }));
     };
     return this.ctx.operations.start({
-      resourceId, durationMs: this.ctx.timings.networkProvisionMs, doneStatus: 200, locks: [],
+      resourceId, durationMs: this.ctx.timings.networkProvisionMs, doneStatus: 200, locks: [], startedBy: req.operation,
       complete: () => { setState('Succeeded'); },
       ...(fault ? { failWith: badRequest('ProvisioningFailed', `Provisioning of ${resourceId} failed (emulator fault injection).`), onFail: () => { setState('Failed'); } } : {}),
     });
@@ -165,7 +165,7 @@ export class RouteServerProvider {
 
   private deletion(resourceId: string, req: ArmRequest): ArmResponse {
     const op = this.ctx.operations.start({
-      resourceId, durationMs: this.ctx.timings.networkProvisionMs, doneStatus: 204, locks: [],
+      resourceId, durationMs: this.ctx.timings.networkProvisionMs, doneStatus: 204, locks: [], startedBy: req.operation,
       complete: () => { this.ctx.store.delete(resourceId); },
     });
     this.ctx.store.update(resourceId, (b) => ({ ...b, properties: { ...(b.properties as Record<string, unknown>), provisioningState: 'Deleting' } }));
@@ -302,7 +302,7 @@ export class RouteServerProvider {
           const { hub, rg } = this.requireHub(req);
           const conn = this.requireChild(req, hub, rg, 'bgpConnections', req.params.connectionName ?? '');
           const op = this.ctx.operations.start({
-            resourceId: conn.id, durationMs: this.ctx.timings.routeQueryMs, doneStatus: 200, locks: [],
+            resourceId: conn.id, durationMs: this.ctx.timings.routeQueryMs, doneStatus: 200, locks: [], startedBy: req.operation,
             complete: () => this.routesResult(conn, hub, kind),
           });
           return accepted(this.ctx, req, NS, op, false);
