@@ -23,7 +23,7 @@ import { Router } from './router';
 import { type ArmSeed, type KubeEndpoint, parseSeed, referenceSeed } from './seed';
 import { ResourceStore } from './store';
 import { armStateFile, armStateWriter, readArmState, restoreArmState } from './persistence';
-import { restoreReport, type RestoreReport, type StateWriter } from '../shared/state-file';
+import { restoreReport, type RestoreReport, type StateOptions, type StateWriter } from '../shared/state-file';
 
 export type { ArmTimings, ArmLimits } from './config';
 export { DEFAULT_TIMINGS, DEFAULT_LIMITS, AKS_ENTRA_SERVER_APP_ID, KNOWN_API_VERSIONS } from './config';
@@ -71,7 +71,7 @@ export interface StartArmEmulatorOptions {
    * seed when the file is there and usable (else the seed, and `restore` says why), written atomically
    * `debounceMs` (100) after changes, and once more on stop.
    */
-  state?: { dir: string; debounceMs?: number; onWriteError?: (error: Error) => void };
+  state?: StateOptions;
 }
 
 export interface ArmEmulator {
@@ -196,12 +196,10 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
   }
   let writer: StateWriter | undefined;
   if (stateFile && options.state) {
-    const w = armStateWriter(stateFile, ctx, options.state.debounceMs, options.state.onWriteError ?? (() => undefined));
+    const w = armStateWriter(stateFile, ctx, options.state, saved?.kind === 'restored');
     ctx.store.onChange(() => w.markDirty());
     ctx.operations.onChange(() => w.markDirty());
     bgp.onSample(() => w.markDirty());
-    // A seeded start is written at once, so the folder always holds a usable file.
-    if (saved?.kind !== 'restored') w.markDirty();
     writer = w;
   }
 

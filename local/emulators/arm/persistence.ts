@@ -15,7 +15,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { readStateFile, StateWriter, type StateRestore } from '../shared/state-file';
+import { keepStateFile, parseWithSchema, readStateFile, type StateOptions, type StateRestore, type StateWriter } from '../shared/state-file';
 import type { EmulatorContext } from './context';
 import { ArmError } from './errors';
 import type { Operation, SavedOperation } from './operations';
@@ -59,18 +59,8 @@ export function armStateFile(dir: string): string {
   return path.join(dir, 'arm.json');
 }
 
-function parseArmState(state: unknown): ArmState {
-  const parsed = armStateSchema.safeParse(state);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${issue?.path.join('.') || '(state)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  // zod's optional fields come back as `T | undefined`; the stored shapes leave them out instead.
-  return JSON.parse(JSON.stringify(parsed.data)) as ArmState;
-}
-
 export function readArmState(file: string): StateRestore<ArmState> {
-  return readStateFile(file, ARM_STATE_FORMAT, ARM_STATE_VERSION, parseArmState);
+  return readStateFile(file, ARM_STATE_FORMAT, ARM_STATE_VERSION, parseWithSchema(armStateSchema));
 }
 
 export function armSnapshot(ctx: EmulatorContext): ArmState {
@@ -131,6 +121,6 @@ export function restoreArmState(ctx: EmulatorContext, state: ArmState): { droppe
   return { droppedOperations: dropped };
 }
 
-export function armStateWriter(file: string, ctx: EmulatorContext, debounceMs: number | undefined, onError: (e: Error) => void): StateWriter {
-  return new StateWriter({ file, format: ARM_STATE_FORMAT, version: ARM_STATE_VERSION, snapshot: () => armSnapshot(ctx), onError, ...(debounceMs !== undefined ? { debounceMs } : {}) });
+export function armStateWriter(file: string, ctx: EmulatorContext, options: StateOptions, restored: boolean): StateWriter {
+  return keepStateFile(file, ARM_STATE_FORMAT, ARM_STATE_VERSION, () => armSnapshot(ctx), options, restored);
 }

@@ -10,7 +10,7 @@ import { withTigeraStatus } from './calico-edition';
 import type { Authenticate } from './server';
 import type { ObjectStore } from './store';
 import { clusterStateFile, clusterStateWriter, readClusterState } from './persistence';
-import { restoreReport, type RestoreReport, type StateWriter } from '../shared/state-file';
+import { restoreReport, type RestoreReport, type StateOptions, type StateWriter } from '../shared/state-file';
 
 export type { ClusterOptions, NodeOptions } from './cluster';
 export type { CalicoEdition } from './calico-edition';
@@ -45,7 +45,7 @@ export interface KubeEmulatorOptions {
    * usable (else the cluster starts fresh and `restore` says why), written atomically `debounceMs` (100)
    * after changes, and once more on stop.
    */
-  state?: { dir: string; debounceMs?: number; onWriteError?: (error: Error) => void };
+  state?: StateOptions;
 }
 
 export interface EmulatedClusterHandle {
@@ -113,11 +113,9 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
       started.push(cluster);
       if (file && options.state) {
         const kept = cluster;
-        const writer = clusterStateWriter(file, () => kept.state(), options.state.debounceMs, options.state.onWriteError ?? (() => undefined));
+        const writer = clusterStateWriter(file, () => kept.state(), options.state, saved?.kind === 'restored');
         cluster.store.on(() => writer.markDirty());
         writers.push(writer);
-        // A fresh or repaired start is written at once, so the folder always holds a usable file.
-        if (saved?.kind !== 'restored') writer.markDirty();
       }
       const url = await cluster.server.listen(host, options.ports?.[c.name] ?? 0);
       clusters.set(c.name, { name: c.name, url, twin: cluster.twin, faults: cluster.faults, store: cluster.store });

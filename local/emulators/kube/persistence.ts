@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { readStateFile, StateWriter, type StateRestore } from '../shared/state-file';
+import { keepStateFile, parseWithSchema, readStateFile, type StateOptions, type StateRestore, type StateWriter } from '../shared/state-file';
 import type { ClusterState } from './cluster';
 import type { JsonObject } from './json';
 
@@ -28,19 +28,10 @@ export function clusterStateFile(dir: string, cluster: string): string {
   return path.join(dir, `kube-${cluster}.json`);
 }
 
-function parseClusterState(state: unknown): ClusterState {
-  const parsed = clusterStateSchema.safeParse(state);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${issue?.path.join('.') || '(state)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
-}
-
 export function readClusterState(file: string): StateRestore<ClusterState> {
-  return readStateFile(file, KUBE_STATE_FORMAT, KUBE_STATE_VERSION, parseClusterState);
+  return readStateFile(file, KUBE_STATE_FORMAT, KUBE_STATE_VERSION, parseWithSchema(clusterStateSchema));
 }
 
-export function clusterStateWriter(file: string, snapshot: () => ClusterState, debounceMs: number | undefined, onError: (e: Error) => void): StateWriter {
-  return new StateWriter({ file, format: KUBE_STATE_FORMAT, version: KUBE_STATE_VERSION, snapshot, onError, ...(debounceMs !== undefined ? { debounceMs } : {}) });
+export function clusterStateWriter(file: string, snapshot: () => ClusterState, options: StateOptions, restored: boolean): StateWriter {
+  return keepStateFile(file, KUBE_STATE_FORMAT, KUBE_STATE_VERSION, snapshot, options, restored);
 }

@@ -166,6 +166,42 @@ export class StateWriter {
   }
 }
 
+/** The subset of a zod schema a state file's parse needs (this folder imports no zod). */
+export interface StateSchema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+}
+
+/** `parse` for `readStateFile` from a schema: its first issue is the reason (`store.revision: Too small…`). */
+export function parseWithSchema<T>(schema: StateSchema<T>): (state: unknown) => T {
+  return (state) => {
+    const parsed = schema.safeParse(state);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    throw new Error(`${issue?.path.map(String).join('.') || '(state)'}: ${issue?.message ?? 'invalid'}`);
+  };
+}
+
+/** The `state` option of both emulators: the folder, the write delay, and who hears of a failed write. */
+export interface StateOptions {
+  dir: string;
+  /** Default 100 ms. */
+  debounceMs?: number;
+  onWriteError?: (error: Error) => void;
+}
+
+/**
+ * The writer that keeps `file` up to date with `snapshot()`. Unless the file was just restored it is
+ * written at once, so the folder always holds a usable file (a fresh start, or one that replaced a bad file).
+ */
+export function keepStateFile(file: string, format: string, version: number, snapshot: () => unknown, options: StateOptions, restored: boolean): StateWriter {
+  const writer = new StateWriter({
+    file, format, version, snapshot, onError: options.onWriteError ?? (() => undefined),
+    ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+  });
+  if (!restored) writer.markDirty();
+  return writer;
+}
+
 /** What an emulator did with one state file at start, for its operator. */
 export interface RestoreReport {
   /** What the file holds, e.g. `cluster spoke1-aks`, `ARM emulator`. */
