@@ -1,15 +1,12 @@
 import path from 'node:path';
-import { startSandbox, type SandboxOptions } from './sandbox';
-
-/** Options a caller may pass as JSON in EGRESS_SANDBOX_OPTIONS (crash tests: fast timings). */
-type TunableOptions = Pick<SandboxOptions, 'armTimings' | 'kubeTimings' | 'appSettings' | 'reusePorts' | 'stateDebounceMs'>;
+import { startSandbox, TUNABLE_OPTIONS, type TunableOptions } from './sandbox';
 
 function optionsFromEnv(): TunableOptions {
   const raw = process.env.EGRESS_SANDBOX_OPTIONS;
   if (raw === undefined || raw.trim() === '') return {};
   const parsed: unknown = JSON.parse(raw);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('EGRESS_SANDBOX_OPTIONS must be a JSON object');
-  const allowed = new Set(['armTimings', 'kubeTimings', 'appSettings', 'reusePorts', 'stateDebounceMs']);
+  const allowed = new Set<string>(TUNABLE_OPTIONS);
   const unknown = Object.keys(parsed).filter((k) => !allowed.has(k));
   if (unknown.length > 0) throw new Error(`EGRESS_SANDBOX_OPTIONS: unknown field(s) ${unknown.join(', ')} (allowed: ${[...allowed].join(', ')})`);
   return parsed as TunableOptions;

@@ -85,6 +85,10 @@ export interface SandboxOptions {
   appDir?: string;
 }
 
+/** Options another process may pass as JSON in EGRESS_SANDBOX_OPTIONS (main.ts; spawn.ts sends them). */
+export const TUNABLE_OPTIONS = ['armTimings', 'kubeTimings', 'appSettings', 'reusePorts', 'stateDebounceMs'] as const;
+export type TunableOptions = Pick<SandboxOptions, (typeof TUNABLE_OPTIONS)[number]>;
+
 export interface SandboxInfo {
   apiBaseUrl: string;
   functionKey: string;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import type { SandboxInfo, SandboxOptions } from './sandbox';
+import type { SandboxInfo, TunableOptions } from './sandbox';
 
 export interface SandboxProcessOptions {
   /** The sandbox folder (kept between runs unless `args` has --reset). */
@@ -12,7 +12,7 @@ export interface SandboxProcessOptions {
   /** Extra environment; `options` below is the usual way to pass timings. */
   env?: Record<string, string>;
   /** Sent as EGRESS_SANDBOX_OPTIONS (JSON): timings, app settings, reusePorts, stateDebounceMs. */
-  options?: Pick<SandboxOptions, 'armTimings' | 'kubeTimings' | 'appSettings' | 'reusePorts' | 'stateDebounceMs'>;
+  options?: TunableOptions;
   /** Mirror its output to this process's stderr. */
   echo?: boolean;
   timeoutMs?: number;
