@@ -1,4 +1,3 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { apiClient, useSandbox } from './support';
 
 interface ClusterBody {
@@ -60,9 +59,7 @@ describe('clusters API and cluster drift (sandbox, DRIFT_REPAIR=true)', () => {
   }, 90_000);
 
   it('the drift check finds a route reflector removed without a node pool event and re-syncs the cluster', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(t.sandbox.info.clusters.find((c) => c.name === 'spoke2-aks')!.kubeconfigPath);
-    const core = kc.makeApiClient(CoreV1Api);
+    const { core } = t.cloud.cluster('spoke2-aks');
     const before = await cluster('spoke2-aks');
     const gone = before.routeReflectors[0]!;
     await core.deleteNode({ name: gone.name }); // the autoscaler's scale-down: no Event Grid event

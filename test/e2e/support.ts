@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../local/sandbox/sandbox';
+import { learnedRoutes, ruleCollectionGroups, sandboxClients } from '../support/cloud-state';
 
 /** A sandbox with fast emulated timings, in a fresh folder, on free ports. */
 export async function fastSandbox(over: Partial<SandboxOptions> = {}): Promise<Sandbox & { cleanup(): Promise<void> }> {
@@ -75,40 +77,23 @@ export const tenantSpec = (name: string, over: Record<string, unknown> = {}) => 
   ...over,
 });
 
-import { NetworkManagementClient, type FirewallPolicyRuleCollectionGroup, type PeerRoute } from '@azure/arm-network';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import type { TokenCredential } from '@azure/core-auth';
 
-/** Real SDK clients on the sandbox's emulated cloud, to check what the app did from the outside. */
-export function cloudClients(sandbox: Sandbox) {
-  const credential: TokenCredential = {
-    getToken: async (scopes) => ({
-      token: sandbox.arm.control.issueToken((Array.isArray(scopes) ? scopes[0]! : (scopes as string)).replace(/\/\.default$/, '')),
-      expiresOnTimestamp: Date.now() + 3_000_000,
-    }),
+/** Real SDK clients on the sandbox's emulated cloud (test/support/cloud-state.ts), to check what the app did from the outside. */
+export function cloudClients(sandbox: Pick<Sandbox, 'info'>) {
+  const { network, clusters } = sandboxClients(sandbox.info);
+  // The first cluster (spoke1-aks) is the one most tests use; `cluster(name)` reaches the others.
+  const { objects: kube, core } = clusters[0]!;
+  const cluster = (name: string) => {
+    const found = clusters.find((c) => c.name === name);
+    if (found === undefined) throw new Error(`no cluster ${name} in sandbox info`);
+    return found;
   };
-  const network = new NetworkManagementClient(credential, sandbox.arm.subscriptionId, { endpoint: sandbox.arm.url, tlsOptions: { ca: sandbox.arm.caCertPem } });
-  const kc = new KubeConfig();
-  kc.loadFromFile(sandbox.info.clusters[0]!.kubeconfigPath);
-  const kube = KubernetesObjectApi.makeApiClient(kc);
-  const core = kc.makeApiClient(CoreV1Api);
 
   return {
-    network, kube, core,
-    async ruleCollectionGroups(): Promise<FirewallPolicyRuleCollectionGroup[]> {
-      const groups: FirewallPolicyRuleCollectionGroup[] = [];
-      for await (const g of network.firewallPolicyRuleCollectionGroups.list('demo-hub-network', 'hub-fw-policy')) groups.push(g);
-      return groups;
-    },
+    network, kube, core, cluster,
+    ruleCollectionGroups: () => ruleCollectionGroups(network),
     /** Learned routes of every BGP connection, merged per Route Server instance. */
-    async learnedRoutes(): Promise<Record<string, PeerRoute[]>> {
-      const merged: Record<string, PeerRoute[]> = {};
-      for await (const c of network.virtualHubBgpConnections.list('demo-hub-network', 'hub-rs')) {
-        const routes = await network.virtualHubBgpConnections.beginListLearnedRoutesAndWait('demo-hub-network', 'hub-rs', c.name!, { updateIntervalInMs: 20 });
-        for (const [instance, list] of Object.entries(routes)) (merged[instance] ??= []).push(...list);
-      }
-      return merged;
-    },
+    learnedRoutes: () => learnedRoutes(network),
     async exists(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean> {
       try {
         await kube.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });

@@ -5,7 +5,7 @@
  * cluster through its kubeconfig. Works the same for an in-process sandbox and one in its own process.
  */
 import { readFileSync } from 'node:fs';
-import { NetworkManagementClient } from '@azure/arm-network';
+import { NetworkManagementClient, type FirewallPolicyRuleCollectionGroup, type PeerRoute } from '@azure/arm-network';
 import type { TokenCredential } from '@azure/core-auth';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { createRegistry, everyItem, type Registry } from '../../lib/adapters/registry';
@@ -36,6 +36,39 @@ function identityCredential(info: SandboxInfo): TokenCredential {
   };
 }
 
+/** SDK clients on a sandbox's emulated cloud, from its sandbox.json facts: ARM (token from the identity endpoint), and every cluster by its kubeconfig. */
+export function sandboxClients(info: SandboxInfo, arm: { maxRetries?: number } = {}) {
+  const subscriptionId = /\/subscriptions\/([^/]+)\//.exec(info.clusters[0]?.resourceId ?? '')?.[1];
+  if (subscriptionId === undefined) throw new Error('sandbox info: cannot find the subscription id in clusters[0].resourceId');
+  const network = new NetworkManagementClient(identityCredential(info), subscriptionId, {
+    endpoint: info.armEndpoint, tlsOptions: { ca: readFileSync(info.caCertPath, 'utf8') },
+    ...(arm.maxRetries !== undefined ? { retryOptions: { maxRetries: arm.maxRetries } } : {}),
+  });
+  const clusters = info.clusters.map((c) => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(c.kubeconfigPath);
+    return { name: c.name, objects: KubernetesObjectApi.makeApiClient(kc), core: kc.makeApiClient(CoreV1Api) };
+  });
+  return { network, clusters };
+}
+
+/** Every rule collection group of the hub's firewall policy (egress-pilot's and anyone else's). */
+export async function ruleCollectionGroups(network: NetworkManagementClient): Promise<FirewallPolicyRuleCollectionGroup[]> {
+  const groups: FirewallPolicyRuleCollectionGroup[] = [];
+  for await (const g of network.firewallPolicyRuleCollectionGroups.list(HUB_RESOURCE_GROUP, FIREWALL_POLICY)) groups.push(g);
+  return groups;
+}
+
+/** Learned routes of every BGP connection of the hub's Route Server, merged per Route Server instance. */
+export async function learnedRoutes(network: NetworkManagementClient): Promise<Record<string, PeerRoute[]>> {
+  const merged: Record<string, PeerRoute[]> = {};
+  for await (const c of network.virtualHubBgpConnections.list(HUB_RESOURCE_GROUP, ROUTE_SERVER)) {
+    const routes = await network.virtualHubBgpConnections.beginListLearnedRoutesAndWait(HUB_RESOURCE_GROUP, ROUTE_SERVER, c.name!, { updateIntervalInMs: 20 });
+    for (const [instance, list] of Object.entries(routes)) (merged[instance] ??= []).push(...list);
+  }
+  return merged;
+}
+
 export interface CloudReader {
   /** Everything the after-quiescence check judges. */
   observe(onRouteFailure: 'rollback' | 'keep'): Promise<ObservedState>;
@@ -53,24 +86,15 @@ export interface CloudReader {
 
 export async function cloudReader(info: SandboxInfo): Promise<CloudReader> {
   const registry: Registry<TenantSpec> = await createRegistry<TenantSpec>({ connectionString: info.storageConnectionString }, { pool: { supernet: EGRESS_SUPERNET } });
-  const subscriptionId = /\/subscriptions\/([^/]+)\//.exec(info.clusters[0]?.resourceId ?? '')?.[1];
-  if (subscriptionId === undefined) throw new Error('sandbox info: cannot find the subscription id in clusters[0].resourceId');
-  const network = new NetworkManagementClient(identityCredential(info), subscriptionId, {
-    endpoint: info.armEndpoint, tlsOptions: { ca: readFileSync(info.caCertPath, 'utf8') }, retryOptions: { maxRetries: 2 },
-  });
-  const kube = info.clusters.map((c) => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(c.kubeconfigPath);
-    return { name: c.name, objects: KubernetesObjectApi.makeApiClient(kc), core: kc.makeApiClient(CoreV1Api) };
-  });
+  // Few retries: a read during a host or sandbox restart fails fast and the sample is skipped.
+  const { network, clusters: kube } = sandboxClients(info, { maxRetries: 2 });
   const hostBaseUrl = info.apiBaseUrl.replace(/\/api$/, '');
 
   const claims = async (): Promise<ClaimView[]> => (await everyItem((page) => registry.claims.list(page)))
     .map((c) => ({ cidr: c.cidr, cluster: c.tenant.cluster, name: c.tenant.name, state: c.state }));
-  const pools = async (): Promise<Record<string, Array<{ name: string; cidr: string }>>> => Object.fromEntries(await Promise.all(kube.map(async (k) => {
-    const list = await k.objects.list<KubernetesObject & { spec?: { cidr?: string } }>('projectcalico.org/v3', 'IPPool');
-    return [k.name, list.items.map((p) => ({ name: p.metadata?.name ?? '', cidr: p.spec?.cidr ?? '' }))] as const;
-  })));
+  const poolsOf = async (k: (typeof kube)[number]): Promise<Array<{ name: string; cidr: string }>> =>
+    (await k.objects.list<KubernetesObject & { spec?: { cidr?: string } }>('projectcalico.org/v3', 'IPPool')).items.map((p) => ({ name: p.metadata?.name ?? '', cidr: p.spec?.cidr ?? '' }));
+  const pools = async (): Promise<Record<string, Array<{ name: string; cidr: string }>>> => Object.fromEntries(await Promise.all(kube.map(async (k) => [k.name, await poolsOf(k)] as const)));
 
   async function lifecycleRunning(cluster: string, name: string): Promise<boolean> {
     const id = encodeURIComponent(lifecycleInstanceId(cluster, name));
@@ -91,27 +115,16 @@ export async function cloudReader(info: SandboxInfo): Promise<CloudReader> {
   }
 
   async function collections(): Promise<CollectionView[]> {
-    const out: CollectionView[] = [];
-    for await (const group of network.firewallPolicyRuleCollectionGroups.list(HUB_RESOURCE_GROUP, FIREWALL_POLICY)) {
-      // Only egress-pilot's own groups: the policy may hold the platform team's groups too.
-      if (ruleCollectionGroupSlot(group.name ?? '') === undefined) continue;
-      for (const c of group.ruleCollections ?? []) {
-        const rules = 'rules' in c ? ((c as { rules?: RuleView[] }).rules ?? []) : [];
-        out.push({ group: group.name ?? '?', name: c.name ?? '?', rules });
-      }
-    }
-    return out;
+    // Only egress-pilot's own groups: the policy may hold the platform team's groups too.
+    return (await ruleCollectionGroups(network)).filter((group) => ruleCollectionGroupSlot(group.name ?? '') !== undefined)
+      .flatMap((group) => (group.ruleCollections ?? []).map((c) => ({ group: group.name ?? '?', name: c.name ?? '?', rules: 'rules' in c ? ((c as { rules?: RuleView[] }).rules ?? []) : [] })));
   }
 
   async function clusters(): Promise<Record<string, ClusterView>> {
     return Object.fromEntries(await Promise.all(kube.map(async (k) => {
-      const [poolList, gateways, namespaces] = await Promise.all([
-        k.objects.list<KubernetesObject & { spec?: { cidr?: string } }>('projectcalico.org/v3', 'IPPool'),
-        k.objects.list('operator.tigera.io/v1', 'EgressGateway'),
-        k.core.listNamespace(),
-      ]);
+      const [pools, gateways, namespaces] = await Promise.all([poolsOf(k), k.objects.list('operator.tigera.io/v1', 'EgressGateway'), k.core.listNamespace()]);
       const view: ClusterView = {
-        pools: poolList.items.map((p) => ({ name: p.metadata?.name ?? '', cidr: p.spec?.cidr ?? '' })),
+        pools,
         gateways: gateways.items.map((g) => ({ namespace: g.metadata?.namespace ?? '', name: g.metadata?.name ?? '' })),
         namespaces: namespaces.items.map((ns) => ({
           name: ns.metadata?.name ?? '',
@@ -123,12 +136,7 @@ export async function cloudReader(info: SandboxInfo): Promise<CloudReader> {
   }
 
   async function learned(): Promise<Record<string, string[]>> {
-    const merged: Record<string, string[]> = {};
-    for await (const c of network.virtualHubBgpConnections.list(HUB_RESOURCE_GROUP, ROUTE_SERVER)) {
-      const routes = await network.virtualHubBgpConnections.beginListLearnedRoutesAndWait(HUB_RESOURCE_GROUP, ROUTE_SERVER, c.name!, { updateIntervalInMs: 20 });
-      for (const [instance, list] of Object.entries(routes)) (merged[instance] ??= []).push(...list.map((r) => r.network ?? ''));
-    }
-    return merged;
+    return Object.fromEntries(Object.entries(await learnedRoutes(network)).map(([instance, routes]) => [instance, routes.map((r) => r.network ?? '')]));
   }
 
   return {
