@@ -2,7 +2,7 @@ import https from 'node:https';
 import { routeServerConnectionName } from '../../lib/domain/names';
 import { awaitInstance } from '../../local/sandbox/await-instance';
 import { clusterWrittenEvent, nodePoolRolledEvent } from '../../local/sandbox/cluster-event';
-import { useSandbox } from './support';
+import { deliverClusterEvents, useSandbox } from './support';
 
 /** The cluster bootstrap the sandbox triggers through Event Grid, and a re-sync after a node pool roll. */
 describe('cluster bootstrap from Event Grid', () => {
@@ -16,6 +16,21 @@ describe('cluster bootstrap from Event Grid', () => {
     return found.sort((a, b) => a.name.localeCompare(b.name));
   };
   const reflectorNodes = async () => (await t.cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.metadata!.name!).sort();
+  const reflectorIps = async () => (await t.cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
+  /** Polls (60 s at most) until `gone` is no route reflector and spoke1 has two Connected Route Server peers; returns what it read last. */
+  const afterResync = async (gone: string) => {
+    const deadline = Date.now() + 60_000;
+    let reflectors: string[] = [];
+    let conns: Awaited<ReturnType<typeof connections>> = [];
+    while (Date.now() < deadline) {
+      reflectors = await reflectorNodes();
+      conns = await connections();
+      if (!reflectors.includes(gone) && reflectors.length === 2 && conns.length === 2 && conns.every((c) => c.state === 'Connected')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return { reflectors, conns };
+  };
+  const deliver = (events: unknown[]) => deliverClusterEvents(t.sandbox, events);
 
   it('labels two route reflectors in different zones, applies the BGP set-up and peers Route Server with them', async () => {
     const nodes = (await t.cloud.core.listNode()).items;
@@ -46,25 +61,13 @@ describe('cluster bootstrap from Event Grid', () => {
     } });
     // As the AKS system topic sends it: the cluster's ID in `topic`, its name in `subject`.
     const event = nodePoolRolledEvent(t.sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks', 'nodepool1', 'roll-1');
-    const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
-    });
-    expect(res.ok).toBe(true);
-    const deadline = Date.now() + 60_000;
-    let after: string[] = [];
-    let conns: Awaited<ReturnType<typeof connections>> = [];
-    while (Date.now() < deadline) {
-      after = await reflectorNodes();
-      conns = await connections();
-      if (!after.includes(gone) && after.length === 2 && conns.length === 2 && conns.every((c) => c.state === 'Connected')) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    expect((await deliver([event])).ok).toBe(true);
+    const { reflectors: after, conns } = await afterResync(gone);
     expect(after).toHaveLength(2);
     expect(after).not.toContain(gone);
     expect(conns).toHaveLength(2);
     expect(conns.every((c) => c.state === 'Connected')).toBe(true);
-    const reflectorIps = (await t.cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
-    expect(conns.map((c) => c.peerIp).sort()).toEqual(reflectorIps);
+    expect(conns.map((c) => c.peerIp).sort()).toEqual(await reflectorIps());
     // The other spoke's peering is not touched by this cluster's re-sync.
     expect(await connections('spoke2-aks')).toEqual(otherSpoke);
   }, 120_000);
@@ -89,23 +92,11 @@ describe('cluster bootstrap from Event Grid', () => {
       const created = await t.cloud.core.createNode({ body: { metadata: { name: fresh, labels: { 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': '2', 'kubernetes.io/hostname': fresh } } } });
       await t.cloud.core.replaceNodeStatus({ name: fresh, body: { ...created, status: { addresses: [{ type: 'InternalIP', address: '10.1.0.14' }], conditions: [{ type: 'Ready', status: 'True' }] } } });
       const event = nodePoolRolledEvent(t.sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks', 'nodepool1', 'roll-at-limit');
-      const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
-      });
-      expect(res.ok).toBe(true);
-      const deadline = Date.now() + 60_000;
-      let conns: Awaited<ReturnType<typeof connections>> = [];
-      let after: string[] = [];
-      while (Date.now() < deadline) {
-        after = await reflectorNodes();
-        conns = await connections();
-        if (!after.includes(gone) && conns.length === 2 && conns.every((c) => c.state === 'Connected')) break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      const reflectorIps = (await t.cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
+      expect((await deliver([event])).ok).toBe(true);
+      const { reflectors: after, conns } = await afterResync(gone);
       expect(after).not.toContain(gone);
       expect(after).toHaveLength(2);
-      expect(conns.map((c) => c.peerIp).sort()).toEqual(reflectorIps);
+      expect(conns.map((c) => c.peerIp).sort()).toEqual(await reflectorIps());
       expect(conns.every((c) => c.state === 'Connected')).toBe(true);
       const peers = await all();
       expect(peers).toHaveLength(8);
@@ -129,16 +120,6 @@ describe('cluster bootstrap from Event Grid', () => {
     expect(await call(t.sandbox.arm.control.issueToken(aks))).toBe(200);
   });
 
-  it('ignores events about other resources', async () => {
-    const event = { id: 'x', topic: '/subscriptions/s/resourceGroups/r', subject: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: { operationName: 'Microsoft.Storage/storageAccounts/write' } };
-    const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
-    });
-    expect(res.ok).toBe(true);
-  });
-  const deliver = (events: unknown[]) => fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify(events),
-  });
   const bootstrapStatus = async (cluster: string) => {
     const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(`cluster:${cluster}`)}?showInput=true&code=${t.sandbox.info.masterKey}`);
     return (await res.json()) as { createdTime: string; runtimeStatus: string; input: { reason: string } };
@@ -156,9 +137,19 @@ describe('cluster bootstrap from Event Grid', () => {
     expect(after).toMatchObject({ createdTime: first.createdTime, runtimeStatus: 'Completed' });
   }, 90_000);
 
-  it('acknowledges (202) and drops malformed events and events from other scopes; none starts a bootstrap', async () => {
+  /** The bootstrap instances the task hub holds (one per cluster it ever bootstrapped). */
+  const bootstrapInstances = async () => {
+    const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/durabletask/instances/?code=${t.sandbox.info.masterKey}`);
+    return ((await res.json()) as Array<{ instanceId: string }>).map((i) => i.instanceId).filter((id) => id.startsWith('cluster:')).sort();
+  };
+
+  it('acknowledges (202) and drops malformed events, events from other scopes and about other resources; none starts a bootstrap', async () => {
     const before = await bootstrapStatus('spoke2-aks');
+    const instancesBefore = await bootstrapInstances();
+    expect(instancesBefore).toEqual(['cluster:spoke1-aks', 'cluster:spoke2-aks']);
     const sub = t.sandbox.arm.subscriptionId;
+    const written = clusterWrittenEvent(sub, 'demo-spoke-networks', 'spoke2-aks');
+    const storage = `/subscriptions/${sub}/resourceGroups/demo-spoke-networks/providers/Microsoft.Storage/storageAccounts/a`;
     const cases: Array<[string, unknown]> = [
       ['no id', { topic: `/subscriptions/${sub}/resourceGroups/demo-spoke-networks`, subject: 'x', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: {} }],
       ['not an object', 'hello'],
@@ -166,20 +157,19 @@ describe('cluster bootstrap from Event Grid', () => {
       ['another subscription', nodePoolRolledEvent('00000000-0000-0000-0000-00000000dead', 'demo-spoke-networks', 'spoke2-aks')],
       ['another resource group', nodePoolRolledEvent(sub, 'some-other-rg', 'spoke2-aks')],
       ['the old subject-only shape', { ...nodePoolRolledEvent(sub, 'demo-spoke-networks', 'spoke2-aks'), topic: '/subscriptions/x/resourceGroups/y', subject: `/subscriptions/${sub}/resourceGroups/demo-spoke-networks/providers/Microsoft.ContainerService/managedClusters/spoke2-aks` }],
-      ['a write whose topic is another resource group', { ...clusterWrittenEvent(sub, 'demo-spoke-networks', 'spoke2-aks'), topic: `/subscriptions/${sub}/resourceGroups/attacker` }],
+      ['a write whose topic is another resource group', { ...written, topic: `/subscriptions/${sub}/resourceGroups/attacker` }],
+      ['a write of another resource in scope', { ...written, subject: storage, data: { ...written.data, resourceUri: storage, resourceProvider: 'Microsoft.Storage', operationName: 'Microsoft.Storage/storageAccounts/write' } }],
     ];
     for (const [what, event] of cases) expect([what, (await deliver([event])).status]).toEqual([what, 202]);
     await new Promise((r) => setTimeout(r, 1000));
     expect((await bootstrapStatus('spoke2-aks')).createdTime).toBe(before.createdTime);
+    expect(await bootstrapInstances()).toEqual(instancesBefore);
   });
 
   it('reads the CloudEvents schema too: the AKS source is the cluster ID', async () => {
     const before = await bootstrapStatus('spoke2-aks');
     const cloud = { specversion: '1.0', id: 'cloud-roll-1', type: 'Microsoft.ContainerService.NodePoolRollingSucceeded', source: `/subscriptions/${t.sandbox.arm.subscriptionId}/resourceGroups/demo-spoke-networks/providers/Microsoft.ContainerService/managedClusters/spoke2-aks`, subject: 'spoke2-aks', time: new Date().toISOString(), data: { nodePoolName: 'nodepool1' } };
-    const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
-      method: 'POST', headers: { 'content-type': 'application/cloudevents+json', 'aeg-event-type': 'Notification' }, body: JSON.stringify(cloud),
-    });
-    expect(res.status).toBe(202);
+    expect((await deliverClusterEvents(t.sandbox, cloud, 'application/cloudevents+json')).status).toBe(202);
     await awaitInstance(t.sandbox.host.baseUrl, t.sandbox.info.masterKey, 'cluster:spoke2-aks', 60_000);
     const after = await bootstrapStatus('spoke2-aks');
     expect(after.createdTime).not.toBe(before.createdTime);

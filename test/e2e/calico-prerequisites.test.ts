@@ -1,6 +1,6 @@
 import { clusterWrittenEvent } from '../../local/sandbox/cluster-event';
 import { awaitInstance } from '../../local/sandbox/await-instance';
-import { useSandbox } from './support';
+import { deliverClusterEvents, useSandbox } from './support';
 
 /**
  * A cluster running the open-source Tigera operator (sandbox option openSourceCalicoClusters): its
@@ -20,10 +20,7 @@ describe('cluster bootstrap on a cluster without Calico Enterprise', () => {
 
   it('fails the prerequisite step with what is missing and how to fix it; nothing is written', async () => {
     const event = clusterWrittenEvent(t.sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke2-aks');
-    const res = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([event]),
-    });
-    expect(res.ok).toBe(true);
+    expect((await deliverClusterEvents(t.sandbox, [event])).ok).toBe(true);
     const output = await awaitInstance<{ phase: string; error?: string }>(t.sandbox.host.baseUrl, t.sandbox.info.masterKey, 'cluster:spoke2-aks', 60_000);
     console.log(`bootstrap of spoke2-aks (open-source Tigera operator): ${output?.phase}: ${output?.error}`);
     expect(output?.phase).toBe('Failed');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clusterWrittenEvent } from '../../local/sandbox/cluster-event';
 import { startSandbox, type Sandbox } from '../../local/sandbox/sandbox';
-import { apiClient, tenantSpec, waitForPhase } from './support';
+import { apiClient, deliverClusterEvents, tenantSpec, waitForPhase } from './support';
 
 /**
  * Keys and secrets: both function keys work at once (rotation without downtime), admin routes take only
@@ -64,9 +64,7 @@ describe('keys, and no secret in the host log', () => {
     const planted = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwbGFudGVkIn0.c2lnbmF0dXJl';
     const event = clusterWrittenEvent(sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks');
     const withClaims = { ...event, data: { ...event.data, claims: { aio: planted }, authorization: { ...event.data.authorization, evidence: { role: planted } } } };
-    const delivered = await fetch(`${sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([withClaims, { ...withClaims, id: 42 }]),
-    });
+    const delivered = await deliverClusterEvents(sandbox, [withClaims, { ...withClaims, id: 42 }]);
     expect(delivered.status).toBe(202);
     expect((await api('DELETE', '/tenants/spoke1-aks/quiet')).status).toBe(202);
     expect((await waitForPhase(api, 'spoke1-aks', 'quiet', ['Deleted', 'Failed'])).phase).toBe('Deleted');

@@ -42,6 +42,13 @@ export function apiClient(sandbox: Pick<Sandbox, 'info'>, key: string = sandbox.
   };
 }
 
+/** Posts `events` (an Event Grid array, or one CloudEvent) to the host's Event Grid webhook for clusterEvents, as Event Grid does. */
+export function deliverClusterEvents(sandbox: Pick<Sandbox, 'host'>, events: unknown, contentType = 'application/json'): Promise<Response> {
+  return fetch(`${sandbox.host.baseUrl}/runtime/webhooks/eventgrid?functionName=clusterEvents`, {
+    method: 'POST', headers: { 'content-type': contentType, 'aeg-event-type': 'Notification' }, body: JSON.stringify(events),
+  });
+}
+
 export interface TenantView {
   name: string;
   cluster: string;
