@@ -3,6 +3,7 @@ import { createRegistry, createRegistryFromSettings, ConcurrencyError, CorruptRe
 import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { escapeKeyPart } from '../../lib/adapters/registry/keys';
+import { SETTLED_PHASES } from '../../lib/domain/lifecycle/admission';
 import { startAzurite, type Azurite } from '../support/azurite';
 
 interface Spec { namespaces: string[]; replicas: number; note?: string }
@@ -61,12 +62,11 @@ describe('tenant registry against Azurite', () => {
   });
 
   it('lists only tenants outside the settled phases, filtered by the table service', async () => {
-    const settled = ['Ready', 'Failed', 'Deleted'] as const;
     for (const [name, phase] of [['u-ready', 'Ready'], ['u-deleting', 'Deleting'], ['u-waiting', 'WaitingForRoutes'], ['u-failed', 'Failed']] as const) {
       const { record } = await tenants.createIfAbsent({ cluster: 'aks-unsettled', name }, { spec, specFingerprint: name });
       await tenants.update(record, { phase });
     }
-    const page = await tenants.listExceptPhases(settled, { pageSize: 1000 });
+    const page = await tenants.listExceptPhases(SETTLED_PHASES, { pageSize: 1000 });
     expect(page.items.filter((r) => r.key.cluster === 'aks-unsettled').map((r) => r.key.name).sort()).toEqual(['u-deleting', 'u-waiting']);
   });
 

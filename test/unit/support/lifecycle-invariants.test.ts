@@ -98,6 +98,18 @@ describe('lifecycle invariant checker', () => {
     expect(text).toContain('Route Server RouteServiceRole_IN_1 learned 0 /31 of 10.99.0.0/29, expected 2');
   });
 
+  it('reports a Ready tenant whose application namespace is not steered through its own gateway', () => {
+    const state = cleanState();
+    const cluster = state.clusters['spoke1-aks']!;
+    const steeredTo = (annotations: Record<string, string>): ObservedState => ({
+      ...state, clusters: { ...state.clusters, 'spoke1-aks': { ...cluster, namespaces: [{ name: 'alpha-apps', steering: annotations }] } },
+    });
+    const message = '[ready-exact] spoke1-aks/alpha: application namespaces not steered through its gateway: alpha-apps';
+    expect(checkLifecycleInvariants(steeredTo({})).map(formatViolation)).toEqual([message]);
+    // Steered to x-alpha's gateway, whose name only ends like alpha's: not alpha's.
+    expect(checkLifecycleInvariants(steeredTo(steering('x-alpha'))).map(formatViolation)).toEqual([message]);
+  });
+
   it('reports rules that differ from the allowlist, extra rules and missing collections', () => {
     const state = cleanState();
     const [app, net] = state.collections;
