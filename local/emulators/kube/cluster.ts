@@ -134,34 +134,27 @@ export class EmulatedCluster {
 
   /** Creates the starting objects through the API itself, so they carry managedFields and defaults. */
   private seed(options: ClusterOptions, zones: readonly string[], pool: { name: string; cidr: string; blockSize: number } | undefined, at: Date): void {
-    const post = (apiVersion: string, kind: string, obj: JsonObject, manager: string): void => {
+    /** Creates `obj`; a `status` is written after the create, as its controller's status write (it is not part of a create). */
+    const post = (apiVersion: string, kind: string, obj: JsonObject, manager: string, status?: unknown): void => {
       const resource = this.api.registry.byKind(apiVersion, kind);
       if (!resource) throw new Error(`cannot seed ${kind}: not served`);
       const md = isObject(obj.metadata) ? obj.metadata : {};
+      const namespace = typeof md.namespace === 'string' ? md.namespace : undefined;
       this.api.handle({
-        method: 'POST', resource, ...(typeof md.namespace === 'string' ? { namespace: md.namespace } : {}),
+        method: 'POST', resource, ...(namespace !== undefined ? { namespace } : {}),
         query: new URLSearchParams({ fieldManager: manager }), contentType: 'application/json', body: JSON.stringify(obj),
       });
+      const stored = status === undefined ? undefined : this.store.get(resource, namespace ?? '', String(md.name));
+      if (stored) this.store.update(resource, { ...stored, status });
     };
     for (const ns of CLUSTER_DEFAULTS.namespaces) post('v1', 'Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'kube-apiserver');
     const nodes = options.nodes ?? defaultNodes(options.nodeCount ?? CLUSTER_DEFAULTS.nodeCount, zones);
-    const nodeRes = this.api.registry.byKind('v1', 'Node');
     nodes.forEach((n, i) => {
       const obj = nodeObject(n, i, zones);
-      post('v1', 'Node', obj, 'kubelet');
-      // Node status belongs to the kubelet's status writes, not to the create.
-      const md = obj.metadata as JsonObject;
-      const stored = nodeRes ? this.store.get(nodeRes, '', String(md.name)) : undefined;
-      if (nodeRes && stored) this.store.update(nodeRes, { ...stored, status: obj.status });
+      post('v1', 'Node', obj, 'kubelet', obj.status);
     });
-    // The Tigera operator reports Calico and its API server Available (status belongs to the operator's status writes).
-    const statusRes = this.api.registry.byKind('operator.tigera.io/v1', 'TigeraStatus');
-    for (const obj of tigeraStatusSeed(at)) {
-      const { status, ...rest } = obj;
-      post('operator.tigera.io/v1', 'TigeraStatus', rest, 'tigera-operator');
-      const stored = statusRes ? this.store.get(statusRes, '', String((obj.metadata as JsonObject).name)) : undefined;
-      if (statusRes && stored) this.store.update(statusRes, { ...stored, status });
-    }
+    // The Tigera operator reports Calico and its API server Available.
+    for (const { status, ...obj } of tigeraStatusSeed(at)) post('operator.tigera.io/v1', 'TigeraStatus', obj, 'tigera-operator', status);
     // calico-node creates the default FelixConfiguration at start-up.
     post('projectcalico.org/v3', 'FelixConfiguration', { apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { bpfEnabled: false } }, 'calico-node');
     if (pool) {
