@@ -21,7 +21,7 @@ export async function resumeStrandedLifecycles(client: DurableClient, log: (mess
     // A record written this recently may belong to a request that is still starting its lifecycle.
     const resume = resumeOf(record, new Date(), services.config.lifecycleResumeGraceSeconds * 1000);
     if (!resume || (await isRunning(client, lifecycleInstanceId(record.key.cluster, record.key.name)))) continue;
-    const input = { ...lifecycleInput(services, record.key, resume.operation, resume.changes), removedNamespaces: resume.removedNamespaces };
+    const input = { ...lifecycleInput(services, record.key, resume.operation, resume.changes), removedNamespaces: resume.removedNamespaces, resumeOf: { phase: record.phase, updatedAt: record.updatedAt } };
     await startLifecycle(client, input, false);
     log(`tenant ${record.key.cluster}/${record.key.name}: phase ${record.phase} but no lifecycle ran; ${resume.operation} started again`);
     started.push(`${record.key.cluster}/${record.key.name}`);

@@ -21,6 +21,12 @@ export interface LifecycleInput {
   onRouteFailure: 'rollback' | 'keep';
   /** Application namespaces whose gateway annotations must be removed (dropped by an update, or all on offboarding). */
   removedNamespaces?: string[];
+  /**
+   * Set by the resume sweep: the record as it read it (stranded mid-way, no lifecycle running). The
+   * lifecycle takes the tenant only if the record is still exactly that; if anything moved it on since
+   * (an offboarding that finished, a new request), it does nothing: a sweep never resurrects.
+   */
+  resumeOf?: { phase: string; updatedAt: string };
 }
 
 export interface TenantRef {

@@ -45,7 +45,9 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
   const call = <T>(activity: string, activityInput: unknown): Gen<T> => callStep<T>(context, activity, activityInput);
 
   // Takes the tenant: from here on, activities of an older (terminated) lifecycle change nothing.
-  const { run } = yield* call<{ run: number }>('beginTenantLifecycle', tenant);
+  const begun = yield* call<{ run: number } | { skipped: string }>('beginTenantLifecycle', { ...tenant, resumeOf: input.resumeOf });
+  if ('skipped' in begun) return { skipped: begun.skipped };
+  const { run } = begun;
   const owned = { ...tenant, run };
 
   function* record(error?: string, serving?: ProgressInput['serving']): Gen<void> {

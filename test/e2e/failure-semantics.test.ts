@@ -1,6 +1,8 @@
 import { createRegistry } from '../../lib/adapters/registry';
+import { awaitInstance } from '../../local/sandbox/await-instance';
+import type { LifecycleInput } from '../../orchestrations/lifecycle-input';
 import type { TenantSpec } from '../../lib/domain/tenant-spec';
-import { tenantRules, tenantSpec, useSandbox, waitForPhase, type TenantView } from './support';
+import { pollUntil, tenantRules, tenantSpec, useSandbox, waitForPhase, type TenantView } from './support';
 
 type View = TenantView & { spec: { gateway: { replicas: number } }; lastAttempt?: { step?: string; error: string } };
 
@@ -37,12 +39,9 @@ describe('failure semantics over HTTP', () => {
 
     // The same PUT once the network recovers starts from there and succeeds.
     expect((await t.api('PUT', '/tenants/spoke1-aks/steady', tenantSpec('steady', { namespaces: [], gateway: { replicas: 3, prefixLength: 29 } }))).status).toBe(202);
-    const retried = (await waitForPhase(t.api, 'spoke1-aks', 'steady', ['Ready', 'Failed'], 60_000)) as View;
-    // The first poll can still see the previous Ready: wait for the new spec to serve.
-    for (let i = 0; i < 100 && (retried.phase !== 'Ready' || (retried as View).spec.gateway.replicas !== 3 || retried.routes.expected.length !== 3); i++) {
-      Object.assign(retried, (await t.api<View>('GET', '/tenants/spoke1-aks/steady')).body);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    // Not waitForPhase: the first poll can still see the previous Ready; wait for the new spec to serve.
+    const retried = await pollUntil(async () => (await t.api<View>('GET', '/tenants/spoke1-aks/steady')).body,
+      (v) => v.phase === 'Ready' && v.spec.gateway.replicas === 3 && v.routes.expected.length === 3, 85_000);
     expect(retried).toMatchObject({ phase: 'Ready', cidr: ready.cidr });
     expect(retried.routes.expected).toHaveLength(3);
     expect(retried.lastAttempt).toBeUndefined();
@@ -111,5 +110,22 @@ describe('a tenant left mid-lifecycle with no lifecycle running', () => {
     expect((await waitForPhase(t.api, 'spoke1-aks', 'stranded', ['Deleted', 'Failed'], 60_000)).phase).toBe('Deleted');
     expect(await t.cloud.exists('projectcalico.org/v3', 'IPPool', 'stranded-pool')).toBe(false);
     expect(tenantRules(await t.cloud.ruleCollectionGroups(), 'spoke1-aks', 'stranded').collections).toHaveLength(0);
-  }, 120_000);
+
+    // A sweep that read the record while it was stranded and starts its onboarding only now, after the
+    // offboarding finished: the lifecycle must find the tenant moved on and resurrect nothing.
+    const input: LifecycleInput = {
+      cluster: 'spoke1-aks', name: 'stranded', operation: 'onboard', onRouteFailure: 'rollback',
+      timing: { routeDeadlineSeconds: 30, pollInitialSeconds: 1, pollMaxSeconds: 2 },
+      resumeOf: { phase: 'Pending', updatedAt: record.updatedAt },
+    };
+    const id = encodeURIComponent('tenant:spoke1-aks:stranded');
+    const started = await fetch(`${t.sandbox.host.baseUrl}/runtime/webhooks/durabletask/orchestrators/tenantLifecycle/${id}?code=${encodeURIComponent(t.sandbox.info.masterKey)}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input),
+    });
+    expect(started.status).toBe(202);
+    const output = await awaitInstance<{ skipped?: string }>(t.sandbox.host.baseUrl, t.sandbox.info.masterKey, 'tenant:spoke1-aks:stranded', 60_000);
+    expect(output?.skipped).toContain('moved on');
+    expect((await t.api<TenantView>('GET', '/tenants/spoke1-aks/stranded')).body).toMatchObject({ phase: 'Deleted', cidr: null });
+    expect(await t.cloud.exists('projectcalico.org/v3', 'IPPool', 'stranded-pool')).toBe(false);
+  }, 150_000);
 });

@@ -228,4 +228,12 @@ describe('tenantLifecycle orchestrator', () => {
     expect(result.phase).toBe('Deleted');
     expect(activities(actions).at(-1)).toBe('releaseTenantCidr');
   });
+
+  it('a lifecycle the resume sweep started does nothing when the tenant moved on since the sweep read it', () => {
+    const resumeOf = { phase: 'Deleting', updatedAt: '2026-01-01T00:00:00.000Z' };
+    const { actions, result } = run(input({ operation: 'offboard', resumeOf }), cloud({ beginTenantLifecycle: () => ok({ skipped: 'resume skipped: the tenant moved on' }) }));
+    expect(result).toEqual({ skipped: 'resume skipped: the tenant moved on' });
+    expect(actions).toHaveLength(1);
+    expect((actions[0] as { input: unknown }).input).toMatchObject({ cluster: 'spoke1-aks', name: 'tenant0', resumeOf });
+  });
 });
