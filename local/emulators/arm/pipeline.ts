@@ -121,7 +121,7 @@ export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage
         knobs.counters.subscriptionThrottled[isRead ? 'reads' : 'writes'] += 1;
         throw subscriptionThrottled(ctx.subscriptionId, verdict.retryAfterSeconds, isRead ? 'read' : 'write');
       }
-      rateHeaders = { [`x-ms-ratelimit-remaining-subscription-${isRead ? 'reads' : budget}`]: String(verdict.remaining) };
+      rateHeaders = { [`x-ms-ratelimit-remaining-subscription-${budget}`]: String(verdict.remaining) };
     }
 
     const latency = knobs.latencyFor(route.operation);
