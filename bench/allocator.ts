@@ -2,6 +2,7 @@
  * Allocator benchmark: storage operations per allocation and how time scales with the number of
  * allocations and with how full the pool already is. Starts its own Azurite (in memory, 127.0.0.1).
  * Every HTTP request the SDK sends is counted by a pipeline policy (a transaction is one request).
+ * Ends with one line of JSON.
  *
  *   npm run bench -- allocator
  */
@@ -115,6 +116,11 @@ async function main(): Promise<void> {
       'the op count and the client-side time stay flat)');
     const usage = await big.usage(29);
     console.log(`pool ${usage.supernet}: ${usage.takenAddresses} of ${usage.capacityAddresses} addresses taken, ${usage.remainingBlocks} /29s left`);
+    const opsPer = (r: Run): number => Number((r.ops / r.n).toFixed(2));
+    console.log(JSON.stringify({
+      bench: 'allocator', timeRatio: Number((t1000.ms / t100.ms).toFixed(2)),
+      storageOpsPerAllocation: { empty: opsPer(t100), holding1001: opsPer(by('100 more, pool holds 1,001')), holding5001: opsPer(full) },
+    }));
   } finally {
     await azurite.stop();
   }

@@ -1,7 +1,8 @@
 /**
  * ARM emulator benchmark (`npm run bench -- arm-emulator`), real SDK + DefaultAzureCredential over HTTPS:
  *  1. rule collection group PUT (long-running, polled to completion) operations/s at zero latency;
- *  2. time of a learnedRoutes query with 1,000 routes per peer vs 100 (ratio; ~10x would mean linear in routes).
+ *  2. time of a learnedRoutes query with 1,000 routes per peer vs 100 (ratio; ~10x would mean linear in routes);
+ * ends with one line of JSON.
  */
 import { NetworkManagementClient } from '@azure/arm-network';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -62,6 +63,10 @@ async function main(): Promise<void> {
     const t100 = await learnedMs(100);
     const t1000 = await learnedMs(1000);
     console.log(`learnedRoutes (2 instances): 100 routes ${t100.toFixed(2)} ms, 1,000 routes ${t1000.toFixed(2)} ms; ratio 1,000/100 = ${(t1000 / t100).toFixed(2)}`);
+    console.log(JSON.stringify({
+      bench: 'arm-emulator', groupPutsPerSecond: Math.round(puts / (putMs / 1000)),
+      learnedRoutesMs100: Number(t100.toFixed(2)), learnedRoutesMs1000: Number(t1000.toFixed(2)), learnedRoutesRatio: Number((t1000 / t100).toFixed(2)),
+    }));
   } finally {
     await arm.stop();
   }

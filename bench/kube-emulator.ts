@@ -1,9 +1,10 @@
 /**
  * Kubernetes API emulator throughput through @kubernetes/client-node (one process, HTTP on 127.0.0.1):
  * requests/s for get and for server-side apply (writes and no-op re-applies), and how list time grows
- * from 1,000 to 10,000 objects (ratio; 10 = linear). Run: npm run bench -- kube-emulator
+ * from 1,000 to 10,000 objects (ratio; 10 = linear); ends with one line of JSON. Run: npm run bench -- kube-emulator
  */
 import * as k8s from '@kubernetes/client-node';
+import { quantile } from '../local/emulators/arm/timing';
 import { startKubeEmulator } from '../local/emulators/kube';
 
 type Obj = k8s.KubernetesObject & { data?: Record<string, string>; spec?: Record<string, unknown> };
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
         if (list.items.length === 0) throw new Error('empty list');
         if (r > 0) times.push(performance.now() - t0);
       }
-      return times.sort((a, b) => a - b)[3]!;
+      return quantile(times, 0.5);
     };
     await fill(0, 1000);
     const list1k = await listMs();
@@ -69,6 +70,10 @@ async function main(): Promise<void> {
     console.log(`list 1,000 ConfigMaps:    ${list1k.toFixed(1)} ms`);
     console.log(`list 10,000 ConfigMaps:   ${list10k.toFixed(1)} ms`);
     console.log(`list time ratio 10k/1k:   ${(list10k / list1k).toFixed(2)} (10 = linear)`);
+    console.log(JSON.stringify({
+      bench: 'kube-emulator', getPerSecond: Number(rps(gets, getMs)), applyPerSecond: Number(rps(applies, applyMs)), noopApplyPerSecond: Number(rps(applies, noopMs)),
+      listMs1k: Number(list1k.toFixed(1)), listMs10k: Number(list10k.toFixed(1)), listRatio: Number((list10k / list1k).toFixed(2)),
+    }));
   } finally {
     await emu.stop();
   }
