@@ -2,7 +2,7 @@ import https from 'node:https';
 import { routeServerConnectionName } from '../../lib/domain/names';
 import { awaitInstance } from '../../local/sandbox/await-instance';
 import { clusterWrittenEvent, nodePoolRolledEvent } from '../../local/sandbox/cluster-event';
-import { deliverClusterEvents, useSandbox } from './support';
+import { deliverClusterEvents, pollUntil, useSandbox } from './support';
 
 /** The cluster bootstrap the sandbox triggers through Event Grid, and a re-sync after a node pool roll. */
 describe('cluster bootstrap from Event Grid', () => {
@@ -18,18 +18,10 @@ describe('cluster bootstrap from Event Grid', () => {
   const reflectorNodes = async () => (await t.cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.metadata!.name!).sort();
   const reflectorIps = async () => (await t.cloud.core.listNode({ labelSelector: 'route-reflector=true' })).items.map((n) => n.status!.addresses!.find((a) => a.type === 'InternalIP')!.address).sort();
   /** Polls (60 s at most) until `gone` is no route reflector and spoke1 has two Connected Route Server peers; returns what it read last. */
-  const afterResync = async (gone: string) => {
-    const deadline = Date.now() + 60_000;
-    let reflectors: string[] = [];
-    let conns: Awaited<ReturnType<typeof connections>> = [];
-    while (Date.now() < deadline) {
-      reflectors = await reflectorNodes();
-      conns = await connections();
-      if (!reflectors.includes(gone) && reflectors.length === 2 && conns.length === 2 && conns.every((c) => c.state === 'Connected')) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    return { reflectors, conns };
-  };
+  const afterResync = (gone: string) => pollUntil(
+    async () => ({ reflectors: await reflectorNodes(), conns: await connections() }),
+    ({ reflectors, conns }) => !reflectors.includes(gone) && reflectors.length === 2 && conns.length === 2 && conns.every((c) => c.state === 'Connected'),
+  );
   const deliver = (events: unknown[]) => deliverClusterEvents(t.sandbox, events);
 
   it('labels two route reflectors in different zones, applies the BGP set-up and peers Route Server with them', async () => {

@@ -1,4 +1,4 @@
-import { apiClient, useSandbox } from './support';
+import { apiClient, pollUntil, useSandbox } from './support';
 
 interface ClusterBody {
   name: string;
@@ -16,15 +16,6 @@ describe('clusters API and cluster drift (sandbox, DRIFT_REPAIR=true)', () => {
 
   const post = (route: string, key?: string) => fetch(`${t.sandbox.info.apiBaseUrl}${route}`, { method: 'POST', headers: key ? { 'x-functions-key': key } : {} });
   const cluster = async (name: string) => (await t.api<ClusterBody>('GET', `/clusters/${name}`)).body;
-  const until = async <T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 60_000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    let last = await read();
-    while (!done(last) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      last = await read();
-    }
-    return last;
-  };
 
   it('GET /api/clusters lists every AKS cluster: bootstrap Ready, two reflectors Connected, tenants and route budget', async () => {
     const res = await t.api<{ resourceGroup: string; clusters: ClusterBody[] }>('GET', '/clusters');
@@ -53,7 +44,7 @@ describe('clusters API and cluster drift (sandbox, DRIFT_REPAIR=true)', () => {
     expect(started.headers.get('location')).toBe('/api/clusters/spoke1-aks');
     // One bootstrap per cluster at a time.
     expect((await post('/clusters/spoke1-aks/bootstrap', master)).status).toBe(409);
-    const done = await until(() => cluster('spoke1-aks'), (c) => c.bootstrap.state !== 'Running');
+    const done = await pollUntil(() => cluster('spoke1-aks'), (c) => c.bootstrap.state !== 'Running');
     expect(done.bootstrap.state).toBe('Ready');
     expect(done.routeReflectors.map((r) => r.routeServerConnection?.state)).toEqual(['Connected', 'Connected']);
   }, 90_000);
@@ -70,7 +61,7 @@ describe('clusters API and cluster drift (sandbox, DRIFT_REPAIR=true)', () => {
 
     const previous = (await t.api<{ checkedAt: string }>('GET', '/drift')).body?.checkedAt;
     expect((await apiClient(t.sandbox, t.sandbox.info.masterKey)('POST', '/drift')).status).toBe(202); // admin route
-    const body = await until(async () => (await t.api<{ checkedAt?: string; report: { clean: boolean; clusters?: Array<{ cluster: string; problems: string[] }> }; resyncs?: Array<{ cluster: string; outcome: string; detail?: string }> }>('GET', '/drift')).body,
+    const body = await pollUntil(async () => (await t.api<{ checkedAt?: string; report: { clean: boolean; clusters?: Array<{ cluster: string; problems: string[] }> }; resyncs?: Array<{ cluster: string; outcome: string; detail?: string }> }>('GET', '/drift')).body,
       (b) => b?.checkedAt !== undefined && b.checkedAt !== previous, 90_000);
     expect(body.report.clean).toBe(false);
     expect(body.report.clusters).toEqual([{ cluster: 'spoke2-aks', problems: expect.arrayContaining([

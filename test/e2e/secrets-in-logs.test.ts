@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clusterWrittenEvent } from '../../local/sandbox/cluster-event';
 import { startSandbox, type Sandbox } from '../../local/sandbox/sandbox';
-import { apiClient, deliverClusterEvents, tenantSpec, waitForPhase } from './support';
+import { apiClient, deliverClusterEvents, pollUntil, tenantSpec, waitForPhase } from './support';
 
 /**
  * Keys and secrets: both function keys work at once (rotation without downtime), admin routes take only
@@ -59,7 +59,7 @@ describe('keys, and no secret in the host log', () => {
     expect((await api('POST', '/tenants', tenantSpec('quiet', { namespaces: [] }))).status).toBe(202);
     expect((await waitForPhase(api, 'spoke1-aks', 'quiet', ['Ready', 'Failed'])).phase).toBe('Ready');
     expect((await admin('POST', '/drift')).status).toBe(202);
-    for (let i = 0; i < 200 && (await api('GET', '/drift')).status !== 200; i++) await new Promise((r) => setTimeout(r, 250));
+    expect((await pollUntil(() => api('GET', '/drift'), (r) => r.status === 200, 50_000)).status).toBe(200);
     // A write event as Azure sends it carries the caller's claims: a token-shaped value there must not be echoed.
     const planted = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwbGFudGVkIn0.c2lnbmF0dXJl';
     const event = clusterWrittenEvent(sandbox.arm.subscriptionId, 'demo-spoke-networks', 'spoke1-aks');

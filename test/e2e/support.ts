@@ -60,16 +60,23 @@ export interface TenantView {
   error?: string;
 }
 
+/** Reads every 250 ms until `done` holds or `timeoutMs` passed; returns the last read (the caller asserts on it). */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await read();
+  while (!done(last) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    last = await read();
+  }
+  return last;
+}
+
 /** Polls GET until the tenant reaches one of `phases` (fails with the last status otherwise). */
 export async function waitForPhase(api: ReturnType<typeof apiClient>, cluster: string, name: string, phases: string[], timeoutMs = 90000): Promise<TenantView> {
-  const deadline = Date.now() + timeoutMs;
-  let last: ApiResponse<TenantView> | undefined;
-  while (Date.now() < deadline) {
-    last = await api<TenantView>('GET', `/tenants/${cluster}/${name}`);
-    if (last.status === 200 && phases.includes(last.body.phase)) return last.body;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${cluster}/${name} did not reach ${phases.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last?.body)}`);
+  const reached = (r: ApiResponse<TenantView>): boolean => r.status === 200 && phases.includes(r.body.phase);
+  const last = await pollUntil(() => api<TenantView>('GET', `/tenants/${cluster}/${name}`), reached, timeoutMs);
+  if (reached(last)) return last.body;
+  throw new Error(`${cluster}/${name} did not reach ${phases.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last.body)}`);
 }
 
 export const tenantSpec = (name: string, over: Record<string, unknown> = {}) => ({
