@@ -1,7 +1,8 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { clusterRouteSnapshot } from '../../lib/adapters/cluster-routes';
 import { describeFailure } from '../../lib/adapters/errors';
-import { ConcurrencyError, everyItem } from '../../lib/adapters/registry';
+import { everyItem } from '../../lib/adapters/registry';
+import { takeTenant } from './tenant-record';
 import { parseTenantKey } from '../../lib/domain/names';
 import type { ClusterActual, RegistryTenant } from '../../lib/domain/drift';
 import type { StoredDriftReport } from '../../lib/adapters/status/drift-report-store';
@@ -91,21 +92,12 @@ registerActivity('readClusterActual', async (cluster: string): Promise<ClusterAc
  * or failure has moved on meanwhile is skipped, and a lifecycle started after this claim makes the
  * repair's activities refuse. So repair never resurrects what is being removed.
  */
-registerActivity('claimTenantForRepair', async (key: string): Promise<{ run: number } | { skipped: string }> => {
-  const services = await appServices();
-  const tenant = parseTenantKey(key);
-  const record = await services.registry.tenants.get(tenant);
-  if (!record) return { skipped: 'no longer in the registry' };
-  if (record.phase !== 'Ready') return { skipped: `phase is ${record.phase} now` };
-  if (record.servingFingerprint !== record.specFingerprint) return { skipped: 'an update of its spec is pending' };
-  try {
-    const claimed = await services.registry.tenants.update(record, { lifecycleRun: record.lifecycleRun + 1 });
-    return { run: claimed.lifecycleRun };
-  } catch (error) {
-    if (error instanceof ConcurrencyError) return { skipped: 'changed while being claimed' };
-    throw error;
-  }
-});
+registerActivity('claimTenantForRepair', (key: string): Promise<{ run: number } | { skipped: string }> =>
+  takeTenant(parseTenantKey(key), (record) => {
+    if (record.phase !== 'Ready') return `phase is ${record.phase} now`;
+    if (record.servingFingerprint !== record.specFingerprint) return 'an update of its spec is pending';
+    return undefined;
+  }));
 
 /** Keeps the report for GET /api/drift and tells the topic when something drifted. */
 registerActivity('recordDriftReport', async (input: StoredDriftReport) => {

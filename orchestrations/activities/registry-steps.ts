@@ -1,10 +1,10 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
-import { PoolExhaustedError, retryOnConcurrency } from '../../lib/adapters/registry';
+import { PoolExhaustedError } from '../../lib/adapters/registry';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
 import type { TenantProgressRecord } from './contracts';
-import { requireCurrentRun, requireTenant, updateTenant } from './tenant-record';
+import { requireCurrentRun, requireTenant, takeTenant, updateTenant } from './tenant-record';
 
 export { requireTenant } from './tenant-record';
 
@@ -13,17 +13,10 @@ export { requireTenant } from './tenant-record';
  * any older run (a terminated lifecycle's late ones) refuse to change anything. A lifecycle the resume
  * sweep started takes it only if the record is still the stranded one the sweep read (`resumeOf`).
  */
-registerActivity('beginTenantLifecycle', async (input: TenantRef & { resumeOf?: { phase: string; updatedAt: string } }): Promise<{ run: number } | { skipped: string }> => {
-  const { registry } = await appServices();
-  return retryOnConcurrency(async () => {
-    const record = await requireTenant(input);
-    const moved = input.resumeOf && (record.phase !== input.resumeOf.phase || record.updatedAt !== input.resumeOf.updatedAt);
-    if (moved) return { skipped: `resume skipped: the tenant moved on since the sweep read it (phase ${record.phase} now, was ${input.resumeOf!.phase})` };
-    // Under the ETag of the record just judged, so the judgement and the take are one step.
-    const taken = await registry.tenants.update(record, { lifecycleRun: record.lifecycleRun + 1 });
-    return { run: taken.lifecycleRun };
-  });
-});
+registerActivity('beginTenantLifecycle', (input: TenantRef & { resumeOf?: { phase: string; updatedAt: string } }) =>
+  takeTenant(input, (record) => (input.resumeOf && (record.phase !== input.resumeOf.phase || record.updatedAt !== input.resumeOf.updatedAt)
+    ? `resume skipped: the tenant moved on since the sweep read it (phase ${record.phase} now, was ${input.resumeOf.phase})`
+    : undefined)));
 
 export type ProgressInput = TenantProgressRecord & {
   run: number;

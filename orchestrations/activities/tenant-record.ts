@@ -44,3 +44,20 @@ export async function updateTenant(
     return registry.tenants.update(record, typeof change === 'function' ? change(record) : change);
   });
 }
+
+/**
+ * Takes the tenant for a new run (a lifecycle, a drift repair): judges the fresh record and bumps its
+ * run under that record's ETag, so the judgement and the take are one step; a record changed in between
+ * is read and judged again. `judge` returns why not to take it, or undefined.
+ */
+export async function takeTenant(tenant: TenantRef, judge: (record: TenantRecord<TenantSpec>) => string | undefined): Promise<{ run: number } | { skipped: string }> {
+  const { registry } = await appServices();
+  return retryOnConcurrency(async () => {
+    const record = await registry.tenants.get(tenant);
+    if (!record) return { skipped: 'no longer in the registry' };
+    const why = judge(record);
+    if (why !== undefined) return { skipped: why };
+    const taken = await registry.tenants.update(record, { lifecycleRun: record.lifecycleRun + 1 });
+    return { run: taken.lifecycleRun };
+  });
+}
