@@ -6,9 +6,8 @@ import { judgeClusterPeering, type ClusterPeering, type ClusterReflectors } from
 import { clusterBootstrapInstanceId, type BootstrapInput } from './bootstrap-input';
 import { callStep, StepFailed, transientRetry, type Outcome } from './activity-outcome';
 import type { ClusterPeeringInputs, DriftInputs } from './activities/drift-steps';
-import type { FirewallProgress } from './lifecycle-input';
 import { parseTenantKey } from '../lib/domain/names';
-import { pollWithBackoff } from './polling';
+import { convergeTenantFirewall } from './firewall-converge';
 
 type Gen<T> = Generator<Task, T, unknown>;
 
@@ -112,14 +111,8 @@ export const driftCheck: OrchestrationHandler = function* (context: Orchestratio
       if ('skipped' in claim) return { tenant: key, outcome: 'skipped', detail: claim.skipped };
       const owned = { ...parseTenantKey(key), run: claim.run };
       yield* call<unknown>('applyTenantGateway', owned);
-      yield* call<unknown>('requestTenantFirewall', { ...owned, state: 'open', force: true });
-      const deadlineSeconds = input.firewallDeadlineSeconds ?? 600;
-      const firewall = yield* pollWithBackoff<FirewallProgress>(context, {
-        activity: 'advanceTenantFirewall', input: parseTenantKey(key), deadlineSeconds, initialSeconds: 2, maxSeconds: 30,
-      });
-      if (!firewall.complete) return { tenant: key, outcome: 'failed', detail: `firewall not rewritten within ${deadlineSeconds}s: ${firewall.detail}` };
-      if (firewall.failure) return { tenant: key, outcome: 'failed', detail: firewall.failure };
-      return { tenant: key, outcome: 'repaired' };
+      const { problem } = yield* convergeTenantFirewall(context, owned, 'open', { deadlineSeconds: input.firewallDeadlineSeconds ?? 600, initialSeconds: 2, maxSeconds: 30, force: true });
+      return problem ? { tenant: key, outcome: 'failed', detail: problem } : { tenant: key, outcome: 'repaired' };
     } catch (error) {
       if (error instanceof StepFailed) return { tenant: key, outcome: 'failed', detail: error.message };
       throw error;

@@ -5,6 +5,7 @@ import {
   type Phase, type Step,
 } from '../lib/domain/lifecycle/progress';
 import { callStep, StepFailed } from './activity-outcome';
+import { convergeTenantFirewall } from './firewall-converge';
 import { pollWithBackoff } from './polling';
 import type { FirewallProgress, LifecycleInput, RouteProgress, TenantRef, WithdrawalProgress } from './lifecycle-input';
 import type { FirewallPlacement } from './activities/contracts';
@@ -69,6 +70,12 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
 
   const done = (step: string, detail?: string): void => { steps = succeedStep(steps, step, now(), detail); };
 
+  /** Says how a waiting step is doing, in the progress the API shows. */
+  const note = (step: string, detail: string): void => {
+    steps = noteStep(steps, step, detail);
+    context.df.setCustomStatus({ phase, step, steps, routes: routes ? { expected: routes.expected, learned: routes.learned } : undefined });
+  };
+
   /** Polls an activity with backing-off durable timers until complete or the deadline. */
   function* pollUntil<T extends { complete: boolean }>(step: string, activity: string, activityInput: unknown, deadlineSeconds: number, describe: (p: T) => string, onProgress: (p: T) => void = () => undefined): Gen<T> {
     const last = yield* pollWithBackoff<T>(context, {
@@ -76,8 +83,7 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
       deadlineSeconds, initialSeconds: input.timing.pollInitialSeconds, maxSeconds: input.timing.pollMaxSeconds,
       onWaiting: (progress) => {
         onProgress(progress);
-        steps = noteStep(steps, step, describe(progress));
-        context.df.setCustomStatus({ phase, step, steps, routes: routes ? { expected: routes.expected, learned: routes.learned } : undefined });
+        note(step, describe(progress));
       },
     });
     onProgress(last);
@@ -93,12 +99,13 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
 
   /** Records the wanted firewall state, then waits (durable timers) until the policy's single writer carried it. */
   function* convergeFirewall(step: string, state: 'open' | 'closed'): Gen<FirewallProgress> {
-    yield* call<{ version: number }>('requestTenantFirewall', { ...owned, state });
-    const deadline = input.timing.firewallDeadlineSeconds ?? FIREWALL_DEADLINE_SECONDS;
-    const result = yield* pollUntil<FirewallProgress>(step, 'advanceTenantFirewall', tenant, deadline, (p) => p.detail);
-    if (!result.complete) throw new StepFailed(`firewall change (${state}) not applied within ${deadline}s: ${result.detail}`);
-    if (result.failure) throw new StepFailed(`firewall: ${result.failure}`);
-    return result;
+    const { progress, problem } = yield* convergeTenantFirewall(context, owned, state, {
+      deadlineSeconds: input.timing.firewallDeadlineSeconds ?? FIREWALL_DEADLINE_SECONDS,
+      initialSeconds: input.timing.pollInitialSeconds, maxSeconds: input.timing.pollMaxSeconds,
+      onWaiting: (p) => note(step, p.detail),
+    });
+    if (problem) throw new StepFailed(problem);
+    return progress;
   }
 
   function* waitForWithdrawal(step: string, deadlineSeconds: number): Gen<WithdrawalProgress> {
