@@ -17,8 +17,8 @@ import path from 'node:path';
 import type { TenantSpec } from '../../lib/domain/tenant-spec';
 import { spawnSandboxProcess, type SandboxInfo, type SandboxProcess, type SandboxProcessOptions } from '../../local/sandbox/sandbox';
 import { cloudReader, type CloudReader } from '../support/cloud-state';
-import { checkLifecycleInvariants, formatViolation, type Violation } from '../support/lifecycle-invariants';
-import { probeSettledTenants, startMomentSampler, waitForQuiescence, type MomentSampler } from '../support/lifecycle-watch';
+import { formatViolation, violationKey, type Violation } from '../support/lifecycle-invariants';
+import { judgeAfterQuiescence, offboardReady, startMomentSampler, type MomentSampler } from '../support/lifecycle-watch';
 import { apiClient } from './support';
 
 const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 45) * 1000;
@@ -206,25 +206,16 @@ describe('chaos soak over HTTP with a whole-sandbox SIGKILL', () => {
     await calm();
 
     const problems: Violation[] = [];
-    const quiet = await waitForQuiescence(reader, QUIESCENCE_MS, ours);
-    if (!quiet.settled) {
-      problems.push(...quiet.tenants.filter((t) => !['Ready', 'Failed', 'Deleted'].includes(t.phase) || t.lifecycleRunning)
-        .map((t): Violation => ({ invariant: 'settles', subject: `${t.cluster}/${t.name}`, message: `not settled ${QUIESCENCE_MS / 1000}s after the soak (phase ${t.phase}, lifecycle ${t.lifecycleRunning ? 'running' : 'not running'})` })));
-    }
-    const state = await reader.observe('rollback');
-    const probes = quiet.settled ? await probeSettledTenants(api, reader, state.tenants.filter(ours)) : [];
-    // Unsettled tenants are already named above, with their phase.
-    problems.push(...checkLifecycleInvariants(state, probes).filter((v) => quiet.settled || v.invariant !== 'settles'));
+    const judged = await judgeAfterQuiescence(reader, api, { only: ours, timeoutMs: QUIESCENCE_MS, probe: true, after: 'after the soak', onRouteFailure: 'rollback' });
+    problems.push(...judged.violations);
     figures.checks += 1;
 
     // Offboard everything and check that nothing remains (skipped when the tenants never settled: the
     // soak has already failed, and a second bounded wait would only double its time).
-    if (quiet.settled) {
-      const ready = (await reader.tenants()).filter((t) => ours(t) && t.phase === 'Ready');
-      await Promise.all(ready.map((t) => api('DELETE', `/tenants/${t.cluster}/${t.name}`)));
-      const offboarded = await waitForQuiescence(reader, QUIESCENCE_MS, ours);
-      if (!offboarded.settled) problems.push({ invariant: 'settles', subject: 'offboarding', message: `tenants not settled ${QUIESCENCE_MS / 1000}s after DELETE of every Ready tenant` });
-      problems.push(...checkLifecycleInvariants(await reader.observe('rollback')).filter((v) => !problems.some((p) => formatViolation(p) === formatViolation(v))));
+    if (judged.settled) {
+      await offboardReady(api, reader, ours);
+      const offboarded = await judgeAfterQuiescence(reader, api, { only: ours, timeoutMs: QUIESCENCE_MS, probe: false, after: 'after DELETE of every Ready tenant', onRouteFailure: 'rollback' });
+      problems.push(...offboarded.violations.filter((v) => !problems.some((p) => violationKey(p) === violationKey(v))));
       figures.checks += 1;
     }
     await restartSampler();

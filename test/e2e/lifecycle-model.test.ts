@@ -13,8 +13,8 @@ import fc from 'fast-check';
 import type { FaultSpecInput } from '../../local/emulators/arm';
 import type { TenantSpec } from '../../lib/domain/tenant-spec';
 import { cloudReader, type CloudReader } from '../support/cloud-state';
-import { checkLifecycleInvariants, formatViolation, violationKey, type Violation } from '../support/lifecycle-invariants';
-import { probeSettledTenants, startMomentSampler, waitForQuiescence, type MomentSampler } from '../support/lifecycle-watch';
+import { checkLifecycleInvariants, formatViolation, violationKey } from '../support/lifecycle-invariants';
+import { judgeAfterQuiescence, offboardReady, startMomentSampler, type MomentSampler } from '../support/lifecycle-watch';
 import { apiClient, fastSandbox } from './support';
 
 const RUNS = Number(process.env.MODEL_RUNS ?? 5);
@@ -288,21 +288,14 @@ describe('tenant lifecycle model (fast-check commands against the sandbox)', () 
         } finally {
           calm();
         }
-        const judge = async (when: string, probe: boolean): Promise<void> => {
-          const quiet = await waitForQuiescence(reader, QUIESCENCE_MS, ours);
-          const state = await reader.observe('rollback');
-          const probes = probe && quiet.settled ? await probeSettledTenants(api, reader, state.tenants.filter(ours)) : [];
+        const judge = async (after: string, probe: boolean): Promise<void> => {
+          const { violations } = await judgeAfterQuiescence(reader, api, { only: ours, timeoutMs: QUIESCENCE_MS, probe, after, onRouteFailure: 'rollback' });
           stats.checks += 1;
-          const unsettled: Violation[] = quiet.settled ? [] : quiet.tenants.filter((t) => !['Ready', 'Failed', 'Deleted'].includes(t.phase) || t.lifecycleRunning)
-            .map((t): Violation => ({ invariant: 'settles', subject: `${t.cluster}/${t.name}`, message: `not settled ${QUIESCENCE_MS / 1000}s after the run (phase ${t.phase}, lifecycle ${t.lifecycleRunning ? 'running' : 'not running'})` }));
-          const judged = checkLifecycleInvariants(state, probes).filter((v) => quiet.settled || v.invariant !== 'settles');
-          const found = [...unsettled, ...judged].filter((v) => !baseline.has(violationKey(v)));
-          problems.push(...found.map((v) => `${when}: ${formatViolation(v)}`));
+          problems.push(...violations.filter((v) => !baseline.has(violationKey(v))).map((v) => `${after}: ${formatViolation(v)}`));
         };
         await judge('after the run', true);
         // Offboard whatever is left (the probes already sent DELETE to Failed ones), then nothing may remain.
-        const left = (await reader.tenants()).filter((t) => ours(t) && t.phase === 'Ready');
-        await Promise.all(left.map((t) => api('DELETE', `/tenants/${t.cluster}/${t.name}`)));
+        await offboardReady(api, reader, ours);
         await judge('after offboarding everything', false);
       } finally {
         const moments = await sampler.stop();

@@ -6,6 +6,7 @@
  */
 import { overlaps, parseCidr } from '../../lib/domain/cidr';
 import { renderTenantRuleCollections } from '../../lib/domain/firewall-rules';
+import { SETTLED_PHASES } from '../../lib/domain/lifecycle/admission';
 import { parseFirewallCollectionName, tenantKey, tenantNames } from '../../lib/domain/names';
 import type { TenantSpec } from '../../lib/domain/tenant-spec';
 
@@ -88,7 +89,8 @@ export const violationKey = (v: Violation): string => `${v.invariant}|${v.subjec
 
 export const formatViolation = (v: Violation): string => `[${v.invariant}] ${v.subject}: ${v.message}`;
 
-const SETTLED = new Set(['Ready', 'Failed', 'Deleted']);
+/** The phases a tenant settles in (lib/domain/lifecycle/admission.ts): each accepts its next request. */
+export const SETTLED: ReadonlySet<string> = new Set(SETTLED_PHASES);
 
 const keyOf = (t: { cluster: string; name: string }): string => tenantKey(t);
 const sourcesOf = (c: CollectionView): string[] => [...new Set(c.rules.flatMap((r) => r.sourceAddresses ?? []))].sort();

@@ -1,15 +1,15 @@
 /**
  * The I/O around the lifecycle invariants while a test drives a sandbox: a background sampler of the
- * at-every-moment rule check, waiting for quiescence, and the "accepts its next request" probes.
+ * at-every-moment rule check, waiting for quiescence, the "accepts its next request" probes, the
+ * judgement after quiescence and the offboarding of what is left (shared by the model test and the soak).
  */
 import type { CloudReader } from './cloud-state';
-import { judgeMoment, violationKey, type Probe, type RegistryTenant, type Violation } from './lifecycle-invariants';
+import { checkLifecycleInvariants, judgeMoment, SETTLED, violationKey, type Probe, type RegistryTenant, type Violation } from './lifecycle-invariants';
 
 /** Answers of the egress-pilot API, as test/e2e/support.ts apiClient returns them; errors are `{ error: { code, message } }`. */
 export type Api = <T = Record<string, unknown>>(method: string, route: string, body?: unknown) => Promise<{ status: number; body: T }>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const SETTLED = new Set(['Ready', 'Failed', 'Deleted']);
 
 export interface MomentSampler {
   /** Samples taken so far (each one is one invariant check). */
@@ -89,4 +89,32 @@ export async function probeSettledTenants(api: Api, reader: CloudReader, tenants
       lifecycleRunning: runningBefore || runningAfter,
     };
   }));
+}
+
+/**
+ * Waits for the tenants `only` selects to settle, then judges every lifecycle invariant over the state
+ * read then; with `probe`, each settled tenant is also sent its next request (invariant 1's second
+ * half). A tenant that did not settle within `timeoutMs` is named with its phase (`after` says after
+ * what), in place of the state half of `settles`.
+ */
+export async function judgeAfterQuiescence(reader: CloudReader, api: Api, opts: {
+  only: (t: RegistryTenant) => boolean;
+  timeoutMs: number;
+  probe: boolean;
+  after: string;
+  onRouteFailure: 'rollback' | 'keep';
+}): Promise<{ settled: boolean; violations: Violation[] }> {
+  const quiet = await waitForQuiescence(reader, opts.timeoutMs, opts.only);
+  const state = await reader.observe(opts.onRouteFailure);
+  const probes = opts.probe && quiet.settled ? await probeSettledTenants(api, reader, state.tenants.filter(opts.only)) : [];
+  const unsettled = quiet.settled ? [] : quiet.tenants.filter((t) => !SETTLED.has(t.phase) || t.lifecycleRunning)
+    .map((t): Violation => ({ invariant: 'settles', subject: `${t.cluster}/${t.name}`, message: `not settled ${opts.timeoutMs / 1000}s ${opts.after} (phase ${t.phase}, lifecycle ${t.lifecycleRunning ? 'running' : 'not running'})` }));
+  const judged = checkLifecycleInvariants(state, probes).filter((v) => quiet.settled || v.invariant !== 'settles');
+  return { settled: quiet.settled, violations: [...unsettled, ...judged] };
+}
+
+/** Sends DELETE to every Ready tenant `only` selects (Failed ones were sent theirs by the probes). */
+export async function offboardReady(api: Api, reader: CloudReader, only: (t: RegistryTenant) => boolean): Promise<void> {
+  const ready = (await reader.tenants()).filter((t) => only(t) && t.phase === 'Ready');
+  await Promise.all(ready.map((t) => api('DELETE', `/tenants/${t.cluster}/${t.name}`)));
 }
