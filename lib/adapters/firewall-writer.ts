@@ -4,7 +4,7 @@ import { tenantKey } from '../domain/names';
 import { PermanentError } from './errors';
 import type { LeaseState } from './lease';
 import { plannedFrom, type FirewallPolicy, type WriteResult } from './network/firewall-policy';
-import type { FirewallIntent, FirewallIntentStore } from './status/firewall-intents';
+import { isApplied, type FirewallIntent, type FirewallIntentStore } from './status/firewall-intents';
 
 /** What one write round must do to the policy (planned by lib/domain/firewall-round.ts). */
 export type FirewallRound = FirewallRoundPlan;
@@ -57,7 +57,6 @@ export interface FirewallProgress {
   failure?: string;
 }
 
-const isApplied = (intent: FirewallIntent): boolean => intent.appliedVersion >= intent.version;
 
 /**
  * One writer per firewall policy, elected through a lease. Whoever holds it writes the pending changes of ALL

@@ -6,6 +6,7 @@ import { EGRESS_ANNOTATION_KEYS, renderTenantManifests, tenantObjectsInApplyOrde
 import { createdNamespace, createdFor } from '../../lib/domain/lifecycle/created-namespaces';
 import { steeringTenant } from '../../lib/domain/lifecycle/namespace-claims';
 import { tenantNames } from '../../lib/domain/names';
+import { rulesClosed } from '../../lib/adapters/status/firewall-intents';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
 import { clusterIfExists, requireCluster } from './tenant-cluster';
@@ -71,7 +72,7 @@ async function undoIfOvertaken(cluster: ClusterClient, input: TenantRef & { run:
   if (after.lifecycleRun === input.run) return;
   // Only once the tenant's rules are closed in the policy: removing the pool first would leave a rule for
   // a CIDR without its pool. Until then the offboarding removes what this apply made (it closes first).
-  if ((after.phase === 'Deleting' || after.phase === 'Deleted') && (await rulesClosed(input))) {
+  if ((after.phase === 'Deleting' || after.phase === 'Deleted') && rulesClosed(await (await appServices()).intents.get(input.cluster, input.name))) {
     // No orchestrator retries this activity any more: wait out terminating gateway pods here (bounded).
     for (let attempt = 1; ; attempt++) {
       try {
@@ -106,11 +107,6 @@ async function releaseNamespace(cluster: ClusterClient, namespace: string, tenan
   if (pods.length === 0) await cluster.remove([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }]);
 }
 
-/** True when the tenant's firewall intent is closed and a round has carried that (or it never had one). */
-async function rulesClosed(tenant: TenantRef): Promise<boolean> {
-  const intent = await (await appServices()).intents.get(tenant.cluster, tenant.name);
-  return intent === undefined || (intent.state === 'closed' && intent.appliedVersion >= intent.version);
-}
 
 const header = (apiVersion: string, kind: string, name: string, namespace?: string): KubernetesObject => ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
 

@@ -101,6 +101,12 @@ function fromEntity(e: Record<string, unknown> & { etag?: string }): FirewallInt
 
 const isRace = (error: unknown): boolean => error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412);
 
+/** True once a write round has carried the intent's current version into the policy. */
+export const isApplied = (intent: Pick<FirewallIntent, 'version' | 'appliedVersion'>): boolean => intent.appliedVersion >= intent.version;
+
+/** True when the tenant has no rules in the policy as far as its intent says: closed and carried, or never asked for. */
+export const rulesClosed = (intent: FirewallIntent | undefined): boolean => intent === undefined || (intent.state === 'closed' && isApplied(intent));
+
 export class FirewallIntentStore {
   constructor(private readonly table: TableClient) {}
 
