@@ -93,9 +93,14 @@ async function readWith(routeServer: RouteServer, client: ClusterClient, endpoin
   };
 }
 
-/** The shared snapshot of one cluster's view, at least as fresh as `notBefore` (see route-snapshots.ts). */
-export function clusterRouteSnapshot(snapshots: RouteSnapshotStore, routeServer: RouteServer, access: ClusterAccess, cluster: string, notBefore: number, now: () => number = Date.now): Promise<SnapshotRead<ClusterRouteView>> {
-  return snapshots.read<ClusterRouteView>(`cluster:${encodeURIComponent(cluster)}`, notBefore, (previous) => readClusterRouteView(routeServer, access, cluster, now, previous));
+/**
+ * The shared snapshot of one cluster's view, at least as fresh as `notBefore` (see route-snapshots.ts).
+ * `patient`: wait out another refresher (the drift check) instead of answering `waiting` (a polling lifecycle).
+ */
+export function clusterRouteSnapshot(snapshots: RouteSnapshotStore, routeServer: RouteServer, access: ClusterAccess, cluster: string, notBefore: number, options: { now?: () => number; patient?: boolean } = {}): Promise<SnapshotRead<ClusterRouteView>> {
+  const key = `cluster:${encodeURIComponent(cluster)}`;
+  const refresh = (previous: ClusterRouteView | undefined) => readClusterRouteView(routeServer, access, cluster, options.now ?? Date.now, previous);
+  return options.patient ? snapshots.readPatiently(key, notBefore, refresh, snapshots.patienceMs) : snapshots.read(key, notBefore, refresh);
 }
 
 /** The shared snapshot of every connection's learned routes (withdrawal), at least as fresh as `notBefore`. */

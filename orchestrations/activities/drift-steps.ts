@@ -62,12 +62,8 @@ registerActivity('readClusterActual', async (cluster: string): Promise<ClusterAc
   // A report says what is, not what was: the snapshot is read afresh (and left for the waiting tenants).
   const since = Date.now();
   try {
-    let read = await clusterRouteSnapshot(services.routeSnapshots, services.routeServer, services.clusterAccess, cluster, since);
-    // Another reader is refreshing it: the check is not urgent, wait for that refresh once.
-    if (read.kind === 'waiting') {
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      read = await clusterRouteSnapshot(services.routeSnapshots, services.routeServer, services.clusterAccess, cluster, since);
-    }
+    // The check is not urgent: it waits out another refresher rather than failing.
+    const read = await clusterRouteSnapshot(services.routeSnapshots, services.routeServer, services.clusterAccess, cluster, since, { patient: true });
     if (read.kind === 'waiting') throw new Error(`route snapshot of ${cluster}: ${read.reason}`);
     const { learned, endpoint } = read.value;
     const client = await services.clusterAccess.connect(endpoint);

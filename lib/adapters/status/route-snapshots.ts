@@ -73,6 +73,25 @@ export class RouteSnapshotStore {
   }
 
   /**
+   * Like `read`, but a reader that is not in a hurry (the drift check) waits out another refresher for up to
+   * `waitMs` instead of answering `waiting`: longer than the claim TTL, a crashed refresher's claim lapses and
+   * this reader takes over.
+   */
+  async readPatiently<T>(key: string, notBefore: number, refresh: (previous: T | undefined) => Promise<T>, waitMs: number, pollMs = 500): Promise<SnapshotRead<T>> {
+    const deadline = this.now() + waitMs;
+    for (;;) {
+      const read = await this.read(key, notBefore, refresh);
+      if (read.kind === 'snapshot' || this.now() >= deadline) return read;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /** How long a reader waits out another refresher before the claim of a crashed one has lapsed. */
+  get patienceMs(): number {
+    return this.claimTtlMs + 5_000;
+  }
+
+  /**
    * The snapshot `key` taken at or after `notBefore`: the stored one, or a new one read by `refresh`
    * if this caller wins the claim, or `waiting` while another refresher is at work. `refresh` gets the
    * stored value (if any) to reuse what need not be read every time.
