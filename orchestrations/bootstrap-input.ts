@@ -33,10 +33,7 @@ export interface ClusterReadiness {
 }
 
 /** Calico Enterprise / Calico Cloud prerequisites: complete when met; detail says what is still missing. */
-export interface CalicoReadiness {
-  complete: boolean;
-  detail: string;
-}
+export type CalicoReadiness = ClusterReadiness;
 
 export interface RouteReflector {
   name: string;

@@ -33,8 +33,6 @@ export interface CapacityInput {
   pool?: { freeBlocks: number; supernet: string };
   /** Firewall: every tenant on the policy WITH the candidate's new allowlist, the deployed assignment, and the limits. */
   firewall?: { tenants: ReadonlyArray<TenantFirewallInput>; previous: Readonly<Record<string, number>>; limits: PackingLimits };
-  /** Route Server peers: BGP connections existing and to be added (cluster bootstrap). */
-  routeServerPeers?: { existing: number; adding: number };
 }
 
 /**
@@ -46,7 +44,7 @@ export function tenantsThatMayAdvertise<T extends { name: string; phase: string;
   return tenants.filter((t) => t.name !== except && (t.cidr !== undefined || (t.phase !== 'Deleted' && t.phase !== 'Failed')));
 }
 
-export type CapacityLimit = 'routeBudgetPerPeer' | 'pool' | 'routeServerPeers' | FirewallLimit;
+export type CapacityLimit = 'routeBudgetPerPeer' | 'pool' | FirewallLimit;
 export interface CapacityViolation {
   limit: CapacityLimit;
   actual: number;
@@ -87,12 +85,6 @@ export function checkCapacity(input: CapacityInput): CapacityResult {
       max: input.pool.freeBlocks,
       message: `egress pool ${input.pool.supernet} has no free /${input.candidate.prefixLength} block`,
     });
-
-  if (input.routeServerPeers) {
-    const peers = input.routeServerPeers.existing + input.routeServerPeers.adding;
-    if (peers > ROUTE_SERVER_MAX_PEERS)
-      violations.push({ limit: 'routeServerPeers', actual: peers, max: ROUTE_SERVER_MAX_PEERS, message: `Route Server would have ${peers} BGP peers; it allows ${ROUTE_SERVER_MAX_PEERS}` });
-  }
 
   let packing: PackingResult | undefined;
   if (input.firewall) {

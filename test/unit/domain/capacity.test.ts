@@ -51,7 +51,6 @@ describe('checkCapacity', () => {
       clusterTenants: [gateway29, gateway29],
       candidate: gateway29,
       pool: { freeBlocks: 0, supernet: '10.99.0.0/16' },
-      routeServerPeers: { existing: 7, adding: 2 },
       firewall: {
         tenants: [tenantFw(0, 5000), tenantFw(1, 5000), tenantFw(2, 5000), tenantFw(3, 5000), tenantFw(4, 5)],
         previous: {},
@@ -62,7 +61,6 @@ describe('checkCapacity', () => {
     expect(result.violations.map((v) => [v.limit, v.actual, v.max])).toEqual([
       ['routeBudgetPerPeer', 12, 10],
       ['pool', 1, 0],
-      ['routeServerPeers', 9, 8],
       ['ruleCollectionGroups', expect.any(Number), 2],
       ['networkRulePairs', expect.any(Number), 20000],
     ]);
