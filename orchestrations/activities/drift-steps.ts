@@ -3,6 +3,7 @@ import { clusterRouteSnapshot } from '../../lib/adapters/cluster-routes';
 import { describeFailure } from '../../lib/adapters/errors';
 import { everyItem } from '../../lib/adapters/registry';
 import { takeTenant } from './tenant-record';
+import { whyNotRepair } from '../../lib/domain/lifecycle/admission';
 import { parseTenantKey } from '../../lib/domain/names';
 import type { ClusterActual, RegistryTenant } from '../../lib/domain/drift';
 import type { StoredDriftReport } from '../../lib/adapters/status/drift-report-store';
@@ -89,11 +90,7 @@ registerActivity('readClusterActual', async (cluster: string): Promise<ClusterAc
  * repair's activities refuse. So repair never resurrects what is being removed.
  */
 registerActivity('claimTenantForRepair', (key: string): Promise<{ run: number } | { skipped: string }> =>
-  takeTenant(parseTenantKey(key), (record) => {
-    if (record.phase !== 'Ready') return `phase is ${record.phase} now`;
-    if (record.servingFingerprint !== record.specFingerprint) return 'an update of its spec is pending';
-    return undefined;
-  }));
+  takeTenant(parseTenantKey(key), whyNotRepair));
 
 /** Keeps the report for GET /api/drift and tells the topic when something drifted. */
 registerActivity('recordDriftReport', async (input: StoredDriftReport) => {

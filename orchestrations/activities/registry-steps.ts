@@ -1,6 +1,7 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
 import { PoolExhaustedError } from '../../lib/adapters/registry';
+import { whyNotResume } from '../../lib/domain/lifecycle/admission';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
 import type { TenantProgressRecord } from './contracts';
@@ -14,9 +15,7 @@ export { requireTenant } from './tenant-record';
  * sweep started takes it only if the record is still the stranded one the sweep read (`resumeOf`).
  */
 registerActivity('beginTenantLifecycle', (input: TenantRef & { resumeOf?: { phase: string; updatedAt: string } }) =>
-  takeTenant(input, (record) => (input.resumeOf && (record.phase !== input.resumeOf.phase || record.updatedAt !== input.resumeOf.updatedAt)
-    ? `resume skipped: the tenant moved on since the sweep read it (phase ${record.phase} now, was ${input.resumeOf.phase})`
-    : undefined)));
+  takeTenant(input, (record) => whyNotResume(record, input.resumeOf)));
 
 export type ProgressInput = TenantProgressRecord & {
   run: number;

@@ -122,3 +122,23 @@ export function resumeOf(
   }
   return { operation: 'onboard' };
 }
+
+/**
+ * Why drift repair must leave a tenant alone, or undefined when it may take it: only a tenant Ready on the
+ * spec that serves. Anything else is being changed by a lifecycle (or failed, which DELETE cleans up), and
+ * re-applying it could resurrect what an offboarding is removing.
+ */
+export function whyNotRepair(record: { phase: string; specFingerprint: string; servingFingerprint?: string }): string | undefined {
+  if (record.phase !== 'Ready') return `phase is ${record.phase} now`;
+  if (record.servingFingerprint !== record.specFingerprint) return 'an update of its spec is pending';
+  return undefined;
+}
+
+/**
+ * Why a lifecycle the resume sweep started must not take the tenant, or undefined: the record is no longer
+ * the stranded one the sweep read (an offboarding finished, a request came), so resuming would resurrect.
+ */
+export function whyNotResume(record: { phase: string; updatedAt: string }, resumeOf: { phase: string; updatedAt: string } | undefined): string | undefined {
+  if (!resumeOf || (record.phase === resumeOf.phase && record.updatedAt === resumeOf.updatedAt)) return undefined;
+  return `resume skipped: the tenant moved on since the sweep read it (phase ${record.phase} now, was ${resumeOf.phase})`;
+}

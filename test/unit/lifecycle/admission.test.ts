@@ -1,4 +1,4 @@
-import { admitCreate, admitDelete, admitUpdate, effectivePhase, planUpdate, resumeOf, type TenantState } from '../../../lib/domain/lifecycle/admission';
+import { admitCreate, admitDelete, admitUpdate, effectivePhase, planUpdate, resumeOf, whyNotRepair, whyNotResume, type TenantState } from '../../../lib/domain/lifecycle/admission';
 import type { TenantSpec } from '../../../lib/domain/tenant-spec';
 
 const state = (over: Partial<TenantState> = {}): TenantState => ({ phase: 'Ready', fingerprint: 'f1', lifecycleRunning: false, prefixLength: 29, serving: true, ...over });
@@ -111,5 +111,24 @@ describe('resumeOf: finishing what was accepted when no lifecycle runs', () => {
     for (const phase of ['Pending', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes', 'OpeningFirewall'] as const) expect(resumeOf(stranded(phase), now, 60_000)).toEqual({ operation: 'onboard' });
     for (const phase of ['Ready', 'Failed', 'Deleted'] as const) expect(resumeOf(stranded(phase), now, 60_000)).toBeUndefined();
     expect(resumeOf(stranded('Deleting', { updatedAt: '2026-01-01T00:09:30Z' }), now, 60_000)).toBeUndefined();
+  });
+});
+
+describe('nothing resurrects: who may take a tenant outside a request', () => {
+  it('drift repair takes only a tenant Ready on the spec that serves', () => {
+    expect(whyNotRepair({ phase: 'Ready', specFingerprint: 'a', servingFingerprint: 'a' })).toBeUndefined();
+    for (const phase of ['Deleting', 'Deleted', 'Failed', 'Updating', 'Pending', 'WaitingForRoutes']) {
+      expect(whyNotRepair({ phase, specFingerprint: 'a', servingFingerprint: 'a' })).toBe(`phase is ${phase} now`);
+    }
+    expect(whyNotRepair({ phase: 'Ready', specFingerprint: 'b', servingFingerprint: 'a' })).toBe('an update of its spec is pending');
+    expect(whyNotRepair({ phase: 'Ready', specFingerprint: 'b' })).toBe('an update of its spec is pending');
+  });
+  it('a resumed lifecycle takes the tenant only while the record is the stranded one the sweep read', () => {
+    const read = { phase: 'Deleting', updatedAt: '2026-01-01T00:00:00.000Z' };
+    expect(whyNotResume(read, read)).toBeUndefined();
+    expect(whyNotResume({ phase: 'Deleted', updatedAt: '2026-01-01T00:01:00.000Z' }, read)).toContain('moved on');
+    expect(whyNotResume({ phase: 'Deleting', updatedAt: '2026-01-01T00:01:00.000Z' }, read)).toContain('moved on');
+    // Started by a request, not the sweep: nothing to compare.
+    expect(whyNotResume({ phase: 'Pending', updatedAt: 'x' }, undefined)).toBeUndefined();
   });
 });
