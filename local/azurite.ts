@@ -10,6 +10,8 @@ export interface Azurite {
   tablePort: number;
   /** The well-known development-storage connection string pointed at this instance's ports. */
   connectionString: string;
+  /** Azurite's process id (a crash test SIGKILLs it to show what an unclean stop loses). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   return {
     ...p,
     connectionString: connectionStringFor(p),
+    pid: child.pid ?? -1,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
