@@ -1,5 +1,6 @@
 import { phases } from '../lib/domain/lifecycle/progress';
 import { AKS_CLUSTER_NAME, DNS1123_LABEL, MAX_TENANT_NAME_LENGTH } from '../lib/domain/names';
+import { SPEC_LIMITS } from '../lib/domain/tenant-spec';
 import { MAX_BODY_BYTES } from './request-guards';
 
 /** The tenant API as OpenAPI 3.0, served at GET /api/openapi.json. Kept next to the handlers it describes. */
@@ -17,6 +18,21 @@ const tenantSpec = {
       properties: {
         replicas: { type: 'integer', minimum: 1, default: 2 },
         prefixLength: { type: 'integer', description: 'Tenant pool size; must hold replicas + 1 /31 blocks', default: 29 },
+        steering: {
+          type: 'object', required: ['mode'], additionalProperties: false,
+          description: 'Which destinations take the gateway. namespace (default): all egress of the application namespaces. policy: the tenant\'s EgressGatewayPolicy, rules in order (narrower destinations first), what no rule names goes through the gateway.',
+          properties: {
+            mode: { type: 'string', enum: ['namespace', 'policy'] },
+            rules: {
+              type: 'array', minItems: 1, maxItems: SPEC_LIMITS.maxSteeringRules, description: 'policy only',
+              items: {
+                type: 'object', required: ['destination', 'via'], additionalProperties: false,
+                properties: { destination: { type: 'string', description: 'Aligned IPv4 CIDR', example: '10.0.0.0/8' }, via: { type: 'string', enum: ['gateway', 'direct'] } },
+              },
+              example: [{ destination: '10.0.0.0/8', via: 'direct' }],
+            },
+          },
+        },
       },
     },
     createNamespaces: { type: 'boolean', default: false, description: 'Create application namespaces that do not exist (managed-by label; deleted on offboarding only when empty). Off: a missing namespace is refused with 422.' },
@@ -117,6 +133,89 @@ const clusterView = {
   },
 };
 
+/** GET /api/capacity (lib/domain/capacity-view.ts): the same computation as the onboarding capacity check. */
+const gauge = {
+  type: 'object', description: 'One limit as a gauge the console draws: used of limit, in unit',
+  properties: {
+    scope: { type: 'string', description: 'What the limit belongs to: pool:<supernet>, peer:<cluster>/<peer IP>, policy:<name>', example: 'peer:spoke1-aks/10.1.0.4' },
+    name: { type: 'string', enum: ['poolBlocks', 'routesPerPeer', 'ruleCollectionGroups', 'networkRulePairs', 'groupSize'], description: 'Which limit' },
+    used: { type: 'number' }, limit: { type: 'number' },
+    unit: { type: 'string', enum: ['blocks', 'routes', 'groups', 'pairs', 'bytes'] },
+  },
+};
+const capacityView = {
+  type: 'object',
+  properties: {
+    generatedAt: { type: 'string', format: 'date-time' },
+    clusters: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          cluster: { type: 'string', example: 'spoke1-aks' },
+          egressPool: {
+            type: 'object', description: 'The egress supernet (one pool shared by every cluster) counted in blocks of blockPrefixLength, and this cluster\'s tenants in it',
+            properties: {
+              supernet: { type: 'string', example: '10.99.0.0/16' }, blockPrefixLength: { type: 'integer', example: 29 },
+              usedBlocks: { type: 'integer', description: 'Blocks not free (allocated, quarantined until withdrawn, reserved)' }, freeBlocks: { type: 'integer' }, totalBlocks: { type: 'integer' },
+              tenants: { type: 'array', items: { type: 'object', properties: { tenant: { type: 'string' }, cidr: { type: 'string' } } } },
+            },
+          },
+          routeReflectors: {
+            type: 'array', description: 'One Route Server peer per route reflector connection of the cluster',
+            items: {
+              type: 'object',
+              properties: {
+                peer: { type: 'string', description: 'Reflector IP', example: '10.1.0.4' }, connection: { type: 'string' }, state: { type: 'string' },
+                routesAdvertised: { type: 'integer', description: 'Routes Route Server learned from this peer now (most on one instance)' },
+                routesReserved: { type: 'integer', description: 'Upper bound the capacity check counts: every /31 block of every tenant that may advertise' },
+                routeBudget: { type: 'integer', description: 'ROUTE_BUDGET_PER_PEER' }, limit: { type: 'integer', description: 'Azure Route Server: 1,000 routes per peer', example: 1000 },
+              },
+            },
+          },
+          unreachable: { type: 'string', description: 'Why the cluster\'s reflectors could not be read' },
+        },
+      },
+    },
+    firewallPolicies: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          policy: { type: 'string' },
+          ruleCollectionGroups: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' }, priority: { type: 'integer' }, owned: { type: 'boolean', description: 'egress-pilot-<slot> (false: a group egress-pilot does not own)' },
+                tenants: { type: 'array', items: { type: 'string' } }, rules: { type: 'integer' }, ruleCollections: { type: 'integer' },
+                sourceDestinationPairs: { type: 'integer' }, estimatedBytes: { type: 'integer' }, limitBytes: { type: 'integer', description: 'Azure: 2 MB per group' },
+              },
+            },
+          },
+          totals: {
+            type: 'object',
+            properties: {
+              ruleCollectionGroups: { type: 'integer' }, ruleCollectionGroupLimit: { type: 'integer', description: 'FIREWALL_MAX_RULE_COLLECTION_GROUPS' },
+              sourceDestinationPairs: { type: 'integer' }, sourceDestinationPairLimit: { type: 'integer', description: 'Azure: 20,000 network rule pairs per policy' },
+              tenantsOpen: { type: 'integer' }, violations: { type: 'array', items: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+    nextTenant: {
+      type: 'object', description: 'Would a new tenant of this size fit? The pool, the route budget and the firewall judged by checkCapacity',
+      properties: {
+        prefixLength: { type: 'integer' }, replicas: { type: 'integer' }, fits: { type: 'boolean', description: 'Fits on at least one cluster' },
+        perCluster: { type: 'array', items: { type: 'object', properties: { cluster: { type: 'string' }, fits: { type: 'boolean' }, reasons: { type: 'array', items: { type: 'string' } } } } },
+      },
+    },
+    gauges: { type: 'array', items: gauge },
+  },
+};
+
 const problem = {
   type: 'object',
   properties: {
@@ -213,6 +312,16 @@ export const openApiDocument = {
         },
       },
     },
+    '/capacity': {
+      get: {
+        summary: 'Capacity: per cluster the egress pool and the routes per Route Server peer, per firewall policy its rule collection groups against Azure limits, and whether the next tenant of a size fits', operationId: 'getCapacity',
+        parameters: [
+          { name: 'prefixLength', in: 'query', schema: { type: 'integer', minimum: SPEC_LIMITS.minPrefixLength, maximum: SPEC_LIMITS.maxPrefixLength }, description: 'Size of the next tenant\'s pool (default DEFAULT_POOL_PREFIX_LENGTH); also the block size the pool is counted in' },
+          { name: 'replicas', in: 'query', schema: { type: 'integer', minimum: 1, maximum: SPEC_LIMITS.maxReplicas, default: 2 }, description: 'Gateway replicas of the next tenant' },
+        ],
+        responses: { 200: { description: 'The capacity view', content: json(ref('Capacity')) }, 400: { description: 'Bad query parameter (named)', content: json(ref('Problem')) }, 401: errors[401] },
+      },
+    },
     '/drift': {
       get: {
         summary: 'The last drift report', operationId: 'getDriftReport',
@@ -233,6 +342,7 @@ export const openApiDocument = {
       Cluster: clusterView,
       Accepted: { type: 'object', properties: { id: { type: 'string' }, phase: { type: 'string', enum: [...phases] }, statusUrl: { type: 'string' } } },
       Problem: problem,
+      Capacity: capacityView,
     },
   },
 } as const;
