@@ -76,6 +76,9 @@ export interface CloudReader {
   ownership(): Promise<OwnershipSample>;
   /** Rule collections of egress-pilot's groups (`egress-pilot-<slot>`) in the firewall policy. */
   collections(): Promise<CollectionView[]>;
+  /** Route Server's learned prefixes per instance, over every BGP connection; and the egress supernet they are judged in. */
+  learned(): Promise<Record<string, string[]>>;
+  readonly supernet: string;
   /** Registry tenants, with whether each one's lifecycle runs. */
   tenants(): Promise<RegistryTenant[]>;
   /** Whether the durable instance runs (Pending/Running). */
@@ -149,6 +152,8 @@ export async function cloudReader(info: SandboxInfo): Promise<CloudReader> {
       return { pools: p, claims: c };
     },
     collections,
+    learned,
+    supernet: EGRESS_SUPERNET,
     tenants,
     lifecycleRunning,
     async ensureNamespace(cluster, name) {

@@ -75,7 +75,7 @@ export interface Probe {
   lifecycleRunning: boolean;
 }
 
-export type Invariant = 'settles' | 'cidr-exclusive' | 'rule-owned' | 'ready-exact' | 'nothing-left' | 'collections-unique' | 'rule-owned-at-every-moment';
+export type Invariant = 'settles' | 'cidr-exclusive' | 'rule-owned' | 'ready-exact' | 'nothing-left' | 'collections-unique' | 'rule-owned-at-every-moment' | 'route-claimed-at-every-moment';
 
 export interface Violation {
   invariant: Invariant;
@@ -358,8 +358,11 @@ export interface OwnershipSample {
  * 3 at one moment, from pools + claims read before the rules and again after: a rule is a violation
  * only when its tenant had no IPPool with the source CIDR, or no allocated claim of it, in BOTH
  * surrounding reads (so a pool created or removed between the reads is never blamed).
+ * With `routes` (learned routes read beside the rules): "a CIDR is released only after its routes are
+ * withdrawn" at that moment — a route learned inside the egress supernet must lie in a claimed block
+ * (allocated or quarantined) in one of the surrounding reads.
  */
-export function judgeMoment(before: OwnershipSample, collections: CollectionView[], after: OwnershipSample): Violation[] {
+export function judgeMoment(before: OwnershipSample, collections: CollectionView[], after: OwnershipSample, routes?: { learned: Record<string, string[]>; supernet: string }): Violation[] {
   const out: Violation[] = [];
   const owned = (sample: OwnershipSample, cluster: string, tenant: string, source: string): { pool: boolean; claim: boolean } => ({
     pool: (sample.pools[cluster] ?? []).some((p) => sameCidr(p.cidr, source)),
@@ -376,6 +379,23 @@ export function judgeMoment(before: OwnershipSample, collections: CollectionView
       const b = owned(after, owner.cluster, owner.name, source);
       const missing = [!a.pool && !b.pool && 'IPPool', !a.claim && !b.claim && 'allocated claim'].filter((m): m is string => typeof m === 'string');
       if (missing.length > 0) out.push({ invariant: 'rule-owned-at-every-moment', subject: keyOf(owner), message: `rule source ${source} in ${c.name} open without ${missing.join(' and ')} of the tenant` });
+    }
+  }
+  if (routes) out.push(...unclaimedRoutes(before, routes, after));
+  return out;
+}
+
+/** Learned routes inside the supernet that no claim (allocated or quarantined) covered in either surrounding read. */
+function unclaimedRoutes(before: OwnershipSample, routes: { learned: Record<string, string[]>; supernet: string }, after: OwnershipSample): Violation[] {
+  const parse = (text: string) => { try { return parseCidr(text); } catch { return undefined; } };
+  const supernet = parse(routes.supernet);
+  const claimed = [...before.claims, ...after.claims].flatMap((c) => { const p = parse(c.cidr); return p ? [p] : []; });
+  const out: Violation[] = [];
+  for (const [instance, networks] of Object.entries(routes.learned)) {
+    for (const network of new Set(networks)) {
+      const route = parse(network);
+      if (!route || !supernet || !overlaps(supernet, route)) continue;
+      if (!claimed.some((c) => overlaps(c, route))) out.push({ invariant: 'route-claimed-at-every-moment', subject: network, message: `route ${network} learned on ${instance} while no claim holds it: a CIDR was released before its routes were withdrawn` });
     }
   }
   return out;

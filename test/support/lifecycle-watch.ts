@@ -19,7 +19,7 @@ export interface MomentSampler {
 }
 
 /**
- * Reads pools + claims, then the rules, then pools + claims again, every `intervalMs`, and judges
+ * Reads pools + claims, then the rules and the learned routes, then pools + claims again, every `intervalMs`, and judges
  * each sample (judgeMoment). Read errors (a host restart, an injected fault) skip the sample.
  */
 export function startMomentSampler(reader: CloudReader, intervalMs = 200): MomentSampler {
@@ -31,10 +31,10 @@ export function startMomentSampler(reader: CloudReader, intervalMs = 200): Momen
     while (running) {
       try {
         const before = await reader.ownership();
-        const collections = await reader.collections();
+        const [collections, learned] = await Promise.all([reader.collections(), reader.learned()]);
         const after = await reader.ownership();
         samples += 1;
-        for (const v of judgeMoment(before, collections, after)) found.set(violationKey(v), v);
+        for (const v of judgeMoment(before, collections, after, { learned, supernet: reader.supernet })) found.set(violationKey(v), v);
       } catch {
         readErrors += 1;
       }

@@ -193,5 +193,16 @@ describe('lifecycle invariant checker', () => {
       expect(judgeMoment(owned, rules, nothing)).toEqual([]);
       expect(judgeMoment(nothing, rules, owned)).toEqual([]);
     });
+
+    it('blames a learned /31 in the supernet that no claim held in either read (released before withdrawn), never a quarantined one', () => {
+      const routes = { learned: { RouteServiceRole_IN_0: ['10.99.0.2/31', '10.1.0.0/24'], RouteServiceRole_IN_1: ['10.99.0.2/31'] }, supernet: '10.99.0.0/16' };
+      expect(judgeMoment(owned, [], owned, routes)).toEqual([]);
+      const quarantined: OwnershipSample = { pools: {}, claims: [{ ...owned.claims[0]!, state: 'quarantined' }] };
+      expect(judgeMoment(nothing, [], quarantined, routes)).toEqual([]);
+      expect(judgeMoment(nothing, [], nothing, routes).map(formatViolation)).toEqual([
+        '[route-claimed-at-every-moment] 10.99.0.2/31: route 10.99.0.2/31 learned on RouteServiceRole_IN_0 while no claim holds it: a CIDR was released before its routes were withdrawn',
+        '[route-claimed-at-every-moment] 10.99.0.2/31: route 10.99.0.2/31 learned on RouteServiceRole_IN_1 while no claim holds it: a CIDR was released before its routes were withdrawn',
+      ]);
+    });
   });
 });
