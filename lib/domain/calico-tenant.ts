@@ -17,22 +17,13 @@ import {
   type Namespace,
 } from './kube-objects';
 import { tenantNames } from './names';
-import type { TenantSpec } from './tenant-spec';
-
-/**
- * How application namespaces are steered:
- * - "selectors" (the walkthrough): `egress.projectcalico.org/namespaceSelector` + `selector` annotations;
- * - "policy": `egress.projectcalico.org/egressGatewayPolicy: <policy>` so `bypassCidrs` skip the gateway.
- */
-export type Steering = 'selectors' | 'policy';
+import type { SteeringRule, TenantSpec } from './tenant-spec';
 
 export interface TenantManifestInput {
+  /** `gateway.steering` chooses the namespace annotations and the policy's rules (tenant-spec.ts). */
   spec: Pick<TenantSpec, 'name' | 'cluster' | 'namespaces' | 'gateway'>;
   /** The tenant's allocated CIDR; its prefix length must equal spec.gateway.prefixLength. */
   cidr: string;
-  steering?: Steering;
-  /** Destinations reached without the gateway when steering is "policy" (e.g. in-cluster ranges). */
-  bypassCidrs?: string[];
 }
 
 export interface NamespaceAnnotations {
@@ -71,19 +62,21 @@ export function renderTenantManifests(input: TenantManifestInput): TenantManifes
   const namespaceSelector = `projectcalico.org/name == '${names.namespace}'`;
   const selector = `${names.gatewayLabel.key} == '${names.gatewayLabel.value}'`;
 
-  // Calico matches policy rules by longest prefix, and refuses the same destination twice.
-  const bypassCidrs = [...new Set(input.bypassCidrs ?? [])];
-  const badBypass = bypassCidrs.filter((text) => !parseIpv4Cidr(text));
-  if (badBypass.length > 0) throw new Error(`bypassCidrs: not aligned IPv4 CIDRs: ${badBypass.join(', ')}`);
-  const bypass: EgressGatewayRule[] = bypassCidrs.map((bypassCidr) => ({
-    description: `Local: no gateway (${bypassCidr})`,
-    destination: { cidr: bypassCidr },
-  }));
-  const steering = input.steering ?? 'selectors';
+  const gatewayRef = { namespaceSelector, selector };
+  const steering = spec.gateway.steering ?? { mode: 'namespace' };
+  const rules = steering.mode === 'policy' ? steering.rules : [];
+  const badRules = rules.filter((rule) => !parseIpv4Cidr(rule.destination));
+  if (badRules.length > 0) throw new Error(`gateway.steering.rules: not aligned IPv4 CIDRs: ${badRules.map((r) => r.destination).join(', ')}`);
   const annotations: Record<string, string> =
-    steering === 'policy'
+    steering.mode === 'policy'
       ? { 'egress.projectcalico.org/egressGatewayPolicy': names.egressGatewayPolicy }
       : { 'egress.projectcalico.org/namespaceSelector': namespaceSelector, 'egress.projectcalico.org/selector': selector };
+  // What no rule names goes through the gateway: the tenant's source is the product, direct is the exception.
+  const coversEverything = rules.some((rule) => rule.destination === '0.0.0.0/0');
+  const policyRules: EgressGatewayRule[] = [
+    ...rules.map((rule) => policyRule(rule, spec.name, gatewayRef)),
+    ...(coversEverything ? [] : [{ description: `Tenant ${spec.name}: everything else via its gateway`, gateway: gatewayRef }]),
+  ];
 
   return {
     namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: names.namespace, labels } },
@@ -127,12 +120,17 @@ export function renderTenantManifests(input: TenantManifestInput): TenantManifes
       apiVersion: CALICO_API,
       kind: 'EgressGatewayPolicy',
       metadata: { name: names.egressGatewayPolicy, labels },
-      spec: {
-        rules: [...bypass, { description: `Tenant ${spec.name}: everything else via its gateway`, gateway: { namespaceSelector, selector } }],
-      },
+      spec: { rules: policyRules },
     },
     namespaceAnnotations: spec.namespaces.map((namespace) => ({ namespace, annotations })),
   };
+}
+
+/** One steering rule as Calico writes it: no `gateway` means routed normally (the walkthrough's "Local: no gateway"). */
+function policyRule(rule: SteeringRule, tenant: string, gateway: { namespaceSelector: string; selector: string }): EgressGatewayRule {
+  return rule.via === 'direct'
+    ? { description: `Direct: no gateway (${rule.destination})`, destination: { cidr: rule.destination } }
+    : { description: `Tenant ${tenant}: ${rule.destination} via its gateway`, destination: { cidr: rule.destination }, gateway };
 }
 
 /** The tenant's own objects in apply order (namespace first; the pool before the gateway that uses it). */

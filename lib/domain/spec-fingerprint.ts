@@ -29,7 +29,12 @@ export function canonicalTenantSpec(spec: TenantSpec): TenantSpec {
     namespaces: sortedUnique(spec.namespaces),
     // Only when set, so specs written before the field existed keep their fingerprint.
     ...(spec.createNamespaces === true ? { createNamespaces: true } : {}),
-    gateway: { replicas: spec.gateway.replicas, prefixLength: spec.gateway.prefixLength },
+    gateway: {
+      replicas: spec.gateway.replicas, prefixLength: spec.gateway.prefixLength,
+      // Only policy steering is written down: absent and "namespace" mean the same, and specs written before the
+      // field existed keep their fingerprint. Rule order matters (it is the policy's order), so it is kept.
+      ...(spec.gateway.steering?.mode === 'policy' ? { steering: { mode: 'policy' as const, rules: spec.gateway.steering.rules.map((r) => ({ destination: r.destination, via: r.via })) } } : {}),
+    },
     allow: { applications, networks },
   };
 }
@@ -63,6 +68,8 @@ export interface SpecChanges {
   replicas: boolean;
   /** Namespace annotations must be added/removed. */
   namespaces: boolean;
+  /** gateway.steering changed: namespace annotations and the EgressGatewayPolicy are re-applied. */
+  steering: boolean;
   /** The pool prefix changes: a new CIDR must be allocated (the IPPool CIDR is immutable in Calico). */
   prefixLength: boolean;
   /** Only the allowlist changed: no Calico or routing work. */
@@ -78,6 +85,7 @@ export function diffTenantSpecs(previous: TenantSpec, next: TenantSpec): SpecCha
   const replicas = a.gateway.replicas !== b.gateway.replicas;
   const namespaces = !same(a.namespaces, b.namespaces) || a.createNamespaces !== b.createNamespaces;
   const prefixLength = a.gateway.prefixLength !== b.gateway.prefixLength;
-  const none = !identity && !allowlist && !replicas && !namespaces && !prefixLength;
-  return { none, identity, allowlist, replicas, namespaces, prefixLength, allowlistOnly: allowlist && !identity && !replicas && !namespaces && !prefixLength };
+  const steering = !same(a.gateway.steering, b.gateway.steering);
+  const none = !identity && !allowlist && !replicas && !namespaces && !prefixLength && !steering;
+  return { none, identity, allowlist, replicas, namespaces, steering, prefixLength, allowlistOnly: allowlist && !identity && !replicas && !namespaces && !prefixLength && !steering };
 }

@@ -16,6 +16,7 @@ import {
   type Destination,
   type Parsed,
 } from './allowlist-syntax';
+import { formatPrefix, parseIpv4Cidr, prefixContains } from './ipv4';
 import { AKS_CLUSTER_NAME, DNS1123_LABEL, MAX_CLUSTER_PLUS_TENANT, MAX_TENANT_NAME_LENGTH, tenantNames } from './names';
 
 export interface ApplicationAllow {
@@ -42,9 +43,24 @@ export interface TenantSpec {
    * deleted on offboarding when nothing else runs in them). Off: a missing namespace is refused.
    */
   createNamespaces?: boolean;
-  gateway: { replicas: number; prefixLength: number };
+  gateway: { replicas: number; prefixLength: number; steering?: GatewaySteering };
   allow: { applications: ApplicationAllow[]; networks: NetworkAllow[] };
 }
+/** One destination of policy steering: reached through the tenant's gateway, or directly (no gateway). */
+export interface SteeringRule {
+  /** An aligned IPv4 CIDR (`10.0.0.0/8`, `0.0.0.0/0`). */
+  destination: string;
+  via: 'gateway' | 'direct';
+}
+/**
+ * Which destinations take the tenant's gateway:
+ * - `namespace` (default): all egress of the application namespaces (the walkthrough's annotations);
+ * - `policy`: the tenant's EgressGatewayPolicy; `rules` in order, narrower destinations first (Calico picks the
+ *   longest prefix, so an order where first match ≠ longest prefix is refused); what no rule names goes through
+ *   the gateway.
+ */
+export type GatewaySteering = { mode: 'namespace' } | { mode: 'policy'; rules: SteeringRule[] };
+
 export interface SpecOptions {
   /** ALLOW_BROAD_RULES: permit "*" FQDNs, 0.0.0.0/0 and Any-to-everything. */
   allowBroadRules: boolean;
@@ -66,6 +82,7 @@ export const SPEC_LIMITS = {
   maxRulesPerKind: 50,
   maxEntriesPerRule: 100,
   maxNamespaces: 100,
+  maxSteeringRules: 20,
 } as const;
 
 /** Namespaces whose traffic must never be steered through a tenant gateway. */
@@ -103,6 +120,28 @@ function uniqueNames(rules: Array<{ name: string }>, ctx: z.RefinementCtx): void
   });
 }
 
+/**
+ * Calico sends a destination by its longest matching prefix; the spec reads top to bottom. They agree only
+ * when no rule lies inside an earlier one, so such a rule (it could never match first) is refused.
+ */
+function steeringOrder(rules: SteeringRule[], ctx: z.RefinementCtx): void {
+  rules.forEach((rule, index) => {
+    const prefix = parseIpv4Cidr(rule.destination);
+    const earlier = rules.slice(0, index).findIndex((other) => {
+      const outer = parseIpv4Cidr(other.destination);
+      return outer !== undefined && prefix !== undefined && prefixContains(outer, prefix);
+    });
+    if (earlier < 0) return;
+    const same = rules[earlier]!.destination === rule.destination;
+    ctx.addIssue({
+      code: 'custom', path: [index, 'destination'],
+      message: same
+        ? `duplicate destination ${rule.destination} (rules[${earlier}])`
+        : `${rule.destination} lies inside rules[${earlier}] (${rules[earlier]!.destination}) and would never match first: list the narrower destination first`,
+    });
+  });
+}
+
 function buildSchema(options: SpecOptions) {
   const broad = options.allowBroadRules;
   // Broad entries are refused per entry, so the error points at the exact list item.
@@ -130,8 +169,29 @@ function buildSchema(options: SpecOptions) {
       ports: list(parsedString(parsePort, (v) => v), 'ports'),
       protocols: list(parsedString(parseNetworkProtocol, (v) => v), 'protocols'),
     }, { error: 'must be an object' });
+  const steeringRule = z.strictObject({
+    destination: z.string({ error: 'must be a string' }).transform((text, ctx) => {
+      const prefix = parseIpv4Cidr(text.trim());
+      if (prefix) return formatPrefix(prefix);
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not an aligned IPv4 CIDR (e.g. 10.0.0.0/8)` });
+      return z.NEVER;
+    }),
+    via: z.enum(['gateway', 'direct'], { error: 'must be "gateway" or "direct"' }),
+  }, { error: 'must be an object' });
+  const steering = z.discriminatedUnion('mode', [
+    z.strictObject({ mode: z.literal('namespace') }, { error: 'must be an object' }),
+    z.strictObject({
+      mode: z.literal('policy'),
+      rules: z
+        .array(steeringRule, { error: 'must be an array of rules' })
+        .min(1, { error: 'must list at least one rule' })
+        .max(SPEC_LIMITS.maxSteeringRules, { error: `must list at most ${SPEC_LIMITS.maxSteeringRules} rules` })
+        .superRefine(steeringOrder),
+    }, { error: 'must be an object' }),
+  ], { error: 'mode must be "namespace" or "policy"' });
   const gateway = z
     .strictObject({
+      steering: steering.optional(),
       replicas: z
         .number({ error: 'must be a number' })
         .int({ error: 'must be a whole number' })

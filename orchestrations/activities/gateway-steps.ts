@@ -49,7 +49,8 @@ registerActivity('applyTenantGateway', async (input: TenantRef & { run: number; 
   const objects = [...missing.map((ns) => createdNamespace(ns, input.name)), ...tenantObjectsInApplyOrder(manifests)];
   try {
     await cluster.apply(objects);
-    for (const { namespace, annotations } of manifests.namespaceAnnotations) await cluster.annotateNamespace(namespace, annotations);
+    // The other steering mode's keys go (null): a namespace switched to policy steering must not keep the selectors.
+    for (const { namespace, annotations } of manifests.namespaceAnnotations) await cluster.annotateNamespace(namespace, { ...removal, ...annotations });
     for (const namespace of input.removedNamespaces ?? []) {
       if (!record.spec.namespaces.includes(namespace)) await releaseNamespace(cluster, namespace, input.name);
     }

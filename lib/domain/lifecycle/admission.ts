@@ -81,14 +81,14 @@ export function admitDelete(stored: TenantState | undefined): Admission {
 }
 
 /**
- * What an update re-converges, from the stored spec to the new one: replicas or application
- * namespaces mean gateway + routes, allowlist changes mean firewall; namespaces the new spec
+ * What an update re-converges, from the stored spec to the new one: replicas, application
+ * namespaces or steering mean gateway + routes, allowlist changes mean firewall; namespaces the new spec
  * drops lose their steering annotations.
  */
 export function planUpdate(previous: TenantSpec, next: TenantSpec): { changes: { gateway: boolean; firewall: boolean }; removedNamespaces: string[] } {
   const diff = diffTenantSpecs(previous, next);
   return {
-    changes: { gateway: diff.replicas || diff.namespaces, firewall: diff.allowlist },
+    changes: { gateway: diff.replicas || diff.namespaces || diff.steering, firewall: diff.allowlist },
     removedNamespaces: previous.namespaces.filter((n) => !next.namespaces.includes(n)),
   };
 }

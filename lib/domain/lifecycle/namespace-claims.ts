@@ -20,10 +20,15 @@ export function namespaceConflicts(
   });
 }
 
-/** The tenant whose gateway a namespace's annotations point at, if any (from the namespaceSelector annotation). */
+/**
+ * The tenant whose gateway a namespace's annotations point at, if any: the namespaceSelector annotation
+ * (namespace steering) or the egressGatewayPolicy annotation (policy steering; the policy is named like the
+ * gateway namespace).
+ */
 export function steeringTenant(annotations: Readonly<Record<string, string>> | undefined): string | undefined {
   const selector = annotations?.['egress.projectcalico.org/namespaceSelector'];
-  const namespace = selector ? /^projectcalico\.org\/name == '([^']+)'$/.exec(selector)?.[1] : undefined;
+  const namespace = (selector ? /^projectcalico\.org\/name == '([^']+)'$/.exec(selector)?.[1] : undefined)
+    ?? annotations?.['egress.projectcalico.org/egressGatewayPolicy'];
   return namespace?.endsWith(EGW_SUFFIX) ? namespace.slice(0, -EGW_SUFFIX.length) : undefined;
 }
 

@@ -21,6 +21,11 @@ const tenant0: TenantManifestInput = {
   spec: { name: 'tenant0', cluster: 'spoke1-aks', namespaces: ['default', 'shop'], gateway: { replicas: 2, prefixLength: 29 } },
   cidr: '10.99.0.0/29',
 };
+/** The walkthrough's policy: the local 10/8 direct, one chosen range via the gateway, the rest via the gateway. */
+const walkthroughPolicy = (rules = [
+  { destination: '10.99.0.0/16', via: 'gateway' as const },
+  { destination: '10.0.0.0/8', via: 'direct' as const },
+]): TenantManifestInput => ({ ...tenant0, spec: { ...tenant0.spec, gateway: { ...tenant0.spec.gateway, steering: { mode: 'policy', rules } } } });
 const cluster = {
   calicoAsn: 63400,
   routeServerAsn: 65515,
@@ -78,17 +83,24 @@ describe('tenant manifests', () => {
     expect(tenantObjectsInApplyOrder(m).map((o) => o.kind)).toEqual(['Namespace', 'IPPool', 'EgressGateway', 'EgressGatewayPolicy']);
   });
 
-  it('steers through the policy, with bypasses, when asked', () => {
-    const p = renderTenantManifests({ ...tenant0, steering: 'policy', bypassCidrs: ['10.0.0.0/8', '10.0.0.0/8'] });
+  it('steers through the policy when gateway.steering says so: its rules in order, then everything else via the gateway', () => {
+    const p = renderTenantManifests(walkthroughPolicy());
+    const gateway = { namespaceSelector: "projectcalico.org/name == 'tenant0-egw'", selector: "tenant == 'tenant0-egw'" };
     expect(p.namespaceAnnotations[0]!.annotations).toEqual({ 'egress.projectcalico.org/egressGatewayPolicy': 'tenant0-egw' });
     expect(p.egressGatewayPolicy.spec!.rules).toEqual([
-      { description: 'Local: no gateway (10.0.0.0/8)', destination: { cidr: '10.0.0.0/8' } },
-      {
-        description: 'Tenant tenant0: everything else via its gateway',
-        gateway: { namespaceSelector: "projectcalico.org/name == 'tenant0-egw'", selector: "tenant == 'tenant0-egw'" },
-      },
+      { description: 'Tenant tenant0: 10.99.0.0/16 via its gateway', destination: { cidr: '10.99.0.0/16' }, gateway },
+      { description: 'Direct: no gateway (10.0.0.0/8)', destination: { cidr: '10.0.0.0/8' } },
+      { description: 'Tenant tenant0: everything else via its gateway', gateway },
     ]);
     expectValid(p.egressGatewayPolicy);
+  });
+
+  it('adds no catch-all when a rule already names 0.0.0.0/0, and namespace steering keeps the annotations', () => {
+    const p = renderTenantManifests(walkthroughPolicy([{ destination: '10.99.0.0/16', via: 'gateway' }, { destination: '0.0.0.0/0', via: 'direct' }]));
+    expect(p.egressGatewayPolicy.spec!.rules.map((r) => r.destination?.cidr)).toEqual(['10.99.0.0/16', '0.0.0.0/0']);
+    expectValid(p.egressGatewayPolicy);
+    const n = renderTenantManifests({ ...tenant0, spec: { ...tenant0.spec, gateway: { ...tenant0.spec.gateway, steering: { mode: 'namespace' } } } });
+    expect(Object.keys(n.namespaceAnnotations[0]!.annotations)).toEqual(['egress.projectcalico.org/namespaceSelector', 'egress.projectcalico.org/selector']);
   });
 
   it('refuses a CIDR that does not fit the spec', () => {
@@ -97,7 +109,7 @@ describe('tenant manifests', () => {
     expect(() => renderTenantManifests({ ...tenant0, spec: { ...tenant0.spec, gateway: { replicas: 4, prefixLength: 29 } } })).toThrow(
       /holds 4 \/31 block\(s\); 4 replica\(s\) need 5/,
     );
-    expect(() => renderTenantManifests({ ...tenant0, bypassCidrs: ['10.0.0.1/8'] })).toThrow(/bypassCidrs/);
+    expect(() => renderTenantManifests(walkthroughPolicy([{ destination: '10.0.0.1/8', via: 'direct' }]))).toThrow(/gateway.steering.rules/);
   });
 
   it('validates for any pool size and replica count the spec allows', () => {
@@ -196,7 +208,7 @@ describe('CRD validation catches what the API server would refuse', () => {
 
 describe('CEL rules of the CRDs (x-kubernetes-validations)', () => {
   it('hold for every rendered object', () => {
-    const t = renderTenantManifests({ ...tenant0, steering: 'policy', bypassCidrs: ['10.0.0.0/8'] });
+    const t = renderTenantManifests(walkthroughPolicy());
     const c = renderClusterManifests(cluster);
     for (const object of [t.ipPool, t.egressGateway, t.egressGatewayPolicy, ...clusterObjectsInApplyOrder(c)]) expect(celCauses(object)).toEqual([]);
   });

@@ -69,7 +69,7 @@ describe('specFingerprint', () => {
 describe('diffTenantSpecs', () => {
   it('sees no change for a reordered spec', () => {
     expect(diffTenantSpecs(base, shuffled(base, 1))).toEqual({
-      none: true, identity: false, allowlist: false, replicas: false, namespaces: false, prefixLength: false, allowlistOnly: false,
+      none: true, identity: false, allowlist: false, replicas: false, namespaces: false, steering: false, prefixLength: false, allowlistOnly: false,
     });
   });
   it('classifies each kind of change', () => {
@@ -81,5 +81,14 @@ describe('diffTenantSpecs', () => {
     expect(diffTenantSpecs(base, { ...base, cluster: 'other' })).toMatchObject({ identity: true, none: false });
     const both = diffTenantSpecs(base, { ...base, namespaces: ['web'], allow: { applications: [], networks: [] } });
     expect(both).toMatchObject({ allowlist: true, namespaces: true, allowlistOnly: false });
+  });
+  it('sees a steering change (mode or rule order), but not "namespace" written out, and keeps old fingerprints', () => {
+    const policy = (rules: Array<{ destination: string; via: 'gateway' | 'direct' }>): TenantSpec => ({ ...base, gateway: { ...base.gateway, steering: { mode: 'policy', rules } } });
+    const a = policy([{ destination: '10.99.0.0/16', via: 'gateway' }, { destination: '10.0.0.0/8', via: 'direct' }]);
+    expect(diffTenantSpecs(base, a)).toMatchObject({ steering: true, none: false, allowlistOnly: false });
+    expect(diffTenantSpecs(a, policy([{ destination: '10.0.0.0/8', via: 'direct' }]))).toMatchObject({ steering: true });
+    expect(diffTenantSpecs(base, { ...base, gateway: { ...base.gateway, steering: { mode: 'namespace' } } })).toMatchObject({ none: true, steering: false });
+    expect(specFingerprint({ ...base, gateway: { ...base.gateway, steering: { mode: 'namespace' } } })).toBe(specFingerprint(base));
+    expect(specFingerprint(a)).not.toBe(specFingerprint(base));
   });
 });

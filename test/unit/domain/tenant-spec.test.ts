@@ -192,4 +192,27 @@ describe('validateTenantSpec', () => {
       );
     });
   });
+
+  describe('gateway.steering', () => {
+    const withSteering = (steering: unknown) => ({ ...example, gateway: { replicas: 2, prefixLength: 29, steering } });
+    it('accepts namespace steering and the walkthrough policy (narrower first), canonicalising CIDRs', () => {
+      expect(specOf(withSteering({ mode: 'namespace' })).gateway.steering).toEqual({ mode: 'namespace' });
+      expect(specOf(withSteering({ mode: 'policy', rules: [{ destination: ' 10.99.0.0/16', via: 'gateway' }, { destination: '10.0.0.0/8', via: 'direct' }] })).gateway.steering)
+        .toEqual({ mode: 'policy', rules: [{ destination: '10.99.0.0/16', via: 'gateway' }, { destination: '10.0.0.0/8', via: 'direct' }] });
+      expect(specOf(example).gateway.steering).toBeUndefined();
+    });
+    it('names the bad field: mode, rule shape, CIDR, order and duplicates', () => {
+      expect(errorsOf(withSteering({ mode: 'cilium' }))).toEqual({ 'gateway.steering.mode': 'mode must be "namespace" or "policy"' });
+      expect(errorsOf(withSteering({ mode: 'policy', rules: [] }))).toEqual({ 'gateway.steering.rules': 'must list at least one rule' });
+      expect(errorsOf(withSteering({ mode: 'policy', rules: [{ destination: '10.0.0.1/8', via: 'direct' }, { destination: '10.1.0.0/16', via: 'sideways' }] }))).toEqual({
+        'gateway.steering.rules[0].destination': '"10.0.0.1/8" is not an aligned IPv4 CIDR (e.g. 10.0.0.0/8)',
+        'gateway.steering.rules[1].via': 'must be "gateway" or "direct"',
+      });
+      expect(errorsOf(withSteering({ mode: 'policy', rules: [{ destination: '10.0.0.0/8', via: 'direct' }, { destination: '10.99.0.0/16', via: 'gateway' }, { destination: '10.0.0.0/8', via: 'gateway' }] }))).toEqual({
+        'gateway.steering.rules[1].destination': '10.99.0.0/16 lies inside rules[0] (10.0.0.0/8) and would never match first: list the narrower destination first',
+        'gateway.steering.rules[2].destination': 'duplicate destination 10.0.0.0/8 (rules[0])',
+      });
+      expect(errorsOf(withSteering({ mode: 'namespace', rules: [] }))).toEqual({ 'gateway.steering.rules': 'unknown field' });
+    });
+  });
 });

@@ -69,6 +69,10 @@ describe('planUpdate', () => {
     expect(planUpdate(spec(), spec({ gateway: { replicas: 3, prefixLength: 29 } })).changes).toEqual({ gateway: true, firewall: false });
     expect(planUpdate(spec(), spec({ namespaces: ['b', 'c'] }))).toEqual({ changes: { gateway: true, firewall: false }, removedNamespaces: ['a'] });
   });
+  it('re-converges only the gateway for a steering change (a gateway-only update)', () => {
+    const policy = spec({ gateway: { replicas: 2, prefixLength: 29, steering: { mode: 'policy', rules: [{ destination: '10.0.0.0/8', via: 'direct' }] } } });
+    expect(planUpdate(spec(), policy)).toEqual({ changes: { gateway: true, firewall: false }, removedNamespaces: [] });
+  });
 });
 
 describe('a tenant whose lifecycle is not running is never busy', () => {

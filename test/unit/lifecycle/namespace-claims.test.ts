@@ -12,5 +12,8 @@ describe('namespace claims', () => {
   it('reads which tenant a namespace is steered to from its annotation', () => {
     expect(steeringTenant({ 'egress.projectcalico.org/namespaceSelector': "projectcalico.org/name == 'tenant0-egw'" })).toBe('tenant0');
     expect(steeringTenant({})).toBeUndefined();
+    // Policy steering names the tenant's EgressGatewayPolicy (named like its gateway namespace).
+    expect(steeringTenant({ 'egress.projectcalico.org/egressGatewayPolicy': 'tenant0-egw' })).toBe('tenant0');
+    expect(steeringTenant({ 'egress.projectcalico.org/egressGatewayPolicy': 'someone-elses-policy' })).toBeUndefined();
   });
 });
