@@ -9,3 +9,4 @@ import './cluster-events';
 import './clusters';
 import './drift';
 import './lifecycle-resume';
+import './capacity';

@@ -8,12 +8,16 @@
  * may keep an emptied block affine to a node (and advertised) after a gateway pod moves, and the pool cannot
  * hand out more blocks than it has, so that is the tight upper bound.
  */
-import { packRuleCollectionGroups, type FirewallLimit, type PackingLimits, type PackingResult } from './firewall-packing';
+import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
+import { assignmentFromGroups, packRuleCollectionGroups, type FirewallLimit, type PackingLimits, type PackingResult } from './firewall-packing';
 import type { TenantFirewallInput } from './firewall-rules';
+import { ruleCollectionGroupSlot } from './names';
 import { blocksInPrefix } from './tenant-spec';
 
 /** Route Server allows 8 BGP peers in total (all clusters' route reflectors together). */
 export const ROUTE_SERVER_MAX_PEERS = 8;
+/** Route Server drops a BGP session whose peer advertises more than 1,000 routes (reference/azure/NOTES.md). */
+export const ROUTE_SERVER_MAX_ROUTES_PER_PEER = 1000;
 
 export interface GatewayShape {
   replicas: number;
@@ -93,4 +97,47 @@ export function checkCapacity(input: CapacityInput): CapacityResult {
   }
 
   return { ok: violations.length === 0, violations, routesPerPeer, routeBudgetPerPeer: input.routeBudgetPerPeer, ...(packing ? { packing } : {}) };
+}
+
+/** What the check needs to know of everything but the candidate: gathered by the onboarding activity and GET /api/capacity alike. */
+export interface CapacityContext {
+  routeBudgetPerPeer: number;
+  /** Every tenant the registry holds on the candidate's cluster (the ones that may advertise are counted). */
+  clusterTenants: ReadonlyArray<{ name: string; phase: string; cidr?: string; gateway: GatewayShape }>;
+  /** Tenants whose firewall intent is open, any cluster, with their CIDR and allowlist. */
+  openFirewallTenants: ReadonlyArray<TenantFirewallInput>;
+  /** The groups deployed in the firewall policy (ours and others'). */
+  deployedGroups: ReadonlyArray<FirewallPolicyRuleCollectionGroup>;
+  firewallLimits: { maxGroups: number; priorityBase: number };
+}
+
+/** The packing limits of a policy as deployed: groups egress-pilot does not own count against the group limit. */
+export function policyPackingLimits(context: Pick<CapacityContext, 'deployedGroups' | 'firewallLimits'>): PackingLimits {
+  return {
+    ...context.firewallLimits,
+    foreignGroups: context.deployedGroups.filter((g) => ruleCollectionGroupSlot(g.name ?? '') === undefined).length,
+  };
+}
+
+/**
+ * The one way to ask checkCapacity about a candidate: the others on its cluster that may advertise, and (when the
+ * candidate has a CIDR and so rules to place) every open tenant's rules plus the candidate's, packed from the deployed
+ * assignment. `name` is left out of the route count (its own old record); `firewall` is the candidate's new allowlist.
+ */
+export function capacityInputFor(
+  candidate: { name: string; gateway: GatewayShape; firewall?: TenantFirewallInput; pool?: CapacityInput['pool'] },
+  context: CapacityContext,
+): CapacityInput {
+  const others = tenantsThatMayAdvertise([...context.clusterTenants], candidate.name);
+  const key = (t: TenantFirewallInput): string => `${t.spec.cluster}/${t.spec.name}`;
+  const openOthers = candidate.firewall ? context.openFirewallTenants.filter((t) => key(t) !== key(candidate.firewall!)) : [];
+  return {
+    routeBudgetPerPeer: context.routeBudgetPerPeer,
+    clusterTenants: others.map((t) => t.gateway),
+    candidate: candidate.gateway,
+    ...(candidate.pool ? { pool: candidate.pool } : {}),
+    ...(candidate.firewall ? {
+      firewall: { tenants: [...openOthers, candidate.firewall], previous: assignmentFromGroups(context.deployedGroups), limits: policyPackingLimits(context) },
+    } : {}),
+  };
 }

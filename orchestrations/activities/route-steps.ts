@@ -1,11 +1,10 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { clusterRouteSnapshot, routeServerSnapshot } from '../../lib/adapters/cluster-routes';
 import { everyItem } from '../../lib/adapters/registry';
-import { checkCapacity, tenantsThatMayAdvertise } from '../../lib/domain/capacity';
+import { capacityInputFor, checkCapacity } from '../../lib/domain/capacity';
 import { matchLearnedRoutes, ROUTE_SERVER_INSTANCES, routesInside } from '../../lib/domain/expected-routes';
-import { assignmentFromGroups } from '../../lib/domain/firewall-packing';
 import { blockOf31 } from '../../lib/domain/lifecycle/gateway-blocks';
-import { ruleCollectionGroupSlot, tenantKey, tenantNames } from '../../lib/domain/names';
+import { tenantKey, tenantNames } from '../../lib/domain/names';
 import { PermanentError } from '../../lib/adapters/errors';
 import { registerActivity } from '../activity-outcome';
 import type { RouteProgress, TenantRef, WithdrawalProgress } from '../lifecycle-input';
@@ -74,32 +73,25 @@ registerActivity('readTenantWithdrawal', async (tenant: TenantRef): Promise<With
   return { remaining, complete: Object.keys(remaining).length === 0 };
 });
 
-/** Before any change: room in the route budget per Route Server peer and in the firewall policy. */
+/** Before any change: room in the route budget per Route Server peer and in the firewall policy (same inputs as GET /api/capacity). */
 registerActivity('checkTenantCapacity', async (tenant: TenantRef): Promise<{ problems: string[] }> => {
   const services = await appServices();
   const record = await requireTenant(tenant);
-  const others = tenantsThatMayAdvertise((await everyItem((page) => services.registry.tenants.listByCluster(tenant.cluster, page)))
-    .map((r) => ({ ...r, name: r.key.name })), tenant.name);
-  const openTenants = [];
+  const clusterTenants = (await everyItem((page) => services.registry.tenants.listByCluster(tenant.cluster, page)))
+    .map((r) => ({ name: r.key.name, phase: r.phase, ...(r.cidr ? { cidr: r.cidr } : {}), gateway: r.spec.gateway }));
+  const openFirewallTenants = [];
   for (const intent of await services.intents.all()) {
     if (intent.state !== 'open' || (intent.cluster === tenant.cluster && intent.name === tenant.name)) continue;
     const other = await services.registry.tenants.get(intent);
-    if (other?.cidr) openTenants.push({ spec: other.spec, cidr: other.cidr });
+    if (other?.cidr) openFirewallTenants.push({ spec: other.spec, cidr: other.cidr });
   }
-  const deployed = (await services.firewallPolicy.listGroups('')).map((g) => ({ ...g.group, name: g.name }));
-  const result = checkCapacity({
-    routeBudgetPerPeer: services.config.routeBudgetPerPeer,
-    clusterTenants: others.map((r) => r.spec.gateway),
-    candidate: record.spec.gateway,
-    firewall: record.cidr ? {
-      tenants: [...openTenants, { spec: record.spec, cidr: record.cidr }],
-      previous: assignmentFromGroups(deployed),
-      limits: {
-        maxGroups: services.config.firewallMaxRuleCollectionGroups,
-        foreignGroups: deployed.filter((g) => ruleCollectionGroupSlot(g.name ?? '') === undefined).length,
-        priorityBase: services.config.firewallRcgPriorityBase,
-      },
-    } : undefined,
-  });
+  const deployedGroups = (await services.firewallPolicy.listGroups('')).map((g) => ({ ...g.group, name: g.name }));
+  const result = checkCapacity(capacityInputFor(
+    { name: tenant.name, gateway: record.spec.gateway, ...(record.cidr ? { firewall: { spec: record.spec, cidr: record.cidr } } : {}) },
+    {
+      routeBudgetPerPeer: services.config.routeBudgetPerPeer, clusterTenants, openFirewallTenants, deployedGroups,
+      firewallLimits: { maxGroups: services.config.firewallMaxRuleCollectionGroups, priorityBase: services.config.firewallRcgPriorityBase },
+    },
+  ));
   return { problems: result.violations.map((v) => v.message) };
 });
