@@ -68,3 +68,8 @@ export function answersByStatus(c: Counters): Record<string, number> {
   }
   return out;
 }
+
+/** Calls refused by Azure RBAC (403 AuthorizationFailed), in all and per action. */
+export function rbacRefusals(c: Counters): { total: number; byAction: Record<string, number> } {
+  return { total: Object.values(c.refusedByRbac).reduce((a, b) => a + b, 0), byAction: { ...c.refusedByRbac } };
+}

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type CertificateAuthority, createCertificateAuthority } from '../shared/tls';
 import { createTokenIssuer, type ManagedIdentity, type TokenIssuer, type TokenVerification, verifyToken as verifyWithKey } from '../shared/token';
+import type { ArmAuthorization } from './authorization';
 import { type ArmLimits, type ArmTimings, DEFAULT_LIMITS, DEFAULT_TIMINGS } from './config';
 import type { EmulatorContext } from './context';
 import { type ArmControl, controlHttp, createControl } from './control';
@@ -28,6 +29,7 @@ import { restoreReport, type RestoreReport, type StateOptions, type StateWriter 
 export type { ArmTimings, ArmLimits } from './config';
 export { DEFAULT_TIMINGS, DEFAULT_LIMITS, AKS_ENTRA_SERVER_APP_ID, KNOWN_API_VERSIONS } from './config';
 export type { ArmControl } from './control';
+export { ArmAuthorization, authorizeArm, armActionOf, type ArmGrant } from './authorization';
 export type { Counters, FaultSpec, FaultSpecInput } from './knobs';
 export type { AdvertisedRoute, BgpSession, RouteFeed, MemoryRouteFeed, HttpRouteFeedOptions } from './routeFeed';
 export { createMemoryRouteFeed, createHttpRouteFeed, parseSessionsResponse } from './routeFeed';
@@ -66,6 +68,11 @@ export interface StartArmEmulatorOptions {
   tokenIssuer?: TokenIssuer;
   /** Clock in ms; default Date.now. */
   now?: () => number;
+  /**
+   * Azure RBAC (authorization.ts): every call is checked against these role assignments and refused with
+   * 403 AuthorizationFailed as ARM does; absent = any valid token may do anything.
+   */
+  authorization?: ArmAuthorization;
   /**
    * Keep the emulator's state in `<dir>/arm.json` (see persistence.ts): restored at start instead of the
    * seed when the file is there and usable (else the seed, and `restore` says why), written atomically
@@ -215,6 +222,7 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
     verify: (token) => issuer.verify(token, { audiences: acceptedAudiences }),
     baseUrl: () => url,
     strictApiVersions: options.strictApiVersions ?? false,
+    ...(options.authorization ? { authorization: options.authorization } : {}),
     control: (method, path, query, body) => controlHttp(control, () => ({
       url, subscriptionId: seed.subscriptionId, operations: router.operations(),
       routeFeedErrors: { ...Object.fromEntries(feedErrors), ...(bgp.lastError ? { feed: bgp.lastError } : {}) },

@@ -34,6 +34,8 @@ export interface Counters {
   tokensIssued: Record<string, number>;
   /** Requests refused with 401. */
   unauthorized: number;
+  /** Requests refused with 403 AuthorizationFailed (Azure RBAC, `authorization` option), per action. */
+  refusedByRbac: Record<string, number>;
   /**
    * Requests by ARM's budget they draw on (its throttling counts per subscription: reads = GET/HEAD,
    * LRO polls included; writes = PUT/PATCH/POST, so a learnedRoutes POST is a write; deletes = DELETE).
@@ -48,7 +50,7 @@ export interface Counters {
 }
 
 export const emptyCounters = (): Counters => ({
-  requests: {}, responses: {}, policyWrites: {}, policyBusyRejections: {}, faultsInjected: {}, tokensIssued: {}, unauthorized: 0,
+  requests: {}, responses: {}, policyWrites: {}, policyBusyRejections: {}, faultsInjected: {}, tokensIssued: {}, unauthorized: 0, refusedByRbac: {},
   armBudget: { reads: 0, writes: 0, deletes: 0 }, subscriptionThrottled: { reads: 0, writes: 0 }, lroPolls: {}, policyWriteLog: [],
 });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenVerification } from '../shared/token';
+import { authorizationFailed, type ArmAuthorization } from './authorization';
 import { KNOWN_API_VERSIONS } from './config';
 import type { EmulatorContext } from './context';
 import {
@@ -22,6 +23,8 @@ export interface PipelineDeps {
   verify: (token: string) => TokenVerification;
   baseUrl: () => string;
   strictApiVersions: boolean;
+  /** Azure RBAC: each call checked against role assignments (403 AuthorizationFailed); absent = any valid token may do anything. */
+  authorization?: ArmAuthorization;
   /** Handles `/_emulator/...` (test control); returns the response to write. */
   control: (method: string, path: string, query: URLSearchParams, body: unknown) => Promise<ArmResponse>;
 }
@@ -111,6 +114,8 @@ export function createRequestListener(deps: PipelineDeps): (req: IncomingMessage
     if (bearer?.[1] === undefined) throw authenticationMalformed();
     const verdict = deps.verify(bearer[1]);
     if (!verdict.ok) throw tokenRejected(verdict.code, verdict.message);
+    const refused = deps.authorization?.check({ principalId: verdict.claims.oid, method, path: url.pathname, poll: route.operation.startsWith('operations.'), pollOf: ctx.operations.get(params.operationId ?? '')?.resourceId });
+    if (refused) { bump(knobs.counters.refusedByRbac, refused.action); throw authorizationFailed(verdict.claims.oid, refused.action, refused.scope); }
 
     let rateHeaders: Record<string, string> = {};
     const isRead = budget === 'reads';

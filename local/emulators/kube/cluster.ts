@@ -8,6 +8,7 @@ import { FaultBook, type FaultRule } from './faults';
 import { isObject, type JsonObject } from './json';
 import { resourceKey, type ResourceRegistry } from './resources';
 import { ClusterServer, type Authenticate } from './server';
+import type { KubeAuthorization } from './authorization';
 import { ObjectStore, type StoreSnapshot } from './store';
 import type { BlockInfo } from './calico-twin';
 import { WorkloadSimulator } from './workloads';
@@ -87,6 +88,8 @@ export interface ClusterRuntimeOptions {
   registry: ResourceRegistry;
   timings?: Partial<TwinTimings>;
   authenticate?: Authenticate;
+  /** RBAC enforced for authenticated users (authorization.ts); absent = any authenticated user may do anything. */
+  authorization?: KubeAuthorization;
   controlToken?: string;
   tls?: { certPem: string; keyPem: string };
   defaultFieldValidation?: 'Strict' | 'Warn' | 'Ignore';
@@ -127,6 +130,7 @@ export class EmulatedCluster {
     this.server = new ClusterServer({
       api: this.api, faults: this.faults, control: (m, p, q, b) => this.control(m, p, q, b),
       ...(runtime.authenticate ? { authenticate: runtime.authenticate } : {}),
+      ...(runtime.authorization ? { authorize: runtime.authorization.hook(options.name, served, this.store) } : {}),
       ...(runtime.controlToken ? { controlToken: runtime.controlToken } : {}),
       ...(runtime.tls ? { tls: runtime.tls } : {}),
     });

@@ -8,6 +8,7 @@ import { FaultBook } from './faults';
 import { BUILTIN_RESOURCES, defaultCrdDir, loadCrdResources, ResourceRegistry } from './resources';
 import { withTigeraStatus } from './calico-edition';
 import type { Authenticate } from './server';
+import type { KubeAuthorization } from './authorization';
 import type { ObjectStore } from './store';
 import { clusterStateFile, clusterStateWriter, readClusterState } from './persistence';
 import { restoreReport, type RestoreReport, type StateOptions, type StateWriter } from '../shared/state-file';
@@ -20,6 +21,7 @@ export { CalicoTwin, DEFAULT_TIMINGS } from './calico-twin';
 export type { FaultRule, Counters } from './faults';
 export { FaultBook } from './faults';
 export type { Authenticate } from './server';
+export { KubeAuthorization, authorizeKube, requestAttributes, type KubeGrant, type KubeGrants, type PolicyRule, type KubeRefusal } from './authorization';
 export type { RestoreReport } from '../shared/state-file';
 
 export interface KubeEmulatorOptions {
@@ -32,6 +34,11 @@ export interface KubeEmulatorOptions {
   tls?: { certPem: string; keyPem: string };
   /** Bearer-token check for the Kubernetes API (not for /version, /healthz, /_emulator/*). Absent = no auth. */
   authenticate?: Authenticate;
+  /**
+   * Kubernetes RBAC for authenticated users (authorization.ts: roles and bindings, admins allowed everything):
+   * a request the user's roles do not allow gets the API server's 403 Forbidden. Absent = no RBAC.
+   */
+  authorization?: KubeAuthorization;
   /** When set, /_emulator/* requires `Authorization: Bearer <controlToken>`. Absent = control paths open. */
   controlToken?: string;
   /** Simulated durations; defaults in calico-twin/timings.ts. */
@@ -95,6 +102,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
         registry,
         ...(options.timings ? { timings: options.timings } : {}),
         ...(options.authenticate ? { authenticate: options.authenticate } : {}),
+        ...(options.authorization ? { authorization: options.authorization } : {}),
         ...(options.controlToken ? { controlToken: options.controlToken } : {}),
         ...(options.tls ? { tls: options.tls } : {}),
         ...(options.defaultFieldValidation ? { defaultFieldValidation: options.defaultFieldValidation } : {}),

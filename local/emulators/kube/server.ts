@@ -22,6 +22,8 @@ export interface ServerOptions {
   faults: FaultBook;
   control: ControlHandler;
   authenticate?: Authenticate;
+  /** RBAC (authorization.ts): throws a 403 Status when the authenticated user may not make the request. */
+  authorize?: (user: string, request: { method: string; path: string; query: URLSearchParams; contentType: string }) => void;
   /** When set, /_emulator/* requires `Authorization: Bearer <controlToken>`. */
   controlToken?: string;
   tls?: { certPem: string; keyPem: string };
@@ -109,6 +111,7 @@ export class ClusterServer {
         if (!token) throw kubeErrors.unauthorized();
         const result = await this.options.authenticate(token);
         if (!result.ok) throw kubeErrors.unauthorized(`Unauthorized: ${result.reason}`);
+        this.options.authorize?.(result.user, { method, path, query: url.searchParams, contentType: req.headers['content-type'] ?? '' });
       }
       const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
       this.route(req, res, method, path, url.searchParams, body);
