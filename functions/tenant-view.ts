@@ -1,9 +1,17 @@
 import type { TenantRecord } from '../lib/adapters/registry';
-import type { TenantProgress } from '../lib/adapters/status/tenant-progress-store';
+import { z } from 'zod';
+import { tenantProgressSchema, type TenantProgress } from '../lib/adapters/status/tenant-progress-store';
 import type { TenantSpec } from '../lib/domain/tenant-spec';
 
-/** The tenant as GET shows it: registry truth (spec, phase, CIDR) plus the lifecycle's last report. */
-export function tenantView(record: TenantRecord<TenantSpec>, progress: TenantProgress | undefined) {
+/**
+ * What a running lifecycle said last in its custom status: a waiting step's notes (firewall queued / writing,
+ * routes missing) and the /31s learned so far, which the progress store only gets when a step begins or ends.
+ */
+export const liveProgressSchema = z.object({ steps: tenantProgressSchema.shape.steps, routes: tenantProgressSchema.shape.routes });
+export type LiveProgress = z.infer<typeof liveProgressSchema>;
+
+/** The tenant as GET shows it: registry truth (spec, phase, CIDR) plus the lifecycle's last report (live while it runs). */
+export function tenantView(record: TenantRecord<TenantSpec>, progress: TenantProgress | undefined, live?: LiveProgress) {
   const error = progress?.error ?? record.lastError?.message;
   return {
     name: record.key.name,
@@ -11,8 +19,8 @@ export function tenantView(record: TenantRecord<TenantSpec>, progress: TenantPro
     cidr: record.cidr ?? null,
     phase: record.phase,
     operation: progress?.operation,
-    steps: progress?.steps ?? [],
-    routes: progress?.routes ?? { expected: [], learned: {} },
+    steps: live?.steps ?? progress?.steps ?? [],
+    routes: live?.routes ?? progress?.routes ?? { expected: [], learned: {} },
     firewall: progress?.firewall
       ? { ruleCollectionGroup: progress.firewall.ruleCollectionGroup, ruleCollection: progress.firewall.ruleCollections[0], ruleCollections: progress.firewall.ruleCollections }
       : null,

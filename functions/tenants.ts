@@ -2,20 +2,20 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { appServices, type AppServices } from '../lib/adapters/app-services';
-import { admitCreate, admitDelete, admitUpdate, namespacesEitherSpecSteers, planUpdate, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
+import { admitCreate, admitDelete, admitUpdate, namespacesEitherSpecSteers, planUpdate, SETTLED_PHASES, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
 import { lifecycleInstanceId } from '../lib/domain/lifecycle/progress';
 import { namespaceConflicts } from '../lib/domain/lifecycle/namespace-claims';
 import { specFingerprint } from '../lib/domain/spec-fingerprint';
 import type { TenantSpec } from '../lib/domain/tenant-spec';
 import { ConcurrencyError, everyItem, retryOnConcurrency, type TenantRecord } from '../lib/adapters/registry';
 import { describeFailure, isNotFound } from '../lib/adapters/errors';
-import { isRunning } from './durable-instances';
+import { instanceStatus, isRunning } from './durable-instances';
 import { lifecycleInput, startLifecycle } from './lifecycle-start';
 import { problem } from './http-problems';
 import { listQuery, queryObject, readSpec } from './tenant-requests';
 import { tenantKey } from './request-guards';
 import { formatFieldPath } from '../lib/domain/tenant-spec';
-import { tenantView } from './tenant-view';
+import { liveProgressSchema, tenantView, type LiveProgress } from './tenant-view';
 
 async function stateOf(client: DurableClient, record: TenantRecord<TenantSpec> | undefined): Promise<TenantState | undefined> {
   if (!record) return undefined;
@@ -145,12 +145,21 @@ async function deleteTenant(request: HttpRequest, context: InvocationContext, ke
   });
 }
 
-async function getTenant(key: { cluster: string; name: string }): Promise<HttpResponseInit> {
+/** A lifecycle under way: its custom status, which is fresher than the progress store while a step waits. */
+async function liveProgress(client: DurableClient, record: TenantRecord<TenantSpec>): Promise<LiveProgress | undefined> {
+  if ((SETTLED_PHASES as readonly string[]).includes(record.phase)) return undefined;
+  const status = await instanceStatus(client, lifecycleInstanceId(record.key.cluster, record.key.name));
+  if (String(status?.runtimeStatus) !== 'Running') return undefined;
+  const live = liveProgressSchema.safeParse(status?.customStatus);
+  return live.success ? live.data : undefined;
+}
+
+async function getTenant(client: DurableClient, key: { cluster: string; name: string }): Promise<HttpResponseInit> {
   const services = await appServices();
   const record = await services.registry.tenants.get(key);
   if (!record) return problem(404, 'TenantNotFound', `no tenant ${key.name} on cluster ${key.cluster}`);
-  const progress = await services.progress.get(key.cluster, key.name);
-  return { status: 200, jsonBody: tenantView(record, progress) };
+  const [progress, live] = await Promise.all([services.progress.get(key.cluster, key.name), liveProgress(client, record)]);
+  return { status: 200, jsonBody: tenantView(record, progress, live) };
 }
 
 async function listTenants(request: HttpRequest): Promise<HttpResponseInit> {
@@ -188,6 +197,6 @@ app.http('tenant', {
     if (!key.ok) return key.response;
     if (request.method === 'PUT') return updateTenant(request, context, key.value);
     if (request.method === 'DELETE') return deleteTenant(request, context, key.value);
-    return getTenant(key.value);
+    return getTenant(df.getClient(context), key.value);
   },
 });
