@@ -8,9 +8,11 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/local', '<rootDir>/lib'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
+  transform: { '^.+\\.(t|j|mj|mt)sx?$': ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
-  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  moduleFileExtensions: ['ts', 'mts', 'js', 'mjs', 'cjs', 'json'],
+  // lib/console is ES modules (.mts → .mjs, which the browser loads); an import of `…/console/x.mjs` is its .mts source.
+  moduleNameMapper: { '^(.*/console/[a-z-]+)\\.mjs$': '$1.mts' },
   testTimeout: 60000,
   maxWorkers: 2,
 };

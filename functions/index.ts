@@ -10,3 +10,4 @@ import './clusters';
 import './drift';
 import './lifecycle-resume';
 import './capacity';
+import './console';

@@ -1,0 +1,150 @@
+// egress-pilot console: the browser glue. It reads the API with the function key the user pasted (kept in
+// this tab's sessionStorage, sent as x-functions-key), routes on the URL's #fragment, and renders with the
+// pure view modules of lib/console (unit-tested in jest). Polls every 2 s while a lifecycle runs, else 10 s.
+import { ShapeError, readClusters, readGauges, readTenant, readTenantPage } from './lib/console/api-shapes.mjs';
+import { renderGauges } from './lib/console/gauges.mjs';
+import { layoutHub, renderHubSvg } from './lib/console/hub-picture.mjs';
+import { advise, renderAdvice } from './lib/console/problems.mjs';
+import { refreshDelayMs } from './lib/console/tenant-status.mjs';
+import { renderTenantPage } from './lib/console/tenant-page.mjs';
+import { renderTenantsPage } from './lib/console/tenant-table.mjs';
+
+const KEY_ITEM = 'egress-pilot.function-key';
+/** The API lives next to the console: /api/console/ → /api/. */
+const API = new URL('../', location.href);
+const $ = (id) => document.getElementById(id);
+
+/** A failure the page explains (problems.mjs says what to do about each kind). */
+class Trouble extends Error {
+  constructor(trouble) {
+    super(trouble.kind);
+    this.trouble = trouble;
+  }
+}
+
+async function get(route) {
+  const url = new URL(route, API);
+  let response;
+  try {
+    response = await fetch(url, { headers: { 'x-functions-key': sessionStorage.getItem(KEY_ITEM) ?? '' }, cache: 'no-store' });
+  } catch (error) {
+    throw new Trouble({ kind: 'unreachable', url: url.pathname, message: String(error.message ?? error) });
+  }
+  if (response.status === 401 || response.status === 403) throw new Trouble({ kind: 'key-refused', status: response.status });
+  const text = await response.text();
+  let body;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new Trouble({ kind: 'server', status: response.status, url: url.pathname, message: 'the answer is not JSON' });
+  }
+  if (response.status === 404) return { notFound: true, body };
+  if (!response.ok) throw new Trouble({ kind: 'server', status: response.status, url: url.pathname, message: body?.error?.message });
+  return { notFound: false, body };
+}
+
+/** Every tenant, following continuation tokens (100 a page). */
+async function allTenants() {
+  const tenants = [];
+  let token;
+  do {
+    const query = new URLSearchParams({ limit: '100', ...(token ? { continuationToken: token } : {}) });
+    const page = readTenantPage((await get(`tenants?${query}`)).body);
+    tenants.push(...page.items);
+    token = page.continuationToken;
+  } while (token);
+  return tenants;
+}
+
+function route() {
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'tenants' && parts.length === 3) return { page: 'tenant', cluster: parts[1], name: parts[2] };
+  if (parts[0] === 'hub') return { page: 'hub' };
+  if (parts[0] === 'capacity') return { page: 'capacity' };
+  return { page: 'tenants' };
+}
+
+async function render(where) {
+  const clusters = readClusters((await get('clusters')).body);
+  const tenants = await allTenants();
+  if (where.page === 'tenant') {
+    const answer = await get(`tenants/${encodeURIComponent(where.cluster)}/${encodeURIComponent(where.name)}`);
+    if (answer.notFound) return { markup: renderAdvice({ kind: 'tenant-missing', cluster: where.cluster, name: where.name }).text, tenants };
+    const tenant = readTenant(answer.body);
+    // The tenant's own slice of the hub: its cluster's reflectors, their sessions, and its /31s.
+    const picture = renderHubSvg(layoutHub(clusters.filter((c) => c.name === tenant.cluster), [tenant]));
+    return { markup: `${renderTenantPage(tenant, Date.now()).text}<h3>In the hub</h3><div class="hub-wrap">${picture}</div>`, tenants };
+  }
+  if (where.page === 'hub') {
+    const legend = '<p class="legend muted"><span class="ok">━ BGP session connected</span><span class="busy">┅ connecting</span><span class="bad">┅ no connection</span><span>green /31: learned on every Route Server instance; amber: not yet</span></p>';
+    return { markup: `<h2>Hub</h2>${legend}<div class="hub-wrap">${renderHubSvg(layoutHub(clusters, tenants))}</div>`, tenants };
+  }
+  if (where.page === 'capacity') {
+    const answer = await get('capacity');
+    if (answer.notFound) return { markup: `<h2>Capacity</h2>${renderAdvice({ kind: 'capacity-missing' }).text}`, tenants };
+    const { gauges, generatedAt } = readGauges(answer.body);
+    return { markup: `<h2>Capacity</h2>${renderGauges(gauges, generatedAt).text}`, tenants };
+  }
+  return { markup: `<h2>Tenants by cluster</h2>${renderTenantsPage(clusters, tenants).text}`, tenants };
+}
+
+let timer;
+let generation = 0;
+
+async function refresh() {
+  clearTimeout(timer);
+  const mine = ++generation;
+  const where = route();
+  for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', a.dataset.nav === (where.page === 'tenant' ? 'tenants' : where.page));
+  if (!sessionStorage.getItem(KEY_ITEM)) return showTrouble({ kind: 'no-key' });
+  let delay = 10_000;
+  try {
+    const { markup, tenants } = await render(where);
+    if (mine !== generation) return; // a newer refresh (navigation) took over
+    $('view').innerHTML = markup;
+    $('trouble').innerHTML = '';
+    $('key-form').hidden = true;
+    $('forget-key').hidden = false;
+    delay = refreshDelayMs(tenants);
+    $('status').textContent = `updated ${new Date().toLocaleTimeString()} · next in ${delay / 1000} s${delay < 10_000 ? ' (a lifecycle runs)' : ''}`;
+  } catch (error) {
+    if (mine !== generation) return;
+    if (error instanceof Trouble) {
+      if (error.trouble.kind === 'key-refused') sessionStorage.removeItem(KEY_ITEM);
+      showTrouble(error.trouble);
+    } else if (error instanceof ShapeError) {
+      showTrouble({ kind: 'shape', url: API.pathname, field: error.field, reason: error.message.slice(error.field.length + 1) });
+    } else {
+      showTrouble({ kind: 'server', status: 0, url: location.pathname, message: String(error) });
+    }
+    if (!sessionStorage.getItem(KEY_ITEM)) return; // wait for a key: polling without one only repeats the refusal
+  }
+  timer = setTimeout(refresh, delay);
+}
+
+function showTrouble(trouble) {
+  $('trouble').innerHTML = renderAdvice(trouble).text;
+  const askKey = advise(trouble).askKey;
+  $('key-form').hidden = !askKey;
+  $('forget-key').hidden = askKey;
+  if (askKey) {
+    $('view').innerHTML = '';
+    $('status').textContent = '';
+    $('key').focus();
+  }
+}
+
+$('key-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const key = $('key').value.trim();
+  if (!key) return;
+  sessionStorage.setItem(KEY_ITEM, key);
+  $('key').value = '';
+  refresh();
+});
+$('forget-key').addEventListener('click', () => {
+  sessionStorage.removeItem(KEY_ITEM);
+  refresh();
+});
+window.addEventListener('hashchange', refresh);
+refresh();

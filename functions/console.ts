@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
+import { problem } from './http-problems';
+
+/**
+ * The web console, served by the app itself so it deploys with it: GET /api/console/ is the page,
+ * /api/console/<file> its stylesheet and script (console/ at the package root), /api/console/lib/console/<m>.mjs
+ * the pure view modules (lib/console, compiled to ES modules the browser loads as they are).
+ * Anonymous: these are static files holding no key and no data. The page asks for a function key and
+ * reads the API with it; in Azure, App Service authentication (infra: function_app_entra_auth) keeps
+ * anyone not signed in to the tenant's Entra ID away from the page and the API alike.
+ */
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const FOLDERS = { page: path.join(PACKAGE_ROOT, 'console'), modules: path.resolve(__dirname, '..', 'lib', 'console') };
+
+/** What may be asked for: a flat file name in console/, or a module in lib/ (never a path that climbs). */
+const assetSchema = z.union([
+  z.literal(''),
+  z.string().regex(/^[a-z][a-z0-9-]*\.(css|js|svg)$/),
+  z.string().regex(/^lib\/console\/[a-z][a-z0-9-]*\.mjs$/),
+]);
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/** Nothing but the app's own files and API: no inline script, no third-party origin, never framed. */
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  // Served fresh after each deployment: the page and the API must come from the same version.
+  'Cache-Control': 'no-cache',
+};
+
+function fileOf(asset: string): string {
+  if (asset === '') return path.join(FOLDERS.page, 'index.html');
+  if (asset.startsWith('lib/console/')) return path.join(FOLDERS.modules, asset.slice('lib/console/'.length));
+  return path.join(FOLDERS.page, asset);
+}
+
+const cache = new Map<string, Buffer>();
+
+async function read(file: string): Promise<Buffer | undefined> {
+  const hit = cache.get(file);
+  if (hit) return hit;
+  try {
+    const body = await readFile(file);
+    cache.set(file, body);
+    return body;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+export async function serveConsole(request: HttpRequest): Promise<HttpResponseInit> {
+  const asset = request.params.asset ?? '';
+  // The page links its files relative to /api/console/: send a bare /api/console there first.
+  if (asset === '' && !new URL(request.url).pathname.endsWith('/')) return { status: 302, headers: { Location: 'console/', ...SECURITY_HEADERS } };
+  const parsed = assetSchema.safeParse(asset);
+  const notFound = () => problem(404, 'ConsoleFileNotFound', `the console has no file ${asset}`, [{ field: 'asset', reason: 'not a file of the console' }]);
+  if (!parsed.success) return notFound();
+  const file = fileOf(parsed.data);
+  const body = await read(file);
+  if (!body) return notFound();
+  return { status: 200, headers: { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', ...SECURITY_HEADERS }, body };
+}
+
+app.http('console', { route: 'console/{*asset}', methods: ['GET'], authLevel: 'anonymous', handler: serveConsole });
