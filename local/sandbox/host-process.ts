@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 
+/** The file in the sandbox folder that holds the running Functions host's process id (a crash test kills the app alone). */
+export const HOST_PID_FILE = 'host.pid';
+
 export interface HostProcess {
   baseUrl: string;
   port: number;

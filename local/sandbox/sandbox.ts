@@ -10,7 +10,7 @@ import { startKubeEmulator, type KubeEmulator, type TwinTimings } from '../emula
 import { loadCertificateAuthority, createCertificateAuthority, type CertificateAuthority } from '../emulators/shared/tls';
 import { clusterWrittenEvent, deliverAndAwaitBootstrap } from './cluster-event';
 import { startEventSink, type EventSink } from './event-sink';
-import { startHostProcess, type HostProcess } from './host-process';
+import { HOST_PID_FILE, startHostProcess, type HostProcess } from './host-process';
 
 /** The reference hub's names (seed-walkthrough.md), as the ARM emulator's reference seed has them. */
 export const REFERENCE = {
@@ -294,7 +294,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const appDir = options.appDir !== undefined ? path.resolve(options.appDir) : repoRoot();
     // A package folder has no local/ host of its own: use the one built in this repository.
     const cliPath = options.appDir !== undefined ? path.join(repoRoot(), 'dist', 'local', 'host', 'cli.js') : undefined;
-    let host = await startHostProcess({ appDir, cliPath, port: port('host'), settingsFile, env: hostEnv, echo: options.echoHostLogs });
+    // host.pid names the Functions host of the moment, so a crash test can kill the app alone (spawn.ts crashApp).
+    const startHost = async (hostPort: number): Promise<HostProcess> => {
+      const started = await startHostProcess({ appDir, cliPath, port: hostPort, settingsFile, env: hostEnv, echo: options.echoHostLogs });
+      writeFileSync(path.join(dir, HOST_PID_FILE), String(started.pid));
+      return started;
+    };
+    let host = await startHost(port('host'));
     const hostPort = host.port;
     stops.push(() => host.stop());
     // A cluster that "was just created" (a fresh folder, or one whose state could not be restored):
@@ -339,7 +345,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       get host() { return host; },
       async restartHost(signal = 'SIGTERM') {
         await host.stop(signal);
-        host = await startHostProcess({ appDir, cliPath, port: hostPort, settingsFile, env: hostEnv, echo: options.echoHostLogs });
+        host = await startHost(hostPort);
       },
       stop: stopAll,
     };

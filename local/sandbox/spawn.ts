@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
+import { HOST_PID_FILE } from './host-process';
 import type { SandboxInfo, TunableOptions } from './sandbox';
 
 export interface SandboxProcessOptions {
@@ -23,6 +24,13 @@ export interface SandboxProcess {
   pid: number;
   /** Signals the whole process group (sandbox, Functions host, Azurite) and waits until every member is gone. */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /**
+   * A crash as Azure has it: the Functions host is SIGKILLed mid-work, while the stand-ins for Azure's services
+   * stop cleanly (SIGTERM), keeping every write they acknowledged, as Azure Storage, ARM and the API server do.
+   * (A SIGKILL of the whole group also loses Azurite's last 5 s of acknowledged table writes: see
+   * test/integration/azurite-durability.test.ts.)
+   */
+  crashApp(): Promise<void>;
   /** The sandbox process's exit code (null when a signal ended it). */
   exited: Promise<number | null>;
   /** What it printed, most recent last (e.g. "could not restore …" lines). */
@@ -105,5 +113,14 @@ export async function spawnSandboxProcess(options: SandboxProcessOptions): Promi
     throw error;
   }
   const info = JSON.parse(readFileSync(path.join(dir, 'sandbox.json'), 'utf8')) as SandboxInfo;
-  return { info, pid, kill, exited, output: () => [...lines] };
+  const crashApp = async (): Promise<void> => {
+    const hostPid = Number(readFileSync(path.join(dir, HOST_PID_FILE), 'utf8'));
+    try {
+      process.kill(hostPid, 'SIGKILL');
+    } catch {
+      // the host already died: the stand-ins still stop cleanly below
+    }
+    await kill('SIGTERM');
+  };
+  return { info, pid, kill, crashApp, exited, output: () => [...lines] };
 }
