@@ -12,6 +12,7 @@ import type { KubeAuthorization } from './authorization';
 import { ObjectStore, type StoreSnapshot } from './store';
 import type { BlockInfo } from './calico-twin';
 import { WorkloadSimulator } from './workloads';
+import { registerEgressProbes, type EgressProbeNetwork, type EgressProbes } from './egress-probe';
 import { servedByEdition, tigeraStatusSeed, type CalicoEdition } from './calico-edition';
 import { kubeErrors } from './errors';
 import type { ApiResponse } from './api';
@@ -91,6 +92,8 @@ export interface ClusterRuntimeOptions {
   /** RBAC enforced for authenticated users (authorization.ts); absent = any authenticated user may do anything. */
   authorization?: KubeAuthorization;
   controlToken?: string;
+  /** The network outside the cluster for egress probe Jobs (egress-probe/); absent = probe pods log nothing. */
+  egressProbe?: EgressProbeNetwork;
   tls?: { certPem: string; keyPem: string };
   defaultFieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   now?: () => Date;
@@ -111,6 +114,7 @@ export class EmulatedCluster {
   readonly twin: CalicoTwin;
   readonly server: ClusterServer;
   readonly workloads: WorkloadSimulator;
+  readonly probes: EgressProbes;
 
   constructor(readonly options: ClusterOptions, runtime: ClusterRuntimeOptions) {
     const now = runtime.now ?? (() => new Date());
@@ -127,8 +131,10 @@ export class EmulatedCluster {
       strictAffinity: options.strictAffinity ?? false, now, ...(runtime.restore ? { ipam: runtime.restore.ipam } : {}),
     });
     this.workloads = new WorkloadSimulator(this.store, runtime.registry, this.twin, this.twin.timings, now);
+    this.probes = registerEgressProbes(this.store, runtime.registry, runtime.egressProbe);
     this.server = new ClusterServer({
       api: this.api, faults: this.faults, control: (m, p, q, b) => this.control(m, p, q, b),
+      podLog: (namespace, name) => this.probes.podLog(namespace, name),
       ...(runtime.authenticate ? { authenticate: runtime.authenticate } : {}),
       ...(runtime.authorization ? { authorize: runtime.authorization.hook(options.name, served, this.store) } : {}),
       ...(runtime.controlToken ? { controlToken: runtime.controlToken } : {}),
@@ -195,6 +201,7 @@ export class EmulatedCluster {
   quiesce(): void {
     this.twin.stop();
     this.workloads.stop();
+    this.probes.stop();
   }
 
   async stop(): Promise<void> {

@@ -10,6 +10,7 @@ import { withTigeraStatus } from './calico-edition';
 import type { Authenticate } from './server';
 import type { KubeAuthorization } from './authorization';
 import type { ObjectStore } from './store';
+import type { EgressProbeNetwork } from './egress-probe';
 import { clusterStateFile, clusterStateWriter, readClusterState } from './persistence';
 import { restoreReport, type RestoreReport, type StateOptions, type StateWriter } from '../shared/state-file';
 
@@ -23,6 +24,7 @@ export { FaultBook } from './faults';
 export type { Authenticate } from './server';
 export { KubeAuthorization, authorizeKube, requestAttributes, type KubeGrant, type KubeGrants, type PolicyRule, type KubeRefusal } from './authorization';
 export type { RestoreReport } from '../shared/state-file';
+export type { EgressProbeNetwork, ProbeConnection, FirewallAnswer } from './egress-probe';
 
 export interface KubeEmulatorOptions {
   clusters: ClusterOptions[];
@@ -41,6 +43,8 @@ export interface KubeEmulatorOptions {
   authorization?: KubeAuthorization;
   /** When set, /_emulator/* requires `Authorization: Bearer <controlToken>`. Absent = control paths open. */
   controlToken?: string;
+  /** The network outside the clusters for egress probe Jobs: the firewall to ask, local ranges, an echo service (egress-probe/). */
+  egressProbe?: EgressProbeNetwork;
   /** Simulated durations; defaults in calico-twin/timings.ts. */
   timings?: Partial<TwinTimings>;
   /** Directory of CustomResourceDefinition YAML; default `<repo>/../shared/reference/crds` or $KUBE_EMULATOR_CRD_DIR. */
@@ -104,6 +108,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
         ...(options.authenticate ? { authenticate: options.authenticate } : {}),
         ...(options.authorization ? { authorization: options.authorization } : {}),
         ...(options.controlToken ? { controlToken: options.controlToken } : {}),
+        ...(options.egressProbe ? { egressProbe: options.egressProbe } : {}),
         ...(options.tls ? { tls: options.tls } : {}),
         ...(options.defaultFieldValidation ? { defaultFieldValidation: options.defaultFieldValidation } : {}),
       };

@@ -26,6 +26,8 @@ export interface ServerOptions {
   authorize?: (user: string, request: { method: string; path: string; query: URLSearchParams; contentType: string }) => void;
   /** When set, /_emulator/* requires `Authorization: Bearer <controlToken>`. */
   controlToken?: string;
+  /** `GET .../pods/{name}/log` as text; undefined = no such pod (egress-probe/). */
+  podLog?: (namespace: string, name: string) => string | undefined;
   tls?: { certPem: string; keyPem: string };
 }
 
@@ -192,6 +194,13 @@ export class ClusterServer {
     if (rest.length > 3) throw kubeErrors.pathNotFound(path);
     if (resource.namespaced && name !== undefined && namespace === undefined) throw kubeErrors.pathNotFound(path);
     if (watch && method === 'GET' && name === undefined) return this.watch(req, res, resource, namespace, query);
+    if (method === 'GET' && resource.kind === 'Pod' && subresource === 'log' && namespace !== undefined && name !== undefined && this.options.podLog) {
+      const text = this.options.podLog(namespace, name);
+      if (text === undefined) throw kubeErrors.notFound(resource.plural, resource.group, name);
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+      res.end(text);
+      return;
+    }
     send(res, api.handle({
       method, resource, ...(namespace !== undefined ? { namespace } : {}), ...(name !== undefined ? { name } : {}),
       ...(subresource !== undefined ? { subresource } : {}), query,
