@@ -6,7 +6,7 @@ import { liveProgressSchema, tenantView } from '../../../functions/tenant-view';
 const spec = { name: 't1', cluster: 'spoke1-aks', namespaces: [], gateway: { replicas: 2, prefixLength: 29 }, allow: { applications: [], networks: [] } } as unknown as TenantSpec;
 const record: TenantRecord<TenantSpec> = {
   key: { cluster: 'spoke1-aks', name: 't1' }, spec, specFingerprint: 'f', generation: 1, phase: 'OpeningFirewall', cidr: '10.99.0.0/29',
-  lastError: undefined, servingSpec: undefined, servingFingerprint: undefined, lifecycleRun: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
+  lastError: undefined, servingSpec: undefined, servingFingerprint: undefined, lifecycleRun: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', etag: 'W/"1"',
 };
 const stored: TenantProgress = {
   operation: 'onboard', instanceId: 'tenant:spoke1-aks:t1', updatedAt: '2026-01-01T00:00:01Z',
