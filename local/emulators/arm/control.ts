@@ -3,6 +3,7 @@ import type { ManagedIdentity, TokenIssuer } from '../shared/token';
 import type { ArmLimits, ArmTimings } from './config';
 import type { EmulatorContext } from './context';
 import { invalidRequest, notImplemented } from './errors';
+import { decideForFirewall, type FirewallVerdict } from './firewall-probe';
 import { type Counters, type FaultSpec, type FaultSpecInput, faultSpecSchema } from './knobs';
 import type { SessionView } from './providers/bgpTwin';
 import type { AksProvider, ClusterChange } from './providers/aks';
@@ -32,12 +33,16 @@ export interface ArmControl {
   reset(): Promise<void>;
   /** `kube: null` forgets the cluster's Kubernetes endpoint; `then: { afterMs, provisioningState?, powerState? }` schedules the next state. */
   setCluster(resourceGroup: string, name: string, change: ClusterChange): void;
+  /** The AKS cluster is deleted: gone from ARM, its BGP speakers silent (its BGP connections stay). */
+  deleteCluster(resourceGroup: string, name: string): void;
   /** Sample the route feed now and show Route Server's view of every BGP session. */
   bgpSessions(): Promise<SessionView[]>;
   /** A token signed by the emulator's issuer (tests: wrong audience, negative lifetime = expired). */
   issueToken(audience: string, options?: { lifetimeSeconds?: number }): string;
   /** Every stored resource in wire form. */
   resources(): Record<string, unknown>[];
+  /** The firewall's data plane: decide one connection `{ firewall?, connection }` (firewall-probe.ts). */
+  decideConnection(body: unknown): FirewallVerdict;
 }
 
 const timingsSchema = z.object({
@@ -134,6 +139,9 @@ export function createControl(deps: {
     setCluster(resourceGroup, name, change) {
       deps.aks.setCluster(resourceGroup, name, parse(clusterChangeSchema, change, 'cluster'));
     },
+    deleteCluster(resourceGroup, name) {
+      deps.aks.deleteCluster(resourceGroup, name);
+    },
     bgpSessions: () => ctx.bgp.view((instanceIp) => {
       const hub = ctx.store.list({ type: TYPES.virtualHub }).find((h) => hubFacts(h).ips.includes(instanceIp));
       return hub === undefined ? undefined : hubFacts(hub).asn;
@@ -141,6 +149,7 @@ export function createControl(deps: {
     issueToken: (audience, options) => deps.issuer.issue(audience, deps.identity(), options).token,
     resources: () => [TYPES.resourceGroup, TYPES.virtualHub, TYPES.hubIpConfiguration, TYPES.bgpConnection, TYPES.firewallPolicy, TYPES.ruleCollectionGroup, TYPES.ipGroup, TYPES.azureFirewall, TYPES.managedCluster]
       .flatMap((type) => ctx.store.list({ type }).map((r) => toWire(r))),
+    decideConnection: (body) => decideForFirewall(ctx, body),
   };
 }
 
@@ -148,9 +157,11 @@ export function createControl(deps: {
 export function controlHttp(control: ArmControl, info: () => Record<string, unknown>, publicKeyPem: string) {
   return async (method: string, path: string, _query: URLSearchParams, body: unknown): Promise<ArmResponse> => {
     const route = `${method} ${path.replace(/\/+$/, '')}`;
-    const cluster = /^PUT \/_emulator\/clusters\/([^/]+)\/([^/]+)$/.exec(route);
-    if (cluster?.[1] !== undefined && cluster[2] !== undefined) {
-      control.setCluster(decodeURIComponent(cluster[1]), decodeURIComponent(cluster[2]), body as never);
+    const cluster = /^(PUT|DELETE) \/_emulator\/clusters\/([^/]+)\/([^/]+)$/.exec(route);
+    if (cluster?.[2] !== undefined && cluster[3] !== undefined) {
+      const [rg, name] = [decodeURIComponent(cluster[2]), decodeURIComponent(cluster[3])];
+      if (cluster[1] === 'DELETE') control.deleteCluster(rg, name);
+      else control.setCluster(rg, name, body as never);
       return { status: 204 };
     }
     switch (route) {
@@ -175,6 +186,7 @@ export function controlHttp(control: ArmControl, info: () => Record<string, unkn
       case 'GET /_emulator/bgp/sessions': return { status: 200, body: await control.bgpSessions() };
       case 'GET /_emulator/identity/public-key': return { status: 200, body: publicKeyPem };
       case 'GET /_emulator/resources': return { status: 200, body: control.resources() };
+      case 'POST /_emulator/firewall/decide': return { status: 200, body: control.decideConnection(body) };
       default: throw notImplemented(method, path, 'unknown control path (see local/emulators/arm/README.md)');
     }
   };

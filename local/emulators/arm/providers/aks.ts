@@ -109,6 +109,17 @@ export class AksProvider {
     }
   }
 
+  /**
+   * The cluster is deleted (test control): ARM forgets it, and its nodes stop speaking BGP, so Route Server
+   * loses every route they advertised. Its BGP connection resources stay on Route Server, as in Azure.
+   */
+  deleteCluster(rg: string, name: string): void {
+    const id = this.clusterId(rg, name);
+    if (!this.ctx.store.delete(id)) throw notFound(TYPES.managedCluster, name, rg);
+    this.endpoints.delete(id.toLowerCase());
+    this.adminCerts.delete(id.toLowerCase());
+  }
+
   /** Kubernetes emulator URLs of all clusters (for the HTTP route feed). */
   kubeUrls(): string[] {
     return [...this.endpoints.values()].map((e) => e.url);
