@@ -10,6 +10,7 @@ import { startKubeEmulator, type KubeEmulator, type TwinTimings } from '../emula
 import { loadCertificateAuthority, createCertificateAuthority, type CertificateAuthority } from '../emulators/shared/tls';
 import { clusterWrittenEvent, deliverAndAwaitBootstrap } from './cluster-event';
 import { startEventSink, type EventSink } from './event-sink';
+import { sandboxRbac, SANDBOX_ADMIN, type SandboxRbac } from './rbac';
 import { HOST_PID_FILE, startHostProcess, type HostProcess } from './host-process';
 
 /** The reference hub's names (seed-walkthrough.md), as the ARM emulator's reference seed has them. */
@@ -83,10 +84,15 @@ export interface SandboxOptions {
    * local host still comes from this repository's build.
    */
   appDir?: string;
+  /**
+   * Azure and Kubernetes RBAC in the emulators, from infra/ (rbac.ts): the app gets exactly the rights infra
+   * grants it. Default on; `false` (or EGRESS_SANDBOX_RBAC=off) lets any valid token do anything.
+   */
+  rbac?: boolean;
 }
 
 /** Options another process may pass as JSON in EGRESS_SANDBOX_OPTIONS (main.ts; spawn.ts sends them). */
-export const TUNABLE_OPTIONS = ['armTimings', 'kubeTimings', 'appSettings', 'reusePorts', 'stateDebounceMs'] as const;
+export const TUNABLE_OPTIONS = ['armTimings', 'kubeTimings', 'appSettings', 'reusePorts', 'stateDebounceMs', 'rbac'] as const;
 export type TunableOptions = Pick<SandboxOptions, (typeof TUNABLE_OPTIONS)[number]>;
 
 export interface SandboxInfo {
@@ -112,6 +118,8 @@ export interface Sandbox {
   azurite: Azurite;
   events: EventSink;
   host: HostProcess;
+  /** What the emulators enforce (withhold rights in negative tests); undefined with `rbac: false`. */
+  rbac: SandboxRbac | undefined;
   /**
    * On a kept folder, the emulated cloud's state files that could not be restored, as sentences
    * ("could not restore cluster spoke2-aks (…/cloud/kube-spoke2-aks.json): not JSON (…); starting it empty").
@@ -221,6 +229,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // sample on, and a restored Route Server must not see them missing (it would withdraw their routes).
     // The clusters verify tokens with the ARM emulator's key; it starts after them.
     const tokenAuthority: { arm?: ArmEmulator } = {};
+    const seed = sandboxSeed();
+    const rbac = options.rbac === false || process.env.EGRESS_SANDBOX_RBAC === 'off' ? undefined : await sandboxRbac(seed);
     const kubeCert = ca.issue(['localhost'], ['127.0.0.1']);
     const kube = await startKubeEmulator({
       clusters: SPOKES.map((spoke, i) => ({
@@ -231,6 +241,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       tls: kubeCert,
       timings: options.kubeTimings,
       state,
+      ...(rbac ? { authorization: rbac.kube } : {}),
       // The AKS API server accepts Microsoft Entra tokens for the AKS server application.
       authenticate: async (token) => {
         const verdict = tokenAuthority.arm?.verifyToken(token, { audiences: [REFERENCE.aksServerAudience] });
@@ -240,7 +251,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
     stops.push(() => kube.stop());
     const arm = await startArmEmulator({
-      seed: sandboxSeed(), ca, port: port('arm'), identityPort: port('identity'), timings: options.armTimings, ...(options.armLimits ? { limits: options.armLimits } : {}), tokenLifetimeSeconds: 3600, state,
+      seed, ca, ...(rbac ? { authorization: rbac.arm } : {}), port: port('arm'), identityPort: port('identity'), timings: options.armTimings, ...(options.armLimits ? { limits: options.armLimits } : {}), tokenLifetimeSeconds: 3600, state,
       clusters: Object.fromEntries(SPOKES.map((spoke) => [spoke.cluster, { url: kube.clusters.get(spoke.cluster)!.url, caCertPem: ca.caCertPem }])),
     });
     tokenAuthority.arm = arm;
@@ -251,7 +262,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ? reports.filter((r) => r.outcome !== 'restored').map((r) => `could not restore ${r.what} (${r.file}): ${r.outcome === 'missing' ? 'the file is missing' : r.reason}; starting it empty`)
       : [];
     const restoredCluster = (name: string): boolean => arm.restore[0]?.outcome === 'restored' && kube.restore.some((r) => r.what === `cluster ${name}` && r.outcome === 'restored');
-    const sandboxToken = arm.control.issueToken(REFERENCE.aksServerAudience, { lifetimeSeconds: 30 * 86400 });
+    // The kubeconfigs are the sandbox tooling's (an admin of every cluster), not the app's identity.
+    const sandboxToken = arm.tokenIssuer.issue(REFERENCE.aksServerAudience, { tenantId: arm.tenantId, ...SANDBOX_ADMIN }, { lifetimeSeconds: 30 * 86400 }).token;
     const clusters = SPOKES.map((spoke) => {
       const url = kube.clusters.get(spoke.cluster)!.url;
       const kubeconfigPath = path.join(dir, `kubeconfig-${spoke.cluster}.yaml`);
@@ -341,7 +353,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     writeFileSync(statePath, JSON.stringify(persisted, null, 2), { mode: 0o600 });
 
     const sandbox: Sandbox = {
-      info, dir, arm, kube, azurite, events, restoreProblems,
+      info, dir, arm, kube, azurite, events, restoreProblems, rbac,
       get host() { return host; },
       async restartHost(signal = 'SIGTERM') {
         await host.stop(signal);

@@ -291,6 +291,13 @@ resource "azurerm_role_assignment" "ok" { scope = azurerm_storage_account.a.id }
     expect(problems).toHaveLength(3);
     expect(problems.join('\n')).not.toContain('.ok:');
   });
+
+  it('allows the AKS reader at the clusters\' resource group only, with exactly that scope', async () => {
+    const m = await mod('/m', `
+resource "azurerm_role_assignment" "aks" { scope = var.aks_resource_group_id }
+resource "azurerm_role_assignment" "other" { scope = var.aks_resource_group_id }`);
+    expect(checkAssignmentScopes(m)).toEqual(['/m: azurerm_role_assignment.other: scope ${var.aks_resource_group_id} is a subscription or resource group']);
+  });
 });
 
 describe('checkAppSettingsContract', () => {

@@ -197,7 +197,10 @@ describe('least privilege', () => {
   it('assigns each custom role at its one resource', () => {
     expect(resource('modules/app-access', 'azurerm_role_assignment.route_server').scope).toBe('${var.route_server_id}');
     expect(resource('modules/app-access', 'azurerm_role_assignment.firewall_policy').scope).toBe('${var.firewall_policy_id}');
-    expect(resource('modules/app-access', 'azurerm_role_assignment.aks')).toMatchObject({ for_each: '${var.cluster_ids}', scope: '${each.value}' });
+    // The AKS reader alone sits at the clusters' resource group: the app lists them there (issue 16).
+    expect(resource('modules/app-access', 'azurerm_role_assignment.aks').scope).toBe('${var.aks_resource_group_id}');
+    expect(resource('modules/app-access', 'azurerm_role_assignment.aks').for_each).toBeUndefined();
+    expect(mod('.').moduleCalls.get('app_access')).toMatchObject({ aks_resource_group_id: '${azurerm_resource_group.spokes.id}' });
     expect(mod('.').moduleCalls.get('app_access')).toMatchObject({ route_server_id: '${module.route_server.id}', firewall_policy_id: '${module.firewall.policy_id}' });
   });
 

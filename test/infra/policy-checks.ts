@@ -86,7 +86,14 @@ export function checkRoleActions(mod: TfModule, allowed: ReadonlySet<string>): s
   return problems;
 }
 
-/** Role assignments never target a subscription or a resource group: each is scoped to one resource. */
+/**
+ * The one assignment allowed at a resource group, with the scope it must have: the AKS cluster reader, since
+ * the app lists the clusters of AKS_RESOURCE_GROUP and bootstraps clusters created there later (ARM
+ * authorizes a list at the resource group; infra/modules/app-access explains).
+ */
+export const RESOURCE_GROUP_ASSIGNMENTS: Readonly<Record<string, string>> = { 'azurerm_role_assignment.aks': '${var.aks_resource_group_id}' };
+
+/** Role assignments never target a subscription, nor a resource group (but RESOURCE_GROUP_ASSIGNMENTS): each is scoped to one resource. */
 export function checkAssignmentScopes(mod: TfModule): string[] {
   const problems: string[] = [];
   for (const [key, body] of mod.resources) {
@@ -96,6 +103,7 @@ export function checkAssignmentScopes(mod: TfModule): string[] {
       problems.push(`${mod.dir}: ${key}: scope is missing`);
       continue;
     }
+    if (RESOURCE_GROUP_ASSIGNMENTS[key] === scope) continue;
     if (/^\/subscriptions\/[^/]+\/?$/i.test(scope) || /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/?$/i.test(scope)) problems.push(`${mod.dir}: ${key}: scope ${scope} is a subscription or resource group`);
     if (/azurerm_subscription|azurerm_client_config|azurerm_resource_group\.|resource_group_id|subscription_id/.test(scope)) problems.push(`${mod.dir}: ${key}: scope ${scope} is a subscription or resource group`);
   }

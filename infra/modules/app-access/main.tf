@@ -1,7 +1,8 @@
 # Least privilege for the app's identity. Three custom roles, one per adapter concern, whose actions are
 # exactly lib/adapters/azure-permissions.ts (test/infra checks both directions). Every assignment is
-# scoped to the one resource it is about, never to a resource group or the subscription. Custom roles
-# can only be made assignable at resource-group (or wider) scope; the assignments narrow them.
+# scoped to the one resource it is about, never to the subscription, and to a resource group only for the
+# AKS cluster reader (below). Custom roles can only be made assignable at resource-group (or wider) scope;
+# the assignments narrow them.
 
 resource "azurerm_role_definition" "route_server" {
   name        = "${var.role_name_prefix} Route Server BGP operator"
@@ -92,9 +93,12 @@ resource "azurerm_role_assignment" "firewall_policy" {
   principal_type     = "ServicePrincipal"
 }
 
+# At the clusters' resource group, not per cluster: the app lists the clusters of AKS_RESOURCE_GROUP
+# (GET /api/clusters, the drift check: managedClusters.listByResourceGroup, which ARM authorizes at the
+# resource group) and bootstraps clusters created there after this apply (Event Grid); a cluster outside
+# every assignment answers 403 AuthorizationFailed, not 404. Found by the emulators' RBAC (issue 16).
 resource "azurerm_role_assignment" "aks" {
-  for_each           = var.cluster_ids
-  scope              = each.value
+  scope              = var.aks_resource_group_id
   role_definition_id = azurerm_role_definition.aks.role_definition_resource_id
   principal_id       = var.principal_id
   principal_type     = "ServicePrincipal"

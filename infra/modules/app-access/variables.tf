@@ -23,7 +23,7 @@ variable "hub_resource_group_id" {
 
 variable "aks_resource_group_id" {
   type        = string
-  description = "The clusters' resource group ID: assignable scope of the AKS role."
+  description = "The clusters' resource group ID: assignable scope and assignment scope of the AKS role (the app lists and bootstraps every cluster in it)."
   validation {
     condition     = can(regex("^/subscriptions/[^/]+/resourceGroups/[^/]+$", var.aks_resource_group_id))
     error_message = "aks_resource_group_id must be a resource group ID."
@@ -50,7 +50,7 @@ variable "firewall_policy_id" {
 
 variable "cluster_ids" {
   type        = map(string)
-  description = "AKS cluster IDs keyed by spoke (scope of the AKS assignments)."
+  description = "AKS cluster IDs keyed by spoke (scope of the optional built-in Kubernetes role assignments)."
 }
 
 variable "aks_subnet_ids" {
