@@ -113,7 +113,10 @@ export async function loadInfraRbac(dir: string = defaultInfraDir()): Promise<In
   const out: InfraRbac = { dir, armRoles: [], armAssignments: [], builtinAssignments: [], kubeRoles: [], kubeBindings: [] };
   const parsed: Array<{ module: string; resources: Obj }> = [];
   for (const file of tfFiles(dir)) {
-    const json = (await parse(path.basename(file), readFileSync(file, 'utf8'))) as Obj;
+    const source = readFileSync(file, 'utf8');
+    // Only files that declare RBAC are parsed (the parser is the slow part of a sandbox start).
+    if (!/resource\s+"(azurerm_role_(definition|assignment)|kubernetes_(cluster_)?role(_binding)?_v1)"/.test(source)) continue;
+    const json = (await parse(path.basename(file), source)) as Obj;
     if (isObj(json.resource)) parsed.push({ module: path.relative(dir, path.dirname(file)) || '.', resources: json.resource });
   }
   const each = (resources: Obj, type: string): Array<[string, Obj]> =>
