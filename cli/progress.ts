@@ -56,7 +56,8 @@ export function stepDuration(step: StepView, now: number): string | undefined {
 /** `RouteServiceRole_IN_0 1/2, RouteServiceRole_IN_1 0/2`: /31s learned per Route Server instance of those expected. */
 export function routesSummary(routes: TenantView['routes']): string | undefined {
   const instances = Object.keys(routes.learned).sort();
-  if (instances.length === 0) return undefined;
+  // Nothing expected yet (no gateway pod ready): "0/0" would say nothing.
+  if (instances.length === 0 || routes.expected.length === 0) return undefined;
   return instances.map((i) => `${i} ${routes.learned[i]}/${routes.expected.length}`).join(', ');
 }
 
@@ -64,13 +65,12 @@ const firewallWords = (step: StepView): string => (step.detail ?? '').replace(/^
 
 /**
  * The lines that say what changed between two views of the tenant (all of it for the first view), in the
- * lifecycle's order: phase, then each step whose state or note changed, then routes, then the firewall write.
+ * lifecycle's order: each step whose state or note changed (with the firewall write's stage), then the phase they
+ * moved the tenant to, then the /31s learned.
  */
 export function changeLines(previous: TenantView | undefined, next: TenantView): string[] {
   const lines: string[] = [];
   if (!previous) lines.push(`tenant ${next.cluster}/${next.name}: phase ${next.phase}${next.cidr ? `, CIDR ${next.cidr}` : ''}`);
-  else if (previous.phase !== next.phase) lines.push(`phase ${next.phase}`);
-  else if (previous.cidr !== next.cidr && next.cidr) lines.push(`CIDR ${next.cidr}`);
   for (const step of next.steps) {
     const before = previous?.steps.find((s) => s.name === step.name);
     if (!before && step.state === 'Pending') continue;
@@ -89,6 +89,9 @@ export function changeLines(previous: TenantView | undefined, next: TenantView):
         lines.push(`firewall ${stage}${step.state === 'Running' && step.detail ? `: ${firewallWords(step)}` : ''}`);
     }
   }
+  // After the steps: what they did is what moved the phase on.
+  if (previous && previous.phase !== next.phase) lines.push(`phase ${next.phase}`);
+  if (previous && previous.cidr !== next.cidr && next.cidr) lines.push(`CIDR ${next.cidr}`);
   const routes = routesSummary(next.routes);
   if (routes && routes !== (previous ? routesSummary(previous.routes) : undefined)) lines.push(`routes learned ${routes}`);
   if (isSettled(next) && (!previous || !isSettled(previous))) lines.push(finalLine(next));

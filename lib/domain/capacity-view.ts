@@ -6,7 +6,7 @@
  */
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
 import {
-  capacityInputFor, checkCapacity, policyPackingLimits, ROUTE_SERVER_MAX_ROUTES_PER_PEER, routesForTenant, tenantsThatMayAdvertise,
+  capacityInputFor, checkCapacity, groupNetworkRulePairs, policyPackingLimits, ROUTE_SERVER_MAX_ROUTES_PER_PEER, routesForTenant, tenantsThatMayAdvertise,
   type CapacityContext, type GatewayShape,
 } from './capacity';
 import { isClustersConnection } from './bootstrap/route-reflectors';
@@ -125,7 +125,7 @@ function foreignGroup(group: FirewallPolicyRuleCollectionGroup): GroupCapacity {
   return {
     name: group.name ?? '', priority: group.priority ?? 0, owned: false, tenants: [], ruleCollections: collections.length,
     rules: collections.reduce((n, c) => n + ('rules' in c ? (c.rules?.length ?? 0) : 0), 0),
-    sourceDestinationPairs: 0, estimatedBytes: bytesOf({ name: group.name, priority: group.priority, ruleCollections: collections }), limitBytes: AZURE_FIREWALL_LIMITS.groupBytes,
+    sourceDestinationPairs: groupNetworkRulePairs(group), estimatedBytes: bytesOf({ name: group.name, priority: group.priority, ruleCollections: collections }), limitBytes: AZURE_FIREWALL_LIMITS.groupBytes,
   };
 }
 

@@ -8,9 +8,9 @@
  * may keep an emptied block affine to a node (and advertised) after a gateway pod moves, and the pool cannot
  * hand out more blocks than it has, so that is the tight upper bound.
  */
-import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
+import type { FirewallPolicyRuleCollectionGroup, NetworkRule } from '@azure/arm-network';
 import { assignmentFromGroups, packRuleCollectionGroups, type FirewallLimit, type PackingLimits, type PackingResult } from './firewall-packing';
-import type { TenantFirewallInput } from './firewall-rules';
+import { networkRulePairs, type TenantFirewallInput } from './firewall-rules';
 import { ruleCollectionGroupSlot } from './names';
 import { blocksInPrefix } from './tenant-spec';
 
@@ -111,11 +111,24 @@ export interface CapacityContext {
   firewallLimits: { maxGroups: number; priorityBase: number };
 }
 
-/** The packing limits of a policy as deployed: groups egress-pilot does not own count against the group limit. */
+/** Azure's source×destination pairs of a deployed group's network rules (any owner). */
+export function groupNetworkRulePairs(group: FirewallPolicyRuleCollectionGroup): number {
+  return networkRulePairs((group.ruleCollections ?? []).map((c) => ({
+    name: c.name ?? '', priority: c.priority ?? 0, ruleCollectionType: 'FirewallPolicyFilterRuleCollection' as const,
+    rules: ('rules' in c ? (c.rules ?? []) : []).filter((r): r is NetworkRule => r.ruleType === 'NetworkRule'),
+  })));
+}
+
+/**
+ * The packing limits of a policy as deployed: groups egress-pilot does not own count against the group limit,
+ * and their network rules' pairs against the policy's 20,000.
+ */
 export function policyPackingLimits(context: Pick<CapacityContext, 'deployedGroups' | 'firewallLimits'>): PackingLimits {
+  const foreign = context.deployedGroups.filter((g) => ruleCollectionGroupSlot(g.name ?? '') === undefined);
   return {
     ...context.firewallLimits,
-    foreignGroups: context.deployedGroups.filter((g) => ruleCollectionGroupSlot(g.name ?? '') === undefined).length,
+    foreignGroups: foreign.length,
+    foreignNetworkRulePairs: foreign.reduce((n, g) => n + groupNetworkRulePairs(g), 0),
   };
 }
 

@@ -30,25 +30,25 @@ describe('changeLines (--wait off a terminal)', () => {
     const lines = views.flatMap((view, i) => changeLines(i === 0 ? undefined : views[i - 1], view));
     expect(lines).toEqual([
       'tenant spoke1-aks/t1: phase Pending',
-      'phase Allocating',
       'step allocateCidr: Running',
-      'CIDR 10.99.0.0/29',
+      'phase Allocating',
       'step allocateCidr: Succeeded in 1.0s - 10.99.0.0/29',
-      'phase WaitingForRoutes',
+      'CIDR 10.99.0.0/29',
       'step waitForRoutes: Running',
+      'phase WaitingForRoutes',
       'routes learned IN_0 0/2, IN_1 0/2',
       'step waitForRoutes: missing 10.99.0.2/31 on IN_1',
       'routes learned IN_0 2/2, IN_1 1/2',
       'step waitForRoutes: Succeeded in 12s - 2 /31 learned',
       'routes learned IN_0 2/2, IN_1 2/2',
-      'phase OpeningFirewall',
       'step openFirewall: Running',
       'firewall requested',
+      'phase OpeningFirewall',
       'firewall queued: waiting for the writer held by x',
       'firewall writing: a round carried 2 change(s) in 1 group write(s)',
-      'phase Ready',
       'step openFirewall: Succeeded in 2m00s - tenant-a-net in egress-pilot-0',
       'firewall done',
+      'phase Ready',
       'spoke1-aks/t1 Ready (10.99.0.0/29)',
     ]);
   });
@@ -100,5 +100,6 @@ describe('formatting', () => {
   it('formats durations and route counts', () => {
     expect([formatDuration(400), formatDuration(12_400), formatDuration(125_000)]).toEqual(['0.4s', '12s', '2m05s']);
     expect(routesSummary({ expected: ['a'], learned: {} })).toBeUndefined();
+    expect(routesSummary({ expected: [], learned: { IN_0: 0 } })).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import type { FirewallPolicyFilterRuleCollection } from '@azure/arm-network';
 import { capacityInputFor, checkCapacity, type CapacityContext } from '../../../lib/domain/capacity';
 import { capacityView, type CapacityFacts } from '../../../lib/domain/capacity-view';
 import { packRuleCollectionGroups, toSdkGroup } from '../../../lib/domain/firewall-packing';
@@ -37,7 +38,10 @@ function facts(overrides: Partial<CapacityFacts> = {}): CapacityFacts {
       policy: 'hub-policy',
       deployedGroups: [
         ...packRuleCollectionGroups(open, {}, limits).groups.map((g) => ({ ...toSdkGroup(g), name: g.name })),
-        { name: 'platform-baseline', priority: 200, ruleCollections: [] },
+        { name: 'platform-baseline', priority: 200, ruleCollections: [{
+          name: 'baseline', priority: 100, ruleCollectionType: 'FirewallPolicyFilterRuleCollection',
+          rules: [{ ruleType: 'NetworkRule', name: 'ntp', sourceAddresses: ['10.1.0.0/24', '10.2.0.0/24'], destinationAddresses: ['1.1.1.1', '2.2.2.2', '3.3.3.3'], destinationPorts: ['123'], ipProtocols: ['UDP'] }],
+        } as FirewallPolicyFilterRuleCollection] },
       ],
       openTenants: open,
       limits,
@@ -72,15 +76,16 @@ describe('capacityView', () => {
   it('packs the firewall policy as the writer would, and lists groups it does not own', () => {
     const [policy] = capacityView(facts()).firewallPolicies;
     expect(policy!.policy).toBe('hub-policy');
-    expect(policy!.ruleCollectionGroups.map((g) => [g.name, g.owned, g.tenants])).toEqual([
-      ['platform-baseline', false, []],
-      ['egress-pilot-0', true, ['spoke1-aks/alpha', 'spoke2-aks/beta']],
+    expect(policy!.ruleCollectionGroups.map((g) => [g.name, g.owned, g.tenants, g.sourceDestinationPairs])).toEqual([
+      ['platform-baseline', false, [], 6],
+      ['egress-pilot-0', true, ['spoke1-aks/alpha', 'spoke2-aks/beta'], 4],
     ]);
     const ours = policy!.ruleCollectionGroups[1]!;
     // alpha: 3 destinations x 1 source, beta: 1 x 1; each tenant has an app and a net collection with one rule each.
     expect(ours).toMatchObject({ priority: 1000, ruleCollections: 4, rules: 4, sourceDestinationPairs: 4, limitBytes: 2 * 1024 * 1024 });
     expect(ours.estimatedBytes).toBeGreaterThan(0);
-    expect(policy!.totals).toEqual({ ruleCollectionGroups: 2, ruleCollectionGroupLimit: 50, sourceDestinationPairs: 4, sourceDestinationPairLimit: 20_000, tenantsOpen: 2, violations: [] });
+    // Azure counts every network rule's pairs in the policy, ours and others' (2 sources x 3 destinations).
+    expect(policy!.totals).toEqual({ ruleCollectionGroups: 2, ruleCollectionGroupLimit: 50, sourceDestinationPairs: 10, sourceDestinationPairLimit: 20_000, tenantsOpen: 2, violations: [] });
   });
 
   it('says the next tenant fits where every limit has room, and names each limit that has none', () => {
@@ -123,7 +128,7 @@ describe('capacityView', () => {
       'peer:spoke1-aks/10.1.0.5 routesPerPeer 0/1000 routes',
       'peer:spoke2-aks/10.2.0.4 routesPerPeer 1/1000 routes',
       'policy:hub-policy ruleCollectionGroups 2/50 groups',
-      'policy:hub-policy networkRulePairs 4/20000 pairs',
+      'policy:hub-policy networkRulePairs 10/20000 pairs',
       expect.stringMatching(/^policy:hub-policy groupSize \d+\/2097152 bytes$/),
     ]);
     expect(gauges.find((g) => g.name === 'routesPerPeer')!.budget).toBe(800);
@@ -149,7 +154,15 @@ describe('capacityInputFor', () => {
     expect(input.clusterTenants).toEqual([gateway, { replicas: 1, prefixLength: 30 }]);
     expect(input.firewall!.tenants).toEqual([context.openFirewallTenants[0], candidate]);
     expect(input.firewall!.previous).toEqual({ 'spoke1-aks/a': 3 });
-    expect(input.firewall!.limits).toEqual({ maxGroups: 50, priorityBase: 1000, foreignGroups: 1 });
+    expect(input.firewall!.limits).toEqual({ maxGroups: 50, priorityBase: 1000, foreignGroups: 1, foreignNetworkRulePairs: 0 });
     expect(capacityInputFor({ name: 'me', gateway }, context).firewall).toBeUndefined();
+  });
+
+  it('counts the network rule pairs of groups egress-pilot does not own against the policy\'s 20,000 (Azure counts them all)', () => {
+    const destinations = Array.from({ length: 9_999 }, (_, i) => `172.${16 + Math.floor(i / 65_536)}.${Math.floor(i / 256) % 256}.${i % 256}`);
+    const foreign = { name: 'platform', priority: 200, ruleCollections: [{ name: 'p', priority: 100, ruleCollectionType: 'FirewallPolicyFilterRuleCollection', rules: [{ ruleType: 'NetworkRule', name: 'r', sourceAddresses: ['10.1.0.0/24', '10.2.0.0/24'], destinationAddresses: destinations }] } as FirewallPolicyFilterRuleCollection] };
+    const context: CapacityContext = { routeBudgetPerPeer: 800, clusterTenants: [], openFirewallTenants: [], deployedGroups: [foreign], firewallLimits: limits };
+    const result = checkCapacity(capacityInputFor({ name: 'me', gateway, firewall: fw('spoke1-aks', 'me', '10.99.0.0/29', 3) }, context));
+    expect(result.violations).toEqual([expect.objectContaining({ limit: 'networkRulePairs', actual: 20_001, max: 20_000 })]);
   });
 });
