@@ -48,8 +48,14 @@ export interface ClusterRouteView {
   endpointAt: number;
 }
 
-/** How long a refresh reuses the cluster endpoint instead of asking AKS again (two ARM reads). */
-export const ENDPOINT_MAX_AGE_MS = 60_000;
+/**
+ * How long a refresh reuses the cluster endpoint instead of asking AKS again (two ARM reads: the cluster and its
+ * credentials). An hour, longer than the drift check's 15-minute schedule, so a periodic check finds the endpoint
+ * its previous run stored: a cluster's API server URL and CA change only when it is recreated (a new FQDN) or its
+ * certificates rotate, and then the reused endpoint fails and AKS is asked at once (readClusterRouteView), as it
+ * is for a stopped or deleted cluster. What the cluster holds is read afresh either way.
+ */
+export const ENDPOINT_MAX_AGE_MS = 60 * 60_000;
 
 /** How the snapshot reaches a cluster: AKS for its endpoint, then Kubernetes with our own token. */
 export interface ClusterAccess {
@@ -97,10 +103,10 @@ async function readWith(routeServer: RouteServer, client: ClusterClient, endpoin
  * The shared snapshot of one cluster's view, at least as fresh as `notBefore` (see route-snapshots.ts).
  * `patient`: wait out another refresher (the drift check) instead of answering `waiting` (a polling lifecycle).
  */
-export function clusterRouteSnapshot(snapshots: RouteSnapshotStore, routeServer: RouteServer, access: ClusterAccess, cluster: string, notBefore: number, options: { now?: () => number; patient?: boolean } = {}): Promise<SnapshotRead<ClusterRouteView>> {
+export function clusterRouteSnapshot(snapshots: RouteSnapshotStore, routeServer: RouteServer, access: ClusterAccess, cluster: string, notBefore: number, options: { now?: () => number; patient?: boolean; maxAgeMs?: number } = {}): Promise<SnapshotRead<ClusterRouteView>> {
   const key = `cluster:${encodeURIComponent(cluster)}`;
   const refresh = (previous: ClusterRouteView | undefined) => readClusterRouteView(routeServer, access, cluster, options.now ?? Date.now, previous);
-  return options.patient ? snapshots.readPatiently(key, notBefore, refresh, snapshots.patienceMs) : snapshots.read(key, notBefore, refresh);
+  return options.patient ? snapshots.readPatiently(key, notBefore, refresh, snapshots.patienceMs) : snapshots.read(key, notBefore, refresh, options.maxAgeMs);
 }
 
 /** The shared snapshot of every connection's learned routes (withdrawal), at least as fresh as `notBefore`. */

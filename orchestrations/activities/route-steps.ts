@@ -6,6 +6,7 @@ import { matchLearnedRoutes, ROUTE_SERVER_INSTANCES, routesInside } from '../../
 import { blockOf31 } from '../../lib/domain/lifecycle/gateway-blocks';
 import { tenantKey, tenantNames } from '../../lib/domain/names';
 import { PermanentError } from '../../lib/adapters/errors';
+import { waitingReaderMaxAgeMs } from '../../lib/adapters/status/route-snapshots';
 import { registerActivity } from '../activity-outcome';
 import type { RouteProgress, TenantRef, WithdrawalProgress } from '../lifecycle-input';
 import { requireTenant } from './registry-steps';
@@ -13,7 +14,8 @@ import { requireTenant } from './registry-steps';
 /**
  * Compares what Route Server learned with the /31 blocks the tenant's gateway pods hold, both from
  * the cluster's shared route snapshot (lib/adapters/status/route-snapshots.ts): one ARM read per
- * poll interval serves every tenant waiting on the cluster. The snapshot must be taken after this
+ * poll interval serves every tenant waiting on the cluster, a backed-off reader accepting one as old as its
+ * own interval (waitingReaderMaxAgeMs). The snapshot must be taken after this
  * run started waiting: an older one could still show the /31s of a previous holder of the CIDR.
  * Complete only when every ready pod's block is learned on both Route Server instances.
  */
@@ -24,7 +26,9 @@ registerActivity('readTenantRoutes', async (tenant: TenantRef): Promise<RoutePro
   const names = tenantNames(tenant);
   const replicas = record.spec.gateway.replicas;
   const since = await services.routeSnapshots.waitStarted(tenantKey(tenant), record.lifecycleRun, 'routes');
-  const read = await clusterRouteSnapshot(services.routeSnapshots, services.routeServer, services.clusterAccess, tenant.cluster, since);
+  const { routePollInitialSeconds, routePollMaxSeconds } = services.config;
+  const maxAgeMs = waitingReaderMaxAgeMs(Date.now() - since, routePollInitialSeconds * 1000, routePollMaxSeconds * 1000);
+  const read = await clusterRouteSnapshot(services.routeSnapshots, services.routeServer, services.clusterAccess, tenant.cluster, since, { maxAgeMs });
   if (read.kind === 'waiting') {
     return { expected: [], learned: Object.fromEntries(ROUTE_SERVER_INSTANCES.map((i) => [i, 0])), missing: {}, complete: false, detail: read.reason };
   }

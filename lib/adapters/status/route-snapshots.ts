@@ -32,6 +32,18 @@ export function snapshotVerdict(row: SnapshotRow | undefined, now: number, maxAg
   return 'refresh';
 }
 
+/**
+ * How old a snapshot a tenant waiting for routes accepts: as old as the poll interval its wait has backed off to.
+ * The interval doubles from `initialMs` up to `maxMs`, so after waiting `waitedMs` it is about half of that: such
+ * a snapshot is then no older than the reader's own previous look, and tells it as much as a read of its own would
+ * have (a reader alone on a cluster still refreshes at every poll). Without this, every backed-off reader asked for
+ * a snapshot younger than the initial interval, so ARM reads per interval grew with the readers until nearly every
+ * interval had one: 10 waiting tenants cost fewer refreshes than 100.
+ */
+export function waitingReaderMaxAgeMs(waitedMs: number, initialMs: number, maxMs: number): number {
+  return Math.min(Math.max(initialMs, maxMs), Math.max(initialMs, waitedMs / 2));
+}
+
 export type SnapshotRead<T> =
   | { kind: 'snapshot'; takenAt: number; value: T; refreshed: boolean }
   | { kind: 'waiting'; reason: string };
@@ -94,12 +106,13 @@ export class RouteSnapshotStore {
   /**
    * The snapshot `key` taken at or after `notBefore`: the stored one, or a new one read by `refresh`
    * if this caller wins the claim, or `waiting` while another refresher is at work. `refresh` gets the
-   * stored value (if any) to reuse what need not be read every time.
+   * stored value (if any) to reuse what need not be read every time. `maxAgeMs`: how old a snapshot this reader
+   * accepts, at least the store's (a backed-off waiting tenant, see waitingReaderMaxAgeMs).
    */
-  async read<T>(key: string, notBefore: number, refresh: (previous: T | undefined) => Promise<T>): Promise<SnapshotRead<T>> {
+  async read<T>(key: string, notBefore: number, refresh: (previous: T | undefined) => Promise<T>, maxAgeMs = this.maxAgeMs): Promise<SnapshotRead<T>> {
     const row = await this.get(SNAPSHOTS, key);
     const now = this.now();
-    const verdict = snapshotVerdict(row, now, this.maxAgeMs, notBefore);
+    const verdict = snapshotVerdict(row, now, Math.max(this.maxAgeMs, maxAgeMs), notBefore);
     if (verdict === 'use') return { kind: 'snapshot', takenAt: row!.takenAt!, value: decode<T>(row!), refreshed: false };
     if (verdict === 'wait') return { kind: 'waiting', reason: 'another reader is refreshing the route snapshot' };
     const claimEtag = await this.claim(key, row, now);

@@ -1,4 +1,4 @@
-import { snapshotVerdict } from '../../../lib/adapters/status/route-snapshots';
+import { snapshotVerdict, waitingReaderMaxAgeMs } from '../../../lib/adapters/status/route-snapshots';
 
 describe('route snapshot freshness', () => {
   const maxAge = 5000;
@@ -25,5 +25,23 @@ describe('route snapshot freshness', () => {
     expect(snapshotVerdict({ takenAt: now - 60_000, claimUntil: now + 1 }, now, maxAge, 0)).toBe('use');
     expect(snapshotVerdict({ claimUntil: now + 1 }, now, maxAge, 0)).toBe('wait');
     expect(snapshotVerdict({ takenAt: now - 60_000, claimUntil: now }, now, maxAge, 0)).toBe('refresh');
+  });
+});
+
+describe('how old a snapshot a waiting tenant accepts', () => {
+  it('the initial poll interval early in the wait, then about the interval its polls backed off to, at most the max', () => {
+    expect(waitingReaderMaxAgeMs(0, 5000, 60_000)).toBe(5000);
+    expect(waitingReaderMaxAgeMs(9000, 5000, 60_000)).toBe(5000);
+    expect(waitingReaderMaxAgeMs(30_000, 5000, 60_000)).toBe(15_000);
+    expect(waitingReaderMaxAgeMs(600_000, 5000, 60_000)).toBe(60_000);
+  });
+
+  it('a reader alone on a cluster still refreshes at each poll: its own previous read is older than that', () => {
+    // polls at 0, 5, 15, 35, 75, 135 s (interval doubling from 5 s to 60 s): each read finds the previous one
+    const polls = [0, 5, 15, 35, 75, 135];
+    for (let i = 1; i < polls.length; i += 1) {
+      const age = (polls[i]! - polls[i - 1]!) * 1000 + 1; // the refresh's takenAt is just before the previous poll's read returned
+      expect(snapshotVerdict({ takenAt: polls[i]! * 1000 - age }, polls[i]! * 1000, waitingReaderMaxAgeMs(polls[i]! * 1000, 5000, 60_000), 0)).toBe('refresh');
+    }
   });
 });
