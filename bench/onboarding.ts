@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   };
   judge(`early in the wait (from 3 s after the last began waiting, ${10 * intervalS} s window)`, reads10, reads100);
   judge(`backed off (from ${backoffS} s, every poll at the ${maxIntervalS} s max interval; ${windowBackedS} s window)`, backed10, backed100);
-  console.log('  (the bound is one refresh, 3 calls, per interval whoever asks; a waiting tenant accepts a snapshot as old as the interval it has backed off to)');
+  console.log('  (the bound is one refresh, 3 calls, per interval whoever asks; a waiting tenant accepts a snapshot half as old as the interval it has backed off to)');
   console.log(JSON.stringify({
     bench: 'onboarding', tenants: n, compression, naiveCompression, seed,
     stream: { policyWriteAttempts: ours.attempts, naivePolicyWriteAttempts: naive.writes.attempts, projectedAzureMinutes: Number(fmt(ours.projected)), naiveProjectedAzureMinutes: Number(fmt(naiveProjected)) },

@@ -14,7 +14,7 @@ import { requireTenant } from './registry-steps';
 /**
  * Compares what Route Server learned with the /31 blocks the tenant's gateway pods hold, both from
  * the cluster's shared route snapshot (lib/adapters/status/route-snapshots.ts): one ARM read per
- * poll interval serves every tenant waiting on the cluster, a backed-off reader accepting one as old as its
+ * poll interval serves every tenant waiting on the cluster, a backed-off reader accepting one half as old as its
  * own interval (waitingReaderMaxAgeMs). The snapshot must be taken after this
  * run started waiting: an older one could still show the /31s of a previous holder of the CIDR.
  * Complete only when every ready pod's block is learned on both Route Server instances.

@@ -33,15 +33,16 @@ export function snapshotVerdict(row: SnapshotRow | undefined, now: number, maxAg
 }
 
 /**
- * How old a snapshot a tenant waiting for routes accepts: as old as the poll interval its wait has backed off to.
- * The interval doubles from `initialMs` up to `maxMs`, so after waiting `waitedMs` it is about half of that: such
- * a snapshot is then no older than the reader's own previous look, and tells it as much as a read of its own would
- * have (a reader alone on a cluster still refreshes at every poll). Without this, every backed-off reader asked for
- * a snapshot younger than the initial interval, so ARM reads per interval grew with the readers until nearly every
- * interval had one: 10 waiting tenants cost fewer refreshes than 100.
+ * How old a snapshot a tenant waiting for routes accepts: half the poll interval its wait has backed off to. The
+ * interval doubles from `initialMs` up to `maxMs`, so after waiting `waitedMs` it is about half of that; a reader
+ * alone on a cluster still refreshes at every poll (its own previous read is a whole interval old). Without this,
+ * every backed-off reader asked for a snapshot younger than the initial interval, so refreshes per interval grew
+ * with the readers until nearly every interval had one: 10 waiting tenants cost fewer ARM reads than 100. With it,
+ * refreshes follow the most eager reader's interval, not the number of readers. Half, not all of it: what a
+ * shared snapshot adds to a tenant's wait for its routes stays within half an interval.
  */
 export function waitingReaderMaxAgeMs(waitedMs: number, initialMs: number, maxMs: number): number {
-  return Math.min(Math.max(initialMs, maxMs), Math.max(initialMs, waitedMs / 2));
+  return Math.max(initialMs, Math.min(maxMs / 2, waitedMs / 4));
 }
 
 export type SnapshotRead<T> =
