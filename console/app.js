@@ -13,6 +13,8 @@ const KEY_ITEM = 'egress-pilot.function-key';
 /** The API lives next to the console: /api/console/ → /api/. */
 const API = new URL('../', location.href);
 const $ = (id) => document.getElementById(id);
+/** A read that takes longer is abandoned and reported, so one stuck request never stops the refresh. */
+const READ_TIMEOUT_MS = 15_000;
 
 /** A failure the page explains (problems.mjs says what to do about each kind). */
 class Trouble extends Error {
@@ -26,7 +28,7 @@ async function get(route) {
   const url = new URL(route, API);
   let response;
   try {
-    response = await fetch(url, { headers: { 'x-functions-key': sessionStorage.getItem(KEY_ITEM) ?? '' }, cache: 'no-store' });
+    response = await fetch(url, { headers: { 'x-functions-key': sessionStorage.getItem(KEY_ITEM) ?? '' }, cache: 'no-store', signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
   } catch (error) {
     throw new Trouble({ kind: 'unreachable', url: url.pathname, message: String(error.message ?? error) });
   }

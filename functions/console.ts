@@ -9,11 +9,13 @@ import { problem } from './http-problems';
  * /api/console/<file> its stylesheet and script (console/ at the package root), /api/console/lib/console/<m>.mjs
  * the pure view modules (lib/console, compiled to ES modules the browser loads as they are).
  * Anonymous: these are static files holding no key and no data. The page asks for a function key and
- * reads the API with it; in Azure, App Service authentication (infra: function_app_entra_auth) keeps
- * anyone not signed in to the tenant's Entra ID away from the page and the API alike.
+ * reads the API with it; in Azure, App Service authentication (infra: function_app_entra_auth) can put
+ * Entra ID sign-in in front of the page.
  */
-const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
-const FOLDERS = { page: path.join(PACKAGE_ROOT, 'console'), modules: path.resolve(__dirname, '..', 'lib', 'console') };
+/** Where the compiled app lives (dist/, or the sources under ts-node/jest), and the package root above it. */
+const COMPILED_ROOT = path.resolve(__dirname, '..');
+const PACKAGE_ROOT = path.basename(COMPILED_ROOT) === 'dist' ? path.dirname(COMPILED_ROOT) : COMPILED_ROOT;
+const FOLDERS = { page: path.join(PACKAGE_ROOT, 'console'), modules: path.join(COMPILED_ROOT, 'lib', 'console') };
 
 /** What may be asked for: a flat file name in console/, or a module in lib/ (never a path that climbs). */
 const assetSchema = z.union([
@@ -60,10 +62,23 @@ async function read(file: string): Promise<Buffer | undefined> {
   }
 }
 
-export async function serveConsole(request: HttpRequest): Promise<HttpResponseInit> {
+/**
+ * App Service sets WEBSITE_AUTH_ENABLED when its authentication is on (infra: function_app_entra_auth); it then
+ * signs people in with Entra ID and tells the app who they are in x-ms-client-principal-* headers, which it
+ * strips from what clients send. Not an app setting: the platform's own variable.
+ */
+const signInEnabled = (env: NodeJS.ProcessEnv): boolean => env.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true';
+
+export async function serveConsole(request: HttpRequest, env: NodeJS.ProcessEnv = process.env): Promise<HttpResponseInit> {
   const asset = request.params.asset ?? '';
+  const url = new URL(request.url);
   // The page links its files relative to /api/console/: send a bare /api/console there first.
-  if (asset === '' && !new URL(request.url).pathname.endsWith('/')) return { status: 302, headers: { Location: 'console/', ...SECURITY_HEADERS } };
+  if (asset === '' && !url.pathname.endsWith('/')) return { status: 302, headers: { Location: 'console/', ...SECURITY_HEADERS } };
+  // With Entra ID sign-in on, nobody sees the console before signing in (the API keeps its keys either way).
+  if (signInEnabled(env) && !request.headers.get('x-ms-client-principal-id')) {
+    if (asset !== '') return problem(401, 'SignInRequired', 'sign in to the console first', [{ field: 'x-ms-client-principal-id', reason: 'no signed-in Entra ID user' }]);
+    return { status: 302, headers: { Location: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(url.pathname)}`, ...SECURITY_HEADERS } };
+  }
   const parsed = assetSchema.safeParse(asset);
   const notFound = () => problem(404, 'ConsoleFileNotFound', `the console has no file ${asset}`, [{ field: 'asset', reason: 'not a file of the console' }]);
   if (!parsed.success) return notFound();
@@ -73,4 +88,4 @@ export async function serveConsole(request: HttpRequest): Promise<HttpResponseIn
   return { status: 200, headers: { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', ...SECURITY_HEADERS }, body };
 }
 
-app.http('console', { route: 'console/{*asset}', methods: ['GET'], authLevel: 'anonymous', handler: serveConsole });
+app.http('console', { route: 'console/{*asset}', methods: ['GET'], authLevel: 'anonymous', handler: (request) => serveConsole(request) });

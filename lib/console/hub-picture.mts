@@ -57,10 +57,12 @@ const HUB_Y = M;
 const HUB_H = 90;
 const CLUSTER_Y = HUB_Y + HUB_H + 70;
 
-/** Cuts a label to what fits in `width` units, with an ellipsis. */
+/** Cuts a label to what fits in `width` units, keeping both ends (a node's name differs at its end). */
 export function fit(label: string, width: number): string {
   const max = Math.max(1, Math.floor((width - 12) / CHAR));
-  return label.length <= max ? label : `${label.slice(0, Math.max(0, max - 1))}…`;
+  if (label.length <= max) return label;
+  const tail = Math.floor((max - 1) / 2);
+  return `${label.slice(0, max - 1 - tail)}…${tail > 0 ? label.slice(-tail) : ''}`;
 }
 
 function sessionTone(state: string | undefined): { tone: Tone; dashed: boolean } {
@@ -83,13 +85,16 @@ export function layoutHub(clusters: readonly Cluster[], tenants: readonly Tenant
   const hubW = width - 2 * M;
   boxes.push({ id: 'routeServer', kind: 'routeServer', x: M, y: HUB_Y, w: hubW, h: HUB_H, label: 'Azure Route Server', title: `Route Server: ${instances.length === 0 ? 'its instances show once a tenant\'s routes are read' : instances.join(', ')}`, tone: 'idle' });
   const instanceX0 = M + (hubW - hubInner) / 2;
-  const targets = instances.length === 0
-    ? [{ id: 'routeServer', x: M + hubW / 2, y: HUB_Y + HUB_H }]
+  const targets: Box[] = instances.length === 0
+    ? [boxes[0]!]
     : instances.map((instance, i) => {
       const box: Box = { id: `instance:${instance}`, kind: 'instance', x: instanceX0 + i * (INSTANCE.w + GAP), y: HUB_Y + 36, w: INSTANCE.w, h: INSTANCE.h, label: shortInstance(instance), sublabel: `${learnedTotal(shown, instance)} /31 learned`, title: instance, tone: 'idle' };
       boxes.push(box);
-      return { id: box.id, x: box.x + box.w / 2, y: box.y + box.h };
+      return box;
     });
+  // Each reflector's sessions leave an instance at their own point of its lower edge, so lines stay apart.
+  const reflectorCount = clusters.reduce((k, c) => k + c.routeReflectors.length, 0);
+  let reflectorIndex = 0;
 
   let x = M + (width - 2 * M - columnsWidth) / 2;
   let height = CLUSTER_Y + 60;
@@ -101,8 +106,10 @@ export function layoutHub(clusters: readonly Cluster[], tenants: readonly Tenant
       const box: Box = { id: `reflector:${cluster.name}:${rr.name}`, kind: 'reflector', x: rrX0 + i * (REFLECTOR.w + 12), y: CLUSTER_Y + 40, w: REFLECTOR.w, h: REFLECTOR.h, label: rr.ip, sublabel: fit(rr.name, REFLECTOR.w), title: `${rr.name} (${rr.ip}), ${rr.ready ? 'ready' : 'not ready'}; BGP: ${rr.routeServerConnection ? `${rr.routeServerConnection.name} ${rr.routeServerConnection.state}` : 'no Route Server connection'}`, tone: rr.ready ? 'ok' : 'bad' };
       boxes.push(box);
       const { tone, dashed } = sessionTone(rr.routeServerConnection?.state);
+      const share = (reflectorIndex + 1) / (reflectorCount + 1);
+      reflectorIndex += 1;
       for (const target of targets) {
-        sessions.push({ from: box.id, to: target.id, tone, dashed, title: `${rr.ip} ↔ ${target.id.replace(/^instance:/, '')}: ${rr.routeServerConnection?.state ?? 'no connection'}`, x1: box.x + box.w / 2, y1: box.y, x2: target.x, y2: target.y });
+        sessions.push({ from: box.id, to: target.id, tone, dashed, title: `${rr.ip} ↔ ${target.id.replace(/^instance:/, '')}: ${rr.routeServerConnection?.state ?? 'no connection'}`, x1: box.x + box.w / 2, y1: box.y, x2: target.x + share * target.w, y2: target.y + target.h });
       }
     });
     let y = CLUSTER_Y + 40 + REFLECTOR.h + 20;
@@ -138,19 +145,23 @@ export function renderHubSvg(scene: HubScene): string {
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="hub" viewBox="0 0 ${scene.width} ${scene.height}" width="${scene.width}" height="${scene.height}" role="img" aria-label="Hub: Route Server, route reflectors, BGP sessions and tenant /31s">`);
   const byKind = (kind: BoxKind) => scene.boxes.filter((b) => b.kind === kind);
-  // Containers first, then sessions, then what sits on top, so lines never hide a label.
-  for (const b of [...byKind('routeServer'), ...byKind('cluster')]) parts.push(box(b, true));
+  // Containers' frames first, then sessions, then every label and inner box, so lines never hide a label.
+  const containers = [...byKind('routeServer'), ...byKind('cluster')];
+  for (const b of containers) parts.push(`<g class="box ${b.kind} ${b.tone}" data-id="${escapeHtml(b.id)}"><title>${escapeHtml(b.title)}</title>${frame(b, 10)}</g>`);
   for (const s of scene.sessions) {
     parts.push(`<line class="session ${s.tone}${s.dashed ? ' dashed' : ''}" x1="${n(s.x1)}" y1="${n(s.y1)}" x2="${n(s.x2)}" y2="${n(s.y2)}"${s.dashed ? ' stroke-dasharray="6 4"' : ''}><title>${escapeHtml(s.title)}</title></line>`);
   }
-  for (const b of [...byKind('instance'), ...byKind('reflector'), ...byKind('tenant'), ...byKind('block')]) parts.push(box(b, false));
+  for (const b of containers) parts.push(`<g class="box ${b.kind} ${b.tone} caption">${labels(b)}</g>`);
+  for (const b of [...byKind('instance'), ...byKind('reflector'), ...byKind('tenant'), ...byKind('block')]) {
+    parts.push(`<g class="box ${b.kind} ${b.tone}" data-id="${escapeHtml(b.id)}"><title>${escapeHtml(b.title)}</title>${frame(b, 6)}${labels(b)}</g>`);
+  }
   parts.push('</svg>');
   return parts.join('\n');
 }
 
-function box(b: Box, container: boolean): string {
-  const text = b.kind === 'block'
-    ? `<text class="label block" x="${n(b.x + b.w / 2)}" y="${n(b.y + 14)}" text-anchor="middle">${escapeHtml(b.label)}</text>`
-    : `<text class="label" x="${n(b.x + 10)}" y="${n(b.y + 18)}">${escapeHtml(b.label)}</text>${b.sublabel ? `<text class="sublabel" x="${n(b.x + 10)}" y="${n(b.y + 33)}">${escapeHtml(b.sublabel)}</text>` : ''}`;
-  return `<g class="box ${b.kind} ${b.tone}" data-id="${escapeHtml(b.id)}"><title>${escapeHtml(b.title)}</title><rect x="${n(b.x)}" y="${n(b.y)}" width="${n(b.w)}" height="${n(b.h)}" rx="${container ? 10 : 6}"/>${text}</g>`;
+const frame = (b: Box, radius: number): string => `<rect x="${n(b.x)}" y="${n(b.y)}" width="${n(b.w)}" height="${n(b.h)}" rx="${radius}"/>`;
+
+function labels(b: Box): string {
+  if (b.kind === 'block') return `<text class="label block" x="${n(b.x + b.w / 2)}" y="${n(b.y + 14)}" text-anchor="middle">${escapeHtml(b.label)}</text>`;
+  return `<text class="label" x="${n(b.x + 10)}" y="${n(b.y + 18)}">${escapeHtml(b.label)}</text>${b.sublabel ? `<text class="sublabel" x="${n(b.x + 10)}" y="${n(b.y + 33)}">${escapeHtml(b.sublabel)}</text>` : ''}`;
 }

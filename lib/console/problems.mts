@@ -21,7 +21,7 @@ export interface Advice {
   askKey: boolean;
 }
 
-const WHERE_KEYS = 'In the sandbox it is `functionKey` in .sandbox/sandbox.json (npm start prints the folder); in Azure, `az functionapp keys list -g <resource group> -n <function app>` (functionKeys.default), or the portal\'s Function App → App keys.';
+const WHERE_KEYS = 'In the sandbox it is "functionKey" in .sandbox/sandbox.json (npm start prints the folder); in Azure, run az functionapp keys list -g <resource group> -n <function app> and take functionKeys.default, or open the portal\'s Function App → App keys.';
 
 export function advise(t: Trouble): Advice {
   switch (t.kind) {

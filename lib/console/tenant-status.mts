@@ -7,21 +7,20 @@ import type { Tenant } from '../console/api-shapes.mjs';
 
 /**
  * Phases in which no lifecycle runs: lib/domain/lifecycle/admission.ts SETTLED_PHASES (the browser
- * cannot load that CommonJS module; a unit test keeps the two lists equal) plus issue 14's `Degraded`.
+ * cannot load that CommonJS module; a unit test keeps the two lists equal).
  */
-export const SETTLED_PHASES: readonly string[] = ['Ready', 'Failed', 'Deleted'];
-const DEGRADED = 'Degraded';
+export const SETTLED_PHASES: readonly string[] = ['Ready', 'Degraded', 'Failed', 'Deleted'];
 
 export type Tone = 'ok' | 'busy' | 'bad' | 'idle';
 
 export function isSettled(tenant: Pick<Tenant, 'phase' | 'steps'>): boolean {
   if (tenant.steps.some((s) => s.state === 'Running')) return false;
-  return SETTLED_PHASES.includes(tenant.phase) || tenant.phase === DEGRADED;
+  return SETTLED_PHASES.includes(tenant.phase);
 }
 
 export function phaseTone(phase: string): Tone {
   if (phase === 'Ready') return 'ok';
-  if (phase === 'Failed' || phase === DEGRADED) return 'bad';
+  if (phase === 'Failed' || phase === 'Degraded') return 'bad';
   if (phase === 'Deleted') return 'idle';
   return 'busy';
 }

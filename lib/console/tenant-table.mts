@@ -40,7 +40,7 @@ export function renderTenantsPage(clusters: readonly Cluster[], tenants: readonl
   ${g.problems.length ? html`<ul class="problems">${g.problems.map((p) => html`<li>${p}</li>`)}</ul>` : null}
   ${g.tenants.length === 0 ? html`<p class="empty">No tenant on this cluster.</p>` : html`
   <table class="tenants">
-    <thead><tr><th>Tenant</th><th>Phase</th><th>CIDR</th><th>/31s learned${instances.map((i) => html`<br><small>${shortInstance(i)}</small>`)}</th><th>Firewall</th></tr></thead>
+    <thead><tr><th>Tenant</th><th>Phase</th><th>CIDR</th>${instances.map((i) => html`<th title="${i}">/31s learned on ${shortInstance(i)}</th>`)}<th>Firewall</th></tr></thead>
     <tbody>${g.tenants.map((t) => tenantRow(t, instances))}</tbody>
   </table>`}
 </section>`)}`;
@@ -53,7 +53,7 @@ function tenantRow(t: Tenant, instances: readonly string[]): Markup {
     <td><a href="${tenantHref(t)}">${t.name}</a></td>
     <td><span class="badge ${phaseTone(t.phase)}">${t.phase}</span>${t.error ? html`<div class="error-line">${t.error}</div>` : null}</td>
     <td><code>${t.cidr ?? '—'}</code></td>
-    <td>${learned.length === 0 ? '—' : learned.map((l) => html`<span class="count ${l.complete ? 'ok' : 'busy'}" title="${l.instance}">${shortInstance(l.instance)} ${l.learned}/${l.expected}</span> `)}</td>
+    ${learned.map((l) => html`<td><span class="count ${l.complete ? 'ok' : 'busy'}" title="${l.instance}">${l.learned}/${l.expected}</span></td>`)}
     <td><span class="badge ${fw.tone}" title="${fw.detail ?? ''}">${fw.label}</span></td>
   </tr>`;
 }

@@ -1,5 +1,5 @@
 import { readClusters, readGauges, readTenantPage, ShapeError } from '../../../lib/console/api-shapes.mjs';
-import { gaugeLevel, renderGauges } from '../../../lib/console/gauges.mjs';
+import { gaugeLevel, renderGauges, scopeTitle } from '../../../lib/console/gauges.mjs';
 import { advise, renderAdvice } from '../../../lib/console/problems.mjs';
 import { nextAction, renderTenantPage, stepDuration } from '../../../lib/console/tenant-page.mjs';
 import { groupByCluster, renderTenantsPage } from '../../../lib/console/tenant-table.mjs';
@@ -17,8 +17,9 @@ describe('tenants by cluster', () => {
     const page = renderTenantsPage(clusters, [tenant('alpha')]).text;
     expect(page).toContain('data-tenant="spoke1-aks/alpha" data-phase="Ready"');
     expect(page).toContain('<code>10.99.0.0/29</code>');
-    expect(page).toContain('IN_0 2/2');
-    expect(page).toContain('IN_1 2/2');
+    expect(page).toContain('<th title="RouteServiceRole_IN_0">/31s learned on IN_0</th>');
+    expect(page).toContain('<th title="RouteServiceRole_IN_1">/31s learned on IN_1</th>');
+    expect(page.match(/<td><span class="count ok" title="RouteServiceRole_IN_\d">2\/2<\/span><\/td>/g)).toHaveLength(2);
     expect(page).toMatch(/class="badge ok"[^>]*>open</);
     expect(page).toContain('href="#/tenants/spoke1-aks/alpha"');
     expect(page).toContain('No tenant on this cluster.');
@@ -76,6 +77,15 @@ describe('capacity gauges', () => {
     expect(markup).toContain('class="gauge full" data-gauge="routes per peer"');
     expect(markup).toContain('<rect class="fill" width="216"');
     expect(markup).toContain('720 / 800 routes (90 %)');
+    expect(markup).toContain('>routes per peer</span>');
+    // 4 of 32768 is a sliver, not an empty bar.
+    expect(markup).toContain('<rect class="fill" width="2"');
+  });
+
+  it('names scopes in words', () => {
+    expect(scopeTitle('peer:spoke1-aks/10.1.0.4')).toBe('Route reflector peer spoke1-aks/10.1.0.4');
+    expect(scopeTitle('policy:hub-fw-policy')).toBe('Firewall policy hub-fw-policy');
+    expect(scopeTitle('something')).toBe('something');
   });
 });
 
