@@ -142,6 +142,7 @@ module "function_app" {
   task_hub_name              = var.task_hub_name
   durable_backend            = var.durable_backend
   app_settings               = local.app_settings
+  entra_auth                 = var.function_app_entra_auth
   tags                       = local.tags
 }
 

@@ -184,6 +184,17 @@ variable "function_app_name" {
   description = "Name of the Function App (globally unique, at most 32 characters)."
 }
 
+variable "function_app_entra_auth" {
+  type = object({
+    tenant_id         = string
+    client_id         = string
+    allowed_audiences = optional(list(string), [])
+    allowed_groups    = optional(list(string), [])
+  })
+  description = "Optional Entra ID sign-in (App Service authentication) in front of the web console /api/console; null = off. See modules/function-app's entra_auth."
+  default     = null
+}
+
 variable "function_hosting" {
   type        = string
   description = "FlexConsumption or ElasticPremium."

@@ -164,6 +164,39 @@ describe('function app', () => {
   });
 });
 
+describe('web console sign-in (App Service authentication with Entra ID)', () => {
+  const fn = 'modules/function-app';
+
+  it('is an option, off by default, passed from the root', () => {
+    expect(mod(fn).variables.get('entra_auth')?.default).toBeNull();
+    expect(mod('.').variables.get('function_app_entra_auth')?.default).toBeNull();
+    expect(mod('.').moduleCalls.get('function_app')?.entra_auth).toBe('${var.function_app_entra_auth}');
+  });
+
+  it('Elastic Premium: auth_settings_v2 only when set, Entra ID of the given tenant, unauthenticated requests still reach the API and the Event Grid webhook', () => {
+    const premium = resource(fn, 'azurerm_linux_function_app.premium');
+    const dyn = block(block(premium, 'dynamic'), 'auth_settings_v2');
+    expect(dyn.for_each).toBe('${var.entra_auth == null ? [] : [var.entra_auth]}');
+    const content = block(dyn, 'content');
+    expect(content).toMatchObject({ auth_enabled: true, require_authentication: false, unauthenticated_action: 'AllowAnonymous', default_provider: 'azureactivedirectory', require_https: true });
+    expect(block(content, 'active_directory_v2')).toMatchObject({
+      client_id: '${auth_settings_v2.value.client_id}',
+      tenant_auth_endpoint: 'https://login.microsoftonline.com/${auth_settings_v2.value.tenant_id}/v2.0',
+      allowed_groups: '${auth_settings_v2.value.allowed_groups}',
+    });
+  });
+
+  it('Flex Consumption: the same settings as the site\'s authsettingsV2 config, only when set', () => {
+    const auth = resource(fn, 'azapi_resource.entra_auth');
+    expect(auth).toMatchObject({ type: 'Microsoft.Web/sites/config@2024-04-01', name: 'authsettingsV2', parent_id: '${azapi_resource.flex[0].id}', count: '${local.flex && var.entra_auth != null ? 1 : 0}' });
+    const body = JSON.stringify(auth.body);
+    expect(body).toContain('"requireAuthentication":false');
+    expect(body).toContain('"unauthenticatedClientAction":"AllowAnonymous"');
+    expect(body).toContain('"openIdIssuer":"https://login.microsoftonline.com/${var.entra_auth.tenant_id}/v2.0"');
+    expect(body).toContain('"groups":"${var.entra_auth.allowed_groups}"');
+  });
+});
+
 describe('event grid', () => {
   const eg = 'modules/event-routing';
 

@@ -8,6 +8,7 @@ import { parse } from '@cdktf/hcl2json';
 import azurermArguments from './fixtures/azurerm-4.81-arguments.json';
 import azurermSchema from './fixtures/azurerm-4.55-schema.json';
 import webSitesBody from './fixtures/azapi-web-sites-2024-04-01.json';
+import webSitesAuthBody from './fixtures/azapi-web-sites-config-authsettingsv2-2024-04-01.json';
 import durableTaskBodies from './fixtures/azapi-durabletask-2025-11-01.json';
 import helmKubernetesArguments from './fixtures/helm-kubernetes-arguments.json';
 import { type ModuleTree } from './hcl';
@@ -101,8 +102,8 @@ describe('infra/ Terraform', () => {
     expect(await each((dir) => checkArguments(tree.get(dir)!, schema, helmKubernetesArguments.required as ArgumentSchema))).toEqual([]);
   });
 
-  it('azapi bodies use only writable properties of their type (Microsoft.Web/sites: azapi v2.12 embedded types; Microsoft.DurableTask: bicep-types-az)', async () => {
-    const schemas: ObjectSchema[] = [webSitesBody, ...(durableTaskBodies as ObjectSchema[])];
+  it('azapi bodies use only writable properties of their type (Microsoft.Web/sites and its authsettingsV2 config: azapi v2.12 embedded types; Microsoft.DurableTask: bicep-types-az)', async () => {
+    const schemas: ObjectSchema[] = [webSitesBody, webSitesAuthBody, ...(durableTaskBodies as ObjectSchema[])];
     for (const schema of schemas) expect(await each((dir) => checkAzapiBody(tree.get(dir)!, schema))).toEqual([]);
     const azapiTypes = [...tree.values()].flatMap((m) => [...m.resources.entries()].filter(([k]) => k.startsWith('azapi_resource.')).map(([, b]) => b.type));
     expect(new Set(azapiTypes)).toEqual(new Set(schemas.map((s) => s.resource)));

@@ -165,6 +165,76 @@ resource "azurerm_linux_function_app" "premium" {
     { for k, v in local.app_settings : k => v if k != "APPLICATIONINSIGHTS_CONNECTION_STRING" },
     local.package_app_settings,
   )
+
+  # var.entra_auth: Entra ID sign-in for the web console (Flex: azapi_resource.entra_auth below, same settings).
+  dynamic "auth_settings_v2" {
+    for_each = var.entra_auth == null ? [] : [var.entra_auth]
+    content {
+      auth_enabled           = true
+      require_authentication = false
+      unauthenticated_action = "AllowAnonymous"
+      default_provider       = "azureactivedirectory"
+      require_https          = true
+      active_directory_v2 {
+        client_id            = auth_settings_v2.value.client_id
+        tenant_auth_endpoint = "https://login.microsoftonline.com/${auth_settings_v2.value.tenant_id}/v2.0"
+        allowed_audiences    = auth_settings_v2.value.allowed_audiences
+        allowed_groups       = auth_settings_v2.value.allowed_groups
+      }
+      login {
+        token_store_enabled = true
+      }
+    }
+  }
+}
+
+# App Service authentication with Entra ID (var.entra_auth) on the Flex Consumption app: the site's
+# authsettingsV2 configuration, as auth_settings_v2 sets it on Elastic Premium. Sign-in is not required of
+# every request (AllowAnonymous): the API keeps its function keys and Event Grid its webhook; the console
+# page itself sends anyone not signed in to /.auth/login/aad (functions/console.ts).
+resource "azapi_resource" "entra_auth" {
+  count     = local.flex && var.entra_auth != null ? 1 : 0
+  type      = "Microsoft.Web/sites/config@2024-04-01"
+  name      = "authsettingsV2"
+  parent_id = azapi_resource.flex[0].id
+
+  body = {
+    properties = {
+      platform = {
+        enabled = true
+      }
+      globalValidation = {
+        requireAuthentication       = false
+        unauthenticatedClientAction = "AllowAnonymous"
+        redirectToProvider          = "azureactivedirectory"
+      }
+      httpSettings = {
+        requireHttps = true
+      }
+      identityProviders = {
+        azureActiveDirectory = {
+          enabled = true
+          registration = {
+            clientId     = var.entra_auth.client_id
+            openIdIssuer = "https://login.microsoftonline.com/${var.entra_auth.tenant_id}/v2.0"
+          }
+          validation = {
+            allowedAudiences = var.entra_auth.allowed_audiences
+            defaultAuthorizationPolicy = {
+              allowedPrincipals = {
+                groups = var.entra_auth.allowed_groups
+              }
+            }
+          }
+        }
+      }
+      login = {
+        tokenStore = {
+          enabled = true
+        }
+      }
+    }
+  }
 }
 
 # The host (AzureWebJobsStorage: leases, durable task hub queues/tables/blobs) and the registry tables

@@ -165,3 +165,29 @@ variable "tags" {
   description = "Tags applied to every resource of the module."
   default     = {}
 }
+
+variable "entra_auth" {
+  type = object({
+    tenant_id         = string
+    client_id         = string
+    allowed_audiences = optional(list(string), [])
+    allowed_groups    = optional(list(string), [])
+  })
+  description = <<-EOT
+    Optional App Service authentication (Easy Auth) with Microsoft Entra ID, for the web console: null (the
+    default) = off. With it, people sign in with Entra ID before the console page loads (the console redirects
+    to /.auth/login/aad), and, when allowed_groups is set, only members of those groups get in. client_id: an
+    app registration with the redirect URI https://<app>.azurewebsites.net/.auth/login/aad/callback and ID tokens
+    enabled (no client secret is used). Unauthenticated requests are still let through to the app
+    (AllowAnonymous): the API keeps its function keys and Event Grid its webhook, which Entra ID sign-in would
+    otherwise turn away.
+  EOT
+  default     = null
+  validation {
+    condition = var.entra_auth == null ? true : alltrue([
+      for id in concat([var.entra_auth.tenant_id, var.entra_auth.client_id], var.entra_auth.allowed_groups) :
+      can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", id))
+    ])
+    error_message = "entra_auth.tenant_id, client_id and every allowed_groups entry must be GUIDs (Entra ID object and application IDs)."
+  }
+}
