@@ -54,6 +54,6 @@ function tenantRow(t: Tenant, instances: readonly string[]): Markup {
     <td><span class="badge ${phaseTone(t.phase)}">${t.phase}</span>${t.error ? html`<div class="error-line">${t.error}</div>` : null}</td>
     <td><code>${t.cidr ?? '—'}</code></td>
     ${learned.map((l) => html`<td><span class="count ${l.complete ? 'ok' : 'busy'}" title="${l.instance}">${l.learned}/${l.expected}</span></td>`)}
-    <td><span class="badge ${fw.tone}" title="${fw.detail ?? ''}">${fw.label}</span></td>
+    <td><span class="badge ${fw.tone}" title="${fw.detail ?? ''}">${fw.label}</span>${fw.tone === 'busy' && fw.detail ? html`<div class="note">${fw.detail}</div>` : null}</td>
   </tr>`;
 }

@@ -104,6 +104,7 @@ withChromium('web console (headless Chromium against the sandbox)', () => {
     // The key was taken: no key form, no error panel.
     expect([await page.isVisible('#key-form'), await page.innerText('#trouble')]).toEqual([false, '']);
     const seen = await page.evaluate(() => (window as unknown as { seenPhases: string[] }).seenPhases);
+    console.log(`phases the page showed for spoke1-aks/console1: ${seen.join(' → ')}`);
     expect(seen[seen.length - 1]).toBe('Ready');
     // The page saw the lifecycle under way before it settled (it polls every 2 s while one runs).
     expect(seen.length).toBeGreaterThan(1);

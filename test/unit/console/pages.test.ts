@@ -25,6 +25,13 @@ describe('tenants by cluster', () => {
     expect(page).toContain('No tenant on this cluster.');
   });
 
+  it('while the firewall is being written, the row says how far the write is', () => {
+    const t = tenant('x', { phase: 'OpeningFirewall', firewall: null });
+    t.steps[4] = { name: 'openFirewall', state: 'Running', detail: 'queued behind 2 writes to egress-pilot-0' };
+    expect(renderTenantsPage([cluster('spoke1-aks', [])], [t]).text).toContain('<div class="note">queued behind 2 writes to egress-pilot-0</div>');
+    expect(renderTenantsPage([cluster('spoke1-aks', [])], [tenant('y')]).text).not.toContain('class="note"');
+  });
+
   it('escapes what the API says', () => {
     expect(renderTenantsPage(clusters, [tenant('x', { phase: 'Failed', error: '<img src=x onerror=alert(1)>' })]).text).not.toContain('<img');
   });
