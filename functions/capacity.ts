@@ -6,7 +6,7 @@ import { everyItem } from '../lib/adapters/registry';
 import { capacityView, type CapacityFacts } from '../lib/domain/capacity-view';
 import type { ConnectionRoutes } from '../lib/domain/expected-routes';
 import { SPEC_LIMITS, formatFieldPath } from '../lib/domain/tenant-spec';
-import { problem } from './http-problems';
+import { answeringUpstreamFailures, problem } from './http-problems';
 import { queryObject } from './tenant-requests';
 
 const wholeNumber = (min: number, max: number) => {
@@ -68,7 +68,7 @@ async function gatherFacts(services: AppServices, nextTenant: CapacityFacts['nex
 /** GET: the capacity view (lib/domain/capacity-view.ts), judged by the same check that guards onboarding. */
 app.http('capacity', {
   route: 'capacity', methods: ['GET'], authLevel: 'function',
-  handler: async (request: HttpRequest): Promise<HttpResponseInit> => {
+  handler: answeringUpstreamFailures(async (request: HttpRequest): Promise<HttpResponseInit> => {
     const query = capacityQuery.safeParse(queryObject(request));
     if (!query.success) {
       const details = query.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ field: k, reason: 'unknown query parameter' })) : [{ field: formatFieldPath(i.path), reason: i.message }]));
@@ -77,5 +77,5 @@ app.http('capacity', {
     const services = await appServices();
     const nextTenant = { prefixLength: query.data.prefixLength ?? services.config.defaultPoolPrefixLength, replicas: query.data.replicas };
     return { status: 200, jsonBody: capacityView(await gatherFacts(services, nextTenant)) };
-  },
+  }),
 });

@@ -10,7 +10,7 @@ import { clusterView, type BootstrapInstance, type ClusterView } from '../lib/do
 import { clusterBootstrapInstanceId } from '../orchestrations/bootstrap-input';
 import { startClusterBootstrap } from './cluster-bootstrap-start';
 import { instanceStatus } from './durable-instances';
-import { problem } from './http-problems';
+import { answeringUpstreamFailures, problem } from './http-problems';
 
 function badName(request: HttpRequest): HttpResponseInit | undefined {
   const parsed = clusterNameSchema.safeParse(request.params.name ?? '');
@@ -49,22 +49,22 @@ async function clusterViews(services: AppServices, client: DurableClient, only?:
 /** GET: every AKS cluster of AKS_RESOURCE_GROUP with its bootstrap, reflectors, peering, tenants and route budget. */
 app.http('clusters', {
   route: 'clusters', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()],
-  handler: async (_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  handler: answeringUpstreamFailures(async (_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const services = await appServices();
     const clusters = await clusterViews(services, df.getClient(context));
     return { status: 200, jsonBody: { resourceGroup: services.config.aksResourceGroup, clusters } };
-  },
+  }),
 });
 
 app.http('cluster', {
   route: 'clusters/{name}', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()],
-  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  handler: answeringUpstreamFailures(async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const invalid = badName(request);
     if (invalid) return invalid;
     const services = await appServices();
     const [view] = await clusterViews(services, df.getClient(context), request.params.name);
     return view ? { status: 200, jsonBody: view } : notFound(services, request.params.name ?? '');
-  },
+  }),
 });
 
 function notFound(services: AppServices, name: string): HttpResponseInit {
@@ -78,7 +78,7 @@ function notFound(services: AppServices, name: string): HttpResponseInit {
  */
 app.http('clusterBootstrapRequest', {
   route: 'clusters/{name}/bootstrap', methods: ['POST'], authLevel: 'admin', extraInputs: [df.input.durableClient()],
-  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  handler: answeringUpstreamFailures(async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const invalid = badName(request);
     if (invalid) return invalid;
     const name = request.params.name!;
@@ -89,5 +89,5 @@ app.http('clusterBootstrapRequest', {
     if (outcome === 'running') return problem(409, 'BootstrapRunning', `a bootstrap of cluster ${name} is running; GET ${location} shows it`, undefined, { 'Retry-After': '10', Location: location });
     context.info(`clusterBootstrap: bootstrap of ${name} started on request`);
     return { status: 202, headers: { Location: location, 'Retry-After': '5' }, jsonBody: { cluster: name, instanceId: clusterBootstrapInstanceId(name), statusUrl: new URL(location, request.url).toString() } };
-  },
+  }),
 });

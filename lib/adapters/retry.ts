@@ -42,7 +42,7 @@ export async function withRetries<T>(label: string, operation: () => Promise<T>,
       const failure = describeFailure(error);
       const decision = nextRetry(attempt, now() - started, failure, bound);
       if (!decision.retry) {
-        if (failure.kind === 'permanent') throw new PermanentError(`${label}: ${failure.reason}: ${failure.message}`, failure.status);
+        if (failure.kind === 'permanent') throw new PermanentError(`${label}: ${failure.reason}: ${failure.message}`, failure.status, failure.code);
         throw new RetriesExhausted(`${label}: ${decision.why}: ${failure.message}`, failure.status, attempt);
       }
       options.onRetry?.({ attempt, waitMs: decision.waitMs, reason: failure.reason });
