@@ -11,6 +11,7 @@ export function lifecycleInput(services: AppServices, spec: { cluster: string; n
     cluster: spec.cluster, name: spec.name, operation, changes,
     timing: { routeDeadlineSeconds: c.routeWaitDeadlineSeconds, pollInitialSeconds: c.routePollInitialSeconds, pollMaxSeconds: c.routePollMaxSeconds },
     onRouteFailure: c.onRouteFailure,
+    ...(c.egressProbe.enabled ? { egressVerify: { deadlineSeconds: c.egressProbe.deadlineSeconds } } : {}),
   };
 }
 

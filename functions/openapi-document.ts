@@ -92,7 +92,29 @@ const tenantStatus = {
       },
     },
     firewall: { type: 'object', nullable: true, properties: { ruleCollectionGroup: { type: 'string' }, ruleCollection: { type: 'string' }, ruleCollections: { type: 'array', items: { type: 'string' } } } },
-    error: { type: 'string', description: 'Why the tenant is Failed' },
+    error: { type: 'string', description: 'Why the tenant is Failed, or Degraded (the egress target and outcome)' },
+    egress: {
+      type: 'object', description: 'The last egress verification (verifyEgress step or POST .../verify)',
+      properties: {
+        verifiedAt: { type: 'string', format: 'date-time' }, ok: { type: 'boolean' },
+        sourceSeen: { type: 'string', description: 'Source address the in-network echo saw (EGRESS_PROBE_ECHO)', example: '10.99.0.2' },
+        skipped: { type: 'string', description: 'Why nothing was probed (no application namespace)' },
+        problems: { type: 'array', items: { type: 'string' }, example: ['www.tigera.io:443 refused by the firewall (470)'] },
+        ranIn: { type: 'object', properties: { namespace: { type: 'string' }, job: { type: 'string' } } },
+        results: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              target: { type: 'string', example: 'www.tigera.io:443' }, kind: { type: 'string', enum: ['http', 'https', 'tcp', 'udp', 'echo'] },
+              expected: { type: 'string', enum: ['allowed', 'refused', 'source-in-cidr', 'source-outside-cidr'] },
+              outcome: { type: 'string', enum: ['allowed', 'refused', 'error', 'skipped'] }, detail: { type: 'string', example: 'HTTP 200' },
+              latencyMs: { type: 'integer' }, ok: { type: 'boolean' },
+            },
+          },
+        },
+      },
+    },
     lastAttempt: {
       type: 'object', description: 'A failed update: the tenant stays Ready on its previous spec; this says what failed',
       properties: { outcome: { type: 'string', enum: ['Failed'] }, step: { type: 'string' }, error: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
@@ -287,6 +309,13 @@ export const openApiDocument = {
         responses: { 202: accepted, 200: { description: 'Nothing changed' }, ...errors, ...bodyErrors, 404: { description: 'Unknown tenant' }, 409: { description: 'Lifecycle running (retry after Retry-After), or a namespace another tenant steers' }, 422: { description: 'Pool size cannot change in place, or an application namespace (namespaces[i]) does not exist' }, 503: { description: 'The cluster could not be read to check the namespaces' } },
       },
       delete: { summary: 'Offboard a tenant', operationId: 'deleteTenant', responses: { 400: errors[400], 202: accepted, 200: { description: 'Already deleted' }, 404: { description: 'Unknown tenant' }, 401: errors[401] } },
+    },
+    '/tenants/{cluster}/{name}/verify': {
+      parameters: tenantPath,
+      post: {
+        summary: 'Prove the egress of a Ready or Degraded tenant again (probe Job; ends Ready or Degraded; GET shows egress)', operationId: 'verifyTenant',
+        responses: { 400: errors[400], 202: accepted, 404: { description: 'Unknown tenant', content: json(ref('Problem')) }, 409: { description: 'Lifecycle running, the tenant is not Ready or Degraded, or EGRESS_VERIFY is off', content: json(ref('Problem')) }, 401: errors[401] },
+      },
     },
     '/clusters': {
       get: {

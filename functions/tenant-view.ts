@@ -24,11 +24,24 @@ export function tenantView(record: TenantRecord<TenantSpec>, progress: TenantPro
     firewall: progress?.firewall
       ? { ruleCollectionGroup: progress.firewall.ruleCollectionGroup, ruleCollection: progress.firewall.ruleCollections[0], ruleCollections: progress.firewall.ruleCollections }
       : null,
-    ...(error && record.phase === 'Failed' ? { error } : {}),
+    // Degraded: its spec serves but egress verification failed; the error names target and outcome.
+    ...(error && (record.phase === 'Failed' || record.phase === 'Degraded') ? { error } : {}),
     // A failed update leaves the tenant Ready on its previous spec: say what was tried and why it failed.
-    ...(record.lastError && record.phase !== 'Failed' ? { lastAttempt: { outcome: 'Failed', step: record.lastError.step, error: record.lastError.message, at: record.lastError.at } } : {}),
+    ...(record.lastError && record.phase !== 'Failed' && record.phase !== 'Degraded' ? { lastAttempt: { outcome: 'Failed', step: record.lastError.step, error: record.lastError.message, at: record.lastError.at } } : {}),
+    ...(progress?.egress ? { egress: egressView(progress.egress) } : {}),
     spec: record.spec,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
+  };
+}
+
+/** `egress` in GET: when, per target what happened, and the source the echo saw. */
+function egressView(egress: NonNullable<TenantProgress['egress']>) {
+  return {
+    verifiedAt: egress.verifiedAt, ok: egress.ok, results: egress.results,
+    ...(egress.sourceSeen !== undefined ? { sourceSeen: egress.sourceSeen } : {}),
+    ...(egress.skipped !== undefined ? { skipped: egress.skipped } : {}),
+    ...(egress.problems.length > 0 ? { problems: egress.problems } : {}),
+    ...(egress.ranIn ? { ranIn: egress.ranIn } : {}),
   };
 }

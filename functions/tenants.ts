@@ -2,7 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { appServices, type AppServices } from '../lib/adapters/app-services';
-import { admitCreate, admitDelete, admitUpdate, namespacesEitherSpecSteers, planUpdate, SETTLED_PHASES, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
+import { admitCreate, admitDelete, admitUpdate, admitVerify, namespacesEitherSpecSteers, planUpdate, SETTLED_PHASES, type Admission, type TenantState } from '../lib/domain/lifecycle/admission';
 import { lifecycleInstanceId } from '../lib/domain/lifecycle/progress';
 import { namespaceConflicts } from '../lib/domain/lifecycle/namespace-claims';
 import { specFingerprint } from '../lib/domain/spec-fingerprint';
@@ -145,6 +145,26 @@ async function deleteTenant(request: HttpRequest, context: InvocationContext, ke
   });
 }
 
+/**
+ * POST .../verify: prove the egress of a Ready or Degraded tenant again, as an update that changes nothing
+ * (only verifyEgress runs; it ends Ready or Degraded). Needs EGRESS_VERIFY on.
+ */
+async function verifyTenant(request: HttpRequest, context: InvocationContext, key: { cluster: string; name: string }): Promise<HttpResponseInit> {
+  const services = await appServices();
+  if (!services.config.egressProbe.enabled) return problem(409, 'EgressVerificationOff', 'egress verification is turned off (EGRESS_VERIFY=false)');
+  const client = df.getClient(context);
+  return retryOnConcurrency(async () => {
+    const record = await services.registry.tenants.get(key);
+    const admission = admitVerify(await stateOf(client, record));
+    if (admission.kind === 'reject') return rejected(admission);
+    if (admission.kind === 'existing' || !record) return accepted(request, key.cluster, key.name, record?.phase ?? 'Deleted', 200);
+    const updated = await services.registry.tenants.update(record, { phase: 'Updating', lastError: null });
+    await startLifecycle(client, lifecycleInput(services, key, 'update', { gateway: false, firewall: false }), false);
+    context.info(`tenant ${key.cluster}/${key.name}: egress verification started`);
+    return accepted(request, key.cluster, key.name, updated.phase);
+  });
+}
+
 /** A lifecycle under way: its custom status, which is fresher than the progress store while a step waits. */
 async function liveProgress(client: DurableClient, record: TenantRecord<TenantSpec>): Promise<LiveProgress | undefined> {
   if ((SETTLED_PHASES as readonly string[]).includes(record.phase)) return undefined;
@@ -198,5 +218,13 @@ app.http('tenant', {
     if (request.method === 'PUT') return updateTenant(request, context, key.value);
     if (request.method === 'DELETE') return deleteTenant(request, context, key.value);
     return getTenant(df.getClient(context), key.value);
+  },
+});
+
+app.http('tenantVerify', {
+  route: 'tenants/{cluster}/{name}/verify', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()],
+  handler: (request, context) => {
+    const key = tenantKey(request);
+    return key.ok ? verifyTenant(request, context, key.value) : key.response;
   },
 });

@@ -4,6 +4,7 @@ import './activities/registry-steps';
 import './activities/gateway-steps';
 import './activities/firewall-steps';
 import './activities/route-steps';
+import './activities/egress-steps';
 import './cluster-bootstrap';
 import './activities/bootstrap-steps';
 import './drift-check';

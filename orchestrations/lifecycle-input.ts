@@ -17,6 +17,8 @@ export interface LifecycleInput {
     /** How long a lifecycle waits for the firewall writer to carry its change (default 30 min). */
     firewallDeadlineSeconds?: number;
   };
+  /** The verifyEgress step: retried with backoff for `deadlineSeconds`, then the tenant is Degraded. Absent: skipped. */
+  egressVerify?: { deadlineSeconds: number };
   /** What a failed onboarding leaves: nothing (rollback) or its CIDR and Calico resources (keep; never its rules). */
   onRouteFailure: 'rollback' | 'keep';
   /** Application namespaces whose gateway annotations must be removed (dropped by an update, or all on offboarding). */

@@ -9,6 +9,8 @@ import { convergeTenantFirewall } from './firewall-converge';
 import { pollWithBackoff } from './polling';
 import type { FirewallProgress, LifecycleInput, RouteProgress, TenantRef, WithdrawalProgress } from './lifecycle-input';
 import type { FirewallPlacement } from './activities/contracts';
+import type { EgressAttempt } from './activities/egress-steps';
+import type { EgressVerification } from '../lib/domain/egress-verification';
 import type { ProgressInput } from './activities/registry-steps';
 
 type Gen<T> = Generator<Task, T, unknown>;
@@ -36,9 +38,11 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
     if (!input.changes.gateway) skipped.add('applyGateway').add('waitForRoutes');
     if (!input.changes.firewall) skipped.add('openFirewall');
   }
+  if (!input.egressVerify) skipped.add('verifyEgress');
   let steps: Step[] = initialSteps(input.operation, skipped);
   let routes: RouteProgress | undefined;
   let firewall: FirewallPlacement | undefined;
+  let egress: EgressVerification | undefined;
   let phase: Phase = input.operation === 'onboard' ? 'Pending' : input.operation === 'update' ? 'Updating' : 'Deleting';
   /** Steps that started, so a failure undoes exactly what may exist. */
   const reached = new Set<string>();
@@ -55,7 +59,7 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
     const progress: ProgressInput = {
       tenant, run, operation: input.operation, phase, steps,
       routes: routes ? { expected: routes.expected, learned: routes.learned } : undefined,
-      firewall, error, instanceId: context.df.instanceId, serving,
+      firewall, error, instanceId: context.df.instanceId, serving, ...(egress ? { egress } : {}),
     };
     context.df.setCustomStatus({ phase, step: currentStep(steps), steps, routes: progress.routes, error });
     yield* call<void>('recordTenantProgress', progress);
@@ -108,6 +112,25 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
     return progress;
   }
 
+  /**
+   * Proves the egress with a probe Job, retried with backoff until the deadline. Returns why it failed
+   * (naming target and outcome), or undefined when it passed or there was nothing to probe. Never throws
+   * for a failed probe: the rules and the gateway stay whatever it finds.
+   */
+  function* verifyEgress(): Gen<string | undefined> {
+    yield* begin('verifyEgress');
+    const deadlineSeconds = input.egressVerify?.deadlineSeconds ?? 0;
+    const last = yield* pollUntil<EgressAttempt>('verifyEgress', 'verifyTenantEgress', owned, deadlineSeconds,
+      (p) => `not verified yet, retrying: ${p.problems.join('; ')}`, ({ complete: _complete, ...verification }) => { egress = verification; });
+    if (last.complete) {
+      done('verifyEgress', last.skipped ?? describeVerified(last));
+      return undefined;
+    }
+    const reason = `egress verification failed after ${deadlineSeconds}s: ${last.problems.join('; ')}`;
+    steps = failStep(steps, 'verifyEgress', now(), reason);
+    return reason;
+  }
+
   function* waitForWithdrawal(step: string, deadlineSeconds: number): Gen<WithdrawalProgress> {
     return yield* pollUntil<WithdrawalProgress>(step, 'readTenantWithdrawal', tenant, deadlineSeconds, describeWithdrawal);
   }
@@ -156,6 +179,15 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
       const opened = yield* convergeFirewall('openFirewall', 'open');
       firewall = opened.placement;
       done('openFirewall', firewall ? `${firewall.ruleCollections.join(', ')} in ${firewall.ruleCollectionGroup}` : opened.detail);
+    }
+    if (!skipped.has('verifyEgress')) {
+      const failure = yield* verifyEgress();
+      if (failure !== undefined) {
+        // Everything stays in place (rules, gateway, routes): the spec serves, but unproven. Never Ready.
+        phase = 'Degraded';
+        yield* record(failure, 'spec');
+        return;
+      }
     }
     yield* begin('publishReady');
     yield* call<void>('publishTenantEvent', { tenant, eventType: input.operation === 'onboard' ? 'EgressPilot.TenantReady' : 'EgressPilot.TenantUpdated' });
@@ -237,6 +269,12 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function describeVerified(v: EgressVerification): string {
+  const counted = (outcome: string): number => v.results.filter((r) => r.outcome === outcome).length;
+  const source = v.sourceSeen !== undefined ? `; source seen ${v.sourceSeen}` : '';
+  return `${counted('allowed')} allowed, ${counted('refused')} refused as expected, ${counted('skipped')} not observable${source}`;
 }
 
 function describeWithdrawal(p: WithdrawalProgress): string {

@@ -148,6 +148,16 @@ const shape = {
     description: 'Event Grid topic endpoint for lifecycle/drift events. Unset: events are not published.',
   }),
   DRIFT_REPAIR: flag(false, { description: 'Let the drift check repair what it finds instead of only reporting it.' }),
+  EGRESS_VERIFY: flag(true, { description: 'Run the verifyEgress probe after the firewall opens (onboarding, updates of gateway or allowlist).' }),
+  EGRESS_VERIFY_DEADLINE_SECONDS: integer(30, 86400, 300, { description: 'How long a failing egress verification is retried (backing off) before the tenant is Degraded.' }),
+  EGRESS_PROBE_IMAGE: setting(optionalText().transform((v) => v ?? 'curlimages/curl:8.11.1'), { description: 'Image of the egress probe Job (default curlimages/curl:8.11.1).' }),
+  EGRESS_PROBE_COMMAND: setting(optionalText(), { description: 'Shell script the probe runs (sh -c); default: the curl loop in lib/domain/egress-verification.ts.' }),
+  EGRESS_PROBE_REFUSED_FQDN: setting(optionalText().transform((v) => v ?? 'www.example.com'), { description: 'A site no tenant may reach; the probe checks the firewall refuses it (default www.example.com).' }),
+  EGRESS_PROBE_ECHO: setting(
+    optionalText().pipe(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'must be host:port' }).optional()),
+    { description: 'host:port of an in-network service answering the caller\'s address: the probe reports the source the network sees. Unset: no source check.' },
+  ),
+  DRIFT_VERIFY_EGRESS: flag(false, { description: 'Let every drift check re-verify the egress of Ready and Degraded tenants.' }),
 };
 
 type Env = { [K in keyof typeof shape]: z.output<(typeof shape)[K]> };
@@ -188,6 +198,17 @@ function crossCheck(env: Partial<Env>, raw: Record<string, string | undefined>):
 /** Where the tenant registry lives: identity-based endpoint in Azure, connection string locally. */
 export type RegistryLocation = { kind: 'endpoint'; endpoint: string } | { kind: 'connectionString'; connectionString: string };
 
+/** The verifyEgress step's settings (EGRESS_VERIFY*, EGRESS_PROBE_*). */
+export interface EgressProbeConfig {
+  enabled: boolean;
+  deadlineSeconds: number;
+  image: string;
+  /** Shell script run with sh -c; absent = DEFAULT_PROBE_COMMAND. */
+  command?: string;
+  refusedFqdn: string;
+  echo?: { host: string; port: number };
+}
+
 /** Typed configuration; field names are the camelCase of the environment variable names. */
 export interface Config {
   azureSubscriptionId: string;
@@ -223,6 +244,8 @@ export interface Config {
   allowBroadRules: boolean;
   eventGridTopicEndpoint: string | undefined;
   driftRepair: boolean;
+  egressProbe: EgressProbeConfig;
+  driftVerifyEgress: boolean;
 }
 
 /** One missing or bad setting. */
@@ -288,6 +311,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     allowBroadRules: e.ALLOW_BROAD_RULES,
     eventGridTopicEndpoint: e.EVENT_GRID_TOPIC_ENDPOINT,
     driftRepair: e.DRIFT_REPAIR,
+    egressProbe: {
+      enabled: e.EGRESS_VERIFY, deadlineSeconds: e.EGRESS_VERIFY_DEADLINE_SECONDS, image: e.EGRESS_PROBE_IMAGE,
+      ...(e.EGRESS_PROBE_COMMAND !== undefined ? { command: e.EGRESS_PROBE_COMMAND } : {}), refusedFqdn: e.EGRESS_PROBE_REFUSED_FQDN,
+      ...(e.EGRESS_PROBE_ECHO !== undefined ? { echo: { host: e.EGRESS_PROBE_ECHO.replace(/:\d+$/, ''), port: Number(e.EGRESS_PROBE_ECHO.replace(/^.*:/, '')) } } : {}),
+    },
+    driftVerifyEgress: e.DRIFT_VERIFY_EGRESS,
   };
 }
 

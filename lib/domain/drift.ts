@@ -29,6 +29,8 @@ export interface ClusterActual {
   egressGateways: Array<{ namespace: string; name: string; replicas: number }>;
   /** Learned routes of every Route Server connection to this cluster's route reflectors. */
   learned: ConnectionRoutes[];
+  /** Every namespace and the tenant whose gateway its annotations point at (none: not steered). Absent: not read. */
+  namespaces?: Array<{ name: string; steeredBy?: string }>;
   /** Set when the cluster could not be read at all; its tenants are reported, not judged. */
   unreachable?: string;
 }
@@ -70,7 +72,8 @@ export function diffDrift(input: {
   firewallGroups: ReadonlyArray<FirewallPolicyRuleCollectionGroup>;
 }): DriftReport {
   const desired = input.registry
-    .filter((t): t is RegistryTenant & { cidr: string } => t.phase === 'Ready' && t.cidr !== undefined)
+    // Degraded serves its spec like Ready (egress verification failed): judged, and repaired, the same way.
+    .filter((t): t is RegistryTenant & { cidr: string } => (t.phase === 'Ready' || t.phase === 'Degraded') && t.cidr !== undefined)
     .map((t) => ({ ...t, spec: t.servingSpec ?? t.spec }));
   // Tenants in any phase but Deleted (onboarding, deleting…) own what they have made so far.
   const live = input.registry.filter((t) => t.phase !== 'Deleted');
@@ -84,6 +87,7 @@ export function diffDrift(input: {
 
   // Indexed once per cluster, so judging N tenants costs O(N log N), not O(N²) (the drift bench: 1,000 tenants).
   const poolsOf = new Map(input.clusters.map((c) => [c.cluster, new Map(c.ipPools.map((p) => [p.name, p]))]));
+  const namespacesOf = new Map(input.clusters.filter((c) => c.namespaces).map((c) => [c.cluster, new Map((c.namespaces ?? []).map((n) => [n.name, n]))]));
   const gatewaysOf = new Map(input.clusters.map((c) => [c.cluster, new Map(c.egressGateways.map((g) => [`${g.namespace}/${g.name}`, g]))]));
   const routesOf = new Map(input.clusters.map((c) => [c.cluster, matchLearnedRoutes({
     supernet: input.supernet,
@@ -106,6 +110,12 @@ export function diffDrift(input: {
       const gateway = gatewaysOf.get(spec.cluster)?.get(`${names.namespace}/${names.egressGateway}`);
       if (!gateway) problems.push(`EgressGateway ${names.namespace}/${names.egressGateway} missing`);
       else if (gateway.replicas !== spec.gateway.replicas) problems.push(`EgressGateway has ${gateway.replicas} replicas, spec says ${spec.gateway.replicas}`);
+      const steering = namespacesOf.get(spec.cluster);
+      for (const ns of steering ? spec.namespaces : []) {
+        const found = steering?.get(ns);
+        if (!found) problems.push(`application namespace ${ns} missing`);
+        else if (found.steeredBy !== spec.name) problems.push(`application namespace ${ns} not steered through its gateway${found.steeredBy ? ` (steered to tenant ${found.steeredBy})` : ''}`);
+      }
       const routes = routesOf.get(spec.cluster)?.tenants[key];
       for (const [instance, status] of Object.entries(routes?.instances ?? {})) {
         if (status.missing > 0) problems.push(`${status.missing} of ${spec.gateway.replicas} /31 routes missing on ${instance}`);

@@ -114,8 +114,9 @@ export function steersDirect(spec: Pick<TenantSpec, 'gateway'>, address: string)
  * service when configured (the source must be the tenant's CIDR, or must NOT be when policy steering sends
  * the echo's address directly).
  */
-export function planProbeTargets(spec: TenantSpec, settings: ProbeSettings): PlannedTarget[] {
+export function planProbeTargets(spec: TenantSpec, settings: ProbeSettings, previous?: TenantSpec): PlannedTarget[] {
   const targets: PlannedTarget[] = [];
+  const allowedNow = new Set(spec.allow.applications.flatMap((r) => r.fqdns));
   spec.allow.applications.forEach((rule, i) => {
     const host = rule.fqdns.map(concreteFqdn).find((f): f is string => f !== undefined);
     const protocol = rule.protocols.map(appKind).find((p) => p !== undefined);
@@ -126,6 +127,13 @@ export function planProbeTargets(spec: TenantSpec, settings: ProbeSettings): Pla
     const port = firstPort(rule.ports[0] ?? '*');
     const tcp = rule.protocols.some((p) => p === 'TCP' || p === 'Any');
     if (host && port !== undefined) targets.push({ kind: tcp ? 'tcp' : 'udp', host, port, expect: 'allowed', why: `allow.networks[${i}]` });
+  });
+  // What an update took away must be closed: the first FQDN (and protocol) of each rule that named one no rule names now.
+  (previous?.allow.applications ?? []).forEach((rule, i) => {
+    const gone = rule.fqdns.find((f) => !allowedNow.has(f));
+    const host = gone === undefined ? undefined : concreteFqdn(gone);
+    const protocol = rule.protocols.map(appKind).find((p) => p !== undefined);
+    if (host && protocol && !targets.some((t) => t.host === host)) targets.push({ ...protocol, host, expect: 'refused', why: `removed from the allowlist (was allow.applications[${i}])` });
   });
   // Plain HTTP, so the firewall's refusal is visible as its 470 answer.
   if (!targets.some((t) => t.host === settings.refusedFqdn)) targets.push({ kind: 'http', host: settings.refusedFqdn, port: 80, expect: 'refused', why: 'must be refused' });

@@ -34,7 +34,7 @@ export function planFirewallRound(
 }
 
 /** Phases in which a tenant's rules may be in the policy: being opened, serving, or serving while it updates. */
-export const PHASES_THAT_MAY_OPEN: ReadonlySet<string> = new Set(['OpeningFirewall', 'Ready', 'Updating']);
+export const PHASES_THAT_MAY_OPEN: ReadonlySet<string> = new Set(['OpeningFirewall', 'Ready', 'Updating', 'Degraded']);
 
 /** An open intent as the round sees it: the CIDR and allowlist the lifecycle asked to be written. */
 export interface OpenIntent {

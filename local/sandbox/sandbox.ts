@@ -13,6 +13,9 @@ import { startEventSink, type EventSink } from './event-sink';
 import { sandboxRbac, SANDBOX_ADMIN, type SandboxRbac } from './rbac';
 import { HOST_PID_FILE, startHostProcess, type HostProcess } from './host-process';
 
+/** An in-network service in the hub (no firewall on the way) that answers the caller's address: egress probes' `echo`. */
+export const SANDBOX_ECHO = { host: '10.0.3.10', ip: '10.0.3.10', port: 8080 } as const;
+
 /** The reference hub's names (seed-walkthrough.md), as the ARM emulator's reference seed has them. */
 export const REFERENCE = {
   hubResourceGroup: 'demo-hub-network',
@@ -242,6 +245,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       timings: options.kubeTimings,
       state,
       ...(rbac ? { authorization: rbac.kube } : {}),
+      // Probe Jobs leave through the emulated hub: the ARM emulator's firewall decides each connection (in-process,
+      // like the token check below); an echo service in the hub answers the source address it sees.
+      egressProbe: {
+        decide: async (connection) => {
+          if (!tokenAuthority.arm) throw new Error('the sandbox is still starting');
+          return tokenAuthority.arm.control.decideConnection({ connection });
+        },
+        echo: SANDBOX_ECHO,
+      },
       // The AKS API server accepts Microsoft Entra tokens for the AKS server application.
       authenticate: async (token) => {
         const verdict = tokenAuthority.arm?.verifyToken(token, { audiences: [REFERENCE.aksServerAudience] });
@@ -296,6 +308,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ROUTE_WAIT_DEADLINE_SECONDS: '300',
       // Repair on, so the timer's drift check puts back what someone changes by hand in the emulated cloud.
       DRIFT_REPAIR: 'true',
+      // The verifyEgress probe reports the source the hub's echo service sees.
+      EGRESS_PROBE_ECHO: `${SANDBOX_ECHO.host}:${SANDBOX_ECHO.port}`,
       ...options.appSettings,
     };
     const settingsFile = path.join(dir, 'host-settings.json');

@@ -1,4 +1,5 @@
 import type { Operation, Phase, Step } from '../../lib/domain/lifecycle/progress';
+import type { EgressVerification } from '../../lib/domain/egress-verification';
 import type { TenantRef } from '../lifecycle-input';
 
 /** Where a tenant's allow rules live in the firewall policy. */
@@ -34,4 +35,6 @@ export interface TenantProgressRecord {
   firewall?: FirewallPlacement;
   error?: string;
   instanceId: string;
+  /** The last egress verification of this lifecycle, if it ran one. */
+  egress?: EgressVerification;
 }

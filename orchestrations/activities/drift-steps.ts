@@ -4,6 +4,7 @@ import { describeFailure } from '../../lib/adapters/errors';
 import { everyItem } from '../../lib/adapters/registry';
 import { takeTenant } from './tenant-record';
 import { whyNotRepair } from '../../lib/domain/lifecycle/admission';
+import { steeringTenant } from '../../lib/domain/lifecycle/namespace-claims';
 import { parseTenantKey } from '../../lib/domain/names';
 import type { ClusterActual, RegistryTenant } from '../../lib/domain/drift';
 import type { StoredDriftReport } from '../../lib/adapters/status/drift-report-store';
@@ -70,11 +71,16 @@ registerActivity('readClusterActual', async (cluster: string): Promise<ClusterAc
     const client = await services.clusterAccess.connect(endpoint);
     const pools = await client.listObjects('projectcalico.org/v3', 'IPPool', managedBy);
     const gateways = await client.listObjects('operator.tigera.io/v1', 'EgressGateway', managedBy);
+    const namespaces = await client.listObjects('v1', 'Namespace');
     return {
       cluster,
       ipPools: pools.map((p) => ({ name: p.metadata?.name ?? '', cidr: String((p as { spec?: { cidr?: unknown } }).spec?.cidr ?? '') })),
       egressGateways: gateways.map((g) => ({ namespace: g.metadata?.namespace ?? '', name: g.metadata?.name ?? '', replicas: Number((g as { spec?: { replicas?: unknown } }).spec?.replicas ?? 0) })),
       learned,
+      namespaces: namespaces.map((n) => {
+        const steeredBy = steeringTenant(n.metadata?.annotations);
+        return { name: n.metadata?.name ?? '', ...(steeredBy !== undefined ? { steeredBy } : {}) };
+      }),
     };
   } catch (error) {
     const failure = describeFailure(error);

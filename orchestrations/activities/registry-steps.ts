@@ -34,6 +34,7 @@ registerActivity('recordTenantProgress', async (p: ProgressInput) => {
   }, p.run);
   await services.progress.put(p.tenant.cluster, p.tenant.name, {
     operation: p.operation, instanceId: p.instanceId, steps: p.steps, routes: p.routes, firewall: p.firewall, error: p.error,
+    ...(p.egress ? { egress: p.egress } : {}),
     updatedAt: new Date().toISOString(),
   });
 });

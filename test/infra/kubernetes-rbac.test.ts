@@ -60,6 +60,13 @@ describe('Kubernetes RBAC of the app identity (ClusterRole egress-pilot)', () =>
     expect(missingGrants(clusterRoleRules(), [{ group: 'operator.tigera.io', plural: 'tigerastatuses', verbs: ['list'] }])).toEqual([]);
   });
 
+  it('can run the egress probe: create, wait for (get) and delete a Job, read its pod (list) and its log, and no more', () => {
+    const probe = [{ group: 'batch', plural: 'jobs', verbs: ['create', 'get', 'delete'] }, { group: '', plural: 'pods', verbs: ['list'] }, { group: '', plural: 'pods/log', verbs: ['get'] }];
+    expect(missingGrants(clusterRoleRules(), probe)).toEqual([]);
+    const jobs = clusterRoleRules().filter((r) => r.resources.includes('jobs') || r.resources.includes('pods/log'));
+    expect(jobs.flatMap((r) => r.verbs).sort()).toEqual(['create', 'delete', 'get', 'get']);
+  });
+
   it('the grant check can fail', () => {
     const rules = [{ api_groups: ['projectcalico.org'], resources: ['ippools'], verbs: ['get', 'patch'] }];
     expect(missingGrants(rules, [{ group: 'projectcalico.org', plural: 'ippools', verbs: ['patch', 'delete'] }, { group: '', plural: 'nodes', verbs: ['list'] }])).toEqual([
@@ -71,7 +78,7 @@ describe('Kubernetes RBAC of the app identity (ClusterRole egress-pilot)', () =>
   it('grants nothing beyond those resources, and no wildcard', () => {
     const kinds = resourceOfKind();
     const needed = new Set(renderedKinds().map((k) => `${kinds.get(k)?.group}/${kinds.get(k)?.plural}`));
-    for (const extra of ['/pods', '/nodes', 'operator.tigera.io/tigerastatuses']) needed.add(extra);
+    for (const extra of ['/pods', '/nodes', 'operator.tigera.io/tigerastatuses', 'batch/jobs', '/pods/log']) needed.add(extra);
     const granted = clusterRoleRules().flatMap((r) => r.api_groups.flatMap((g) => r.resources.map((p) => `${g}/${p}`)));
     expect(granted.filter((g) => !needed.has(g))).toEqual([]);
     expect(JSON.stringify(clusterRoleRules())).not.toContain('"*"');

@@ -166,6 +166,20 @@ resource "kubernetes_cluster_role_v1" "egress_pilot" {
     resources  = ["tigerastatuses"]
     verbs      = ["get", "list", "watch"]
   }
+
+  # The verifyEgress probe (lib/adapters/kubernetes/probe-job.ts): a Job in a tenant application namespace,
+  # waited for (get), its pod's log read, then deleted. Cluster-wide: tenant namespaces are not known here.
+  rule {
+    api_groups = ["batch"]
+    resources  = ["jobs"]
+    verbs      = ["get", "create", "delete"]
+  }
+
+  rule {
+    api_groups = [""]
+    resources  = ["pods/log"]
+    verbs      = ["get"]
+  }
 }
 
 # With Entra ID integration a service principal's Kubernetes user name is its object ID.

@@ -44,6 +44,16 @@ export interface ClusterClient {
   servesKind(apiVersion: string, kind: string): Promise<boolean>;
   /** The OpenAPI v3 document of one group-version (`/openapi/v3/apis/<group>/<version>`); undefined when not published. */
   openApiDocument(apiVersion: string): Promise<unknown>;
+  /** Creates an object (a probe Job); one that already exists counts as created. */
+  create(object: KubernetesObject): Promise<void>;
+  /** Reads one object; undefined when it does not exist. */
+  read<T extends KubernetesObject>(target: KubernetesObject): Promise<T | undefined>;
+  /** Deletes with background propagation (a Job takes its pods with it); already gone counts as deleted. */
+  removeWithDependents(object: KubernetesObject): Promise<void>;
+  /** The pods of a namespace matching a label selector, as the API returns them. */
+  listPodObjects(namespace: string, labelSelector: string): Promise<V1Pod[]>;
+  /** A pod's log (`pods/log`), as text. */
+  podLog(namespace: string, name: string): Promise<string>;
 }
 
 /**
@@ -153,6 +163,40 @@ export async function connectCluster(endpoint: ClusterEndpoint, credential: Toke
         if (isNotFound(error)) return false; // the whole group-version is not served
         throw error;
       }
+    },
+    async create(o) {
+      await withRetries(label('create', o), async () => {
+        try {
+          await objects.create(o, undefined, undefined, fieldManager);
+        } catch (error) {
+          if ((error as { code?: number }).code === 409) return;
+          throw error;
+        }
+      }, retry);
+    },
+    async read<T extends KubernetesObject>(target: KubernetesObject) {
+      try {
+        return await withRetries(label('read', target), () => objects.read(target as Parameters<typeof objects.read>[0]), retry) as T;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    async removeWithDependents(o) {
+      await withRetries(label('delete', o), async () => {
+        try {
+          await objects.delete(o, undefined, undefined, undefined, undefined, 'Background');
+        } catch (error) {
+          if (isNotFound(error)) return;
+          throw error;
+        }
+      }, retry);
+    },
+    async listPodObjects(namespace, labelSelector) {
+      return (await withRetries(`list pods ${namespace} on ${endpoint.cluster}`, () => core.listNamespacedPod({ namespace, labelSelector }), retry)).items;
+    },
+    async podLog(namespace, name) {
+      return withRetries(`read log of pod ${namespace}/${name} on ${endpoint.cluster}`, () => core.readNamespacedPodLog({ namespace, name }), retry);
     },
     async openApiDocument(apiVersion) {
       const path = `/openapi/v3/${apiVersion.includes('/') ? 'apis' : 'api'}/${apiVersion}`;

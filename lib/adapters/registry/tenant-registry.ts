@@ -9,7 +9,7 @@ import { ConcurrencyError, CorruptRecordError, isConflict, isNotFound, isPrecond
 import { assertTenantKey, describeTenant, escapeKeyPart, type TenantKey } from './keys';
 
 export const TENANT_PHASES = [
-  'Pending', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes', 'OpeningFirewall', 'Ready', 'Updating', 'Deleting', 'Deleted', 'Failed',
+  'Pending', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes', 'OpeningFirewall', 'Ready', 'Updating', 'Deleting', 'Deleted', 'Failed', 'Degraded',
 ] as const;
 export type TenantPhase = (typeof TENANT_PHASES)[number];
 

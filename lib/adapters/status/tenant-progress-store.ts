@@ -21,6 +21,19 @@ export const tenantProgressSchema = z.object({
   routes: z.object({ expected: z.array(z.string()), learned: z.record(z.string(), z.number()) }).optional(),
   firewall: z.object({ ruleCollectionGroup: z.string(), ruleCollections: z.array(z.string()) }).optional(),
   error: z.string().optional(),
+  /** The last egress verification (lib/domain/egress-verification.ts). */
+  egress: z.object({
+    verifiedAt: z.string(),
+    ok: z.boolean(),
+    results: z.array(z.object({
+      target: z.string(), kind: z.string(), expected: z.string(), outcome: z.enum(['allowed', 'refused', 'error', 'skipped']),
+      detail: z.string(), latencyMs: z.number().optional(), ok: z.boolean(),
+    })),
+    sourceSeen: z.string().optional(),
+    problems: z.array(z.string()),
+    skipped: z.string().optional(),
+    ranIn: z.object({ namespace: z.string(), job: z.string() }).optional(),
+  }).optional(),
   updatedAt: z.string(),
 });
 export type TenantProgress = z.infer<typeof tenantProgressSchema>;

@@ -23,7 +23,9 @@ export type Admission =
   | { kind: 'existing'; status: 202 | 200; reason: string }
   | { kind: 'reject'; status: 404 | 409 | 422; code: string; reason: string; retryAfterSeconds?: number };
 
-const settled = (phase: Phase): boolean => phase === 'Ready' || phase === 'Failed' || phase === 'Deleted';
+const settled = (phase: Phase): boolean => (SETTLED_PHASES as readonly Phase[]).includes(phase);
+/** A spec serves: Ready, or Degraded (everything in place, but egress verification failed). */
+const serves = (phase: Phase): boolean => phase === 'Ready' || phase === 'Degraded';
 
 /**
  * The phase admission decides on. A tenant whose lifecycle is not running is never busy: a phase
@@ -99,7 +101,7 @@ export function namespacesEitherSpecSteers(tenant: { spec: TenantSpec; servingSp
 }
 
 /** Phases a tenant rests in; any other phase means a lifecycle should be running. */
-export const SETTLED_PHASES = ['Ready', 'Failed', 'Deleted'] as const satisfies readonly Phase[];
+export const SETTLED_PHASES = ['Ready', 'Failed', 'Deleted', 'Degraded'] as const satisfies readonly Phase[];
 
 /**
  * A tenant whose record says a lifecycle is under way but none runs (the process that accepted the request
@@ -124,12 +126,27 @@ export function resumeOf(
 }
 
 /**
+ * POST /api/tenants/{cluster}/{name}/verify: verify the egress of a tenant whose spec serves (Ready or
+ * Degraded), as an update that changes nothing, so the verifyEgress step alone runs.
+ */
+export function admitVerify(stored: TenantState | undefined): Admission {
+  const existing = stored && { ...stored, phase: effectivePhase(stored) };
+  if (!existing || existing.phase === 'Deleted') return { kind: 'reject', status: 404, code: 'TenantNotFound', reason: 'no such tenant' };
+  if (existing.lifecycleRunning) {
+    return { kind: 'reject', status: 409, code: 'TenantBusy', reason: `the tenant's lifecycle is running (phase ${existing.phase}); verify when it is Ready or Degraded`, retryAfterSeconds: 15 };
+  }
+  if (!serves(existing.phase) || !existing.serving) return { kind: 'reject', status: 409, code: 'TenantNotServing', reason: `phase ${existing.phase}: only a Ready or Degraded tenant has egress to verify` };
+  return { kind: 'start', operation: 'update', status: 202, storeSpec: false };
+}
+
+/**
  * Why drift repair must leave a tenant alone, or undefined when it may take it: only a tenant Ready on the
  * spec that serves. Anything else is being changed by a lifecycle (or failed, which DELETE cleans up), and
  * re-applying it could resurrect what an offboarding is removing.
  */
 export function whyNotRepair(record: { phase: string; specFingerprint: string; servingFingerprint?: string }): string | undefined {
-  if (record.phase !== 'Ready') return `phase is ${record.phase} now`;
+  // Degraded serves its spec too: repairing what drifted (a namespace un-steered by hand) is how it recovers.
+  if (record.phase !== 'Ready' && record.phase !== 'Degraded') return `phase is ${record.phase} now`;
   if (record.servingFingerprint !== record.specFingerprint) return 'an update of its spec is pending';
   return undefined;
 }

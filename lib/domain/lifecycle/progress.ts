@@ -5,6 +5,8 @@
 export const phases = [
   'Pending', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes', 'OpeningFirewall', 'Ready',
   'Updating', 'Deleting', 'Deleted', 'Failed',
+  // Settled like Ready (its spec serves: gateway, routes and rules stay), but egress verification failed.
+  'Degraded',
 ] as const;
 export type Phase = (typeof phases)[number];
 
@@ -22,8 +24,8 @@ export interface Step {
 
 /** The steps each operation walks through, in order (the manual walkthrough's order). */
 export const plannedSteps: Record<Operation, readonly string[]> = {
-  onboard: ['allocateCidr', 'checkCapacity', 'applyGateway', 'waitForRoutes', 'openFirewall', 'publishReady'],
-  update: ['applyGateway', 'waitForRoutes', 'openFirewall', 'publishReady'],
+  onboard: ['allocateCidr', 'checkCapacity', 'applyGateway', 'waitForRoutes', 'openFirewall', 'verifyEgress', 'publishReady'],
+  update: ['applyGateway', 'waitForRoutes', 'openFirewall', 'verifyEgress', 'publishReady'],
   offboard: ['closeFirewall', 'removeGateway', 'waitForWithdrawal', 'releaseCidr'],
 };
 

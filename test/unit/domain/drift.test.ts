@@ -53,6 +53,18 @@ describe('diffDrift', () => {
     ] }]);
   });
 
+  it('sees an application namespace no longer steered (or steered elsewhere), and judges a Degraded tenant like a Ready one', () => {
+    const { cluster, groups } = inSync();
+    const steered = { ...cluster, namespaces: [{ name: 'default', steeredBy: 'tenant0' }, { name: 'kube-system' }] };
+    expect(diffDrift({ supernet: '10.99.0.0/16', registry, clusters: [steered], firewallGroups: groups }).clean).toBe(true);
+    const byHand = { ...cluster, namespaces: [{ name: 'default' }] };
+    const degraded = [{ ...registry[0]!, phase: 'Degraded' }];
+    expect(diffDrift({ supernet: '10.99.0.0/16', registry: degraded, clusters: [byHand], firewallGroups: groups }).tenants)
+      .toEqual([{ tenant: 'spoke1-aks/tenant0', problems: ['application namespace default not steered through its gateway'] }]);
+    expect(diffDrift({ supernet: '10.99.0.0/16', registry, clusters: [{ ...cluster, namespaces: [{ name: 'default', steeredBy: 'other' }] }], firewallGroups: groups }).tenants[0]!.problems)
+      .toEqual(['application namespace default not steered through its gateway (steered to tenant other)']);
+  });
+
   it('reports orphans: pools, collections and routes of no live tenant, and the default pool leaking', () => {
     const { cluster, groups } = inSync();
     const ghost = renderTenantRuleCollections({ spec: spec('ghost'), cidr: '10.99.1.0/29' }).map((c) => ({ ...c, priority: 200 }));

@@ -22,6 +22,13 @@ describe('planProbeTargets', () => {
     ]);
     expect(probeTargetsEnv(plan)).toBe('https:www.tigera.io:443 https:www.azure.com:443 udp:1.1.1.1:53 tcp:20.1.2.1:5432 http:www.example.com:80 echo:10.0.3.10:8080');
   });
+  it('expects what an update removed from the allowlist to be refused', () => {
+    const narrowed: TenantSpec = { ...tenant0, allow: { ...tenant0.allow, applications: [{ name: 'tigera', fqdns: ['docs.tigera.io'], protocols: ['Https:443'] }] } };
+    const plan = planProbeTargets(narrowed, settings, tenant0);
+    expect(plan.filter((t) => t.expect === 'refused').map((t) => `${t.kind}:${t.host}:${t.port} (${t.why})`)).toEqual([
+      'https:www.tigera.io:443 (removed from the allowlist (was allow.applications[0]))', 'https:www.azure.com:443 (removed from the allowlist (was allow.applications[1]))', 'http:www.example.com:80 (must be refused)',
+    ]);
+  });
   it('expects the echo to see a non-tenant source when policy steering sends its address directly', () => {
     const policy: TenantSpec = { ...tenant0, gateway: { ...tenant0.gateway, steering: { mode: 'policy', rules: [{ destination: '10.0.0.0/8', via: 'direct' }] } } };
     expect(planProbeTargets(policy, settings).at(-1)).toMatchObject({ kind: 'echo', expect: 'source-outside-cidr' });

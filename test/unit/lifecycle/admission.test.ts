@@ -1,4 +1,4 @@
-import { admitCreate, admitDelete, admitUpdate, effectivePhase, planUpdate, resumeOf, whyNotRepair, whyNotResume, type TenantState } from '../../../lib/domain/lifecycle/admission';
+import { admitCreate, admitDelete, admitUpdate, admitVerify, effectivePhase, planUpdate, resumeOf, whyNotRepair, whyNotResume, type TenantState } from '../../../lib/domain/lifecycle/admission';
 import type { TenantSpec } from '../../../lib/domain/tenant-spec';
 
 const state = (over: Partial<TenantState> = {}): TenantState => ({ phase: 'Ready', fingerprint: 'f1', lifecycleRunning: false, prefixLength: 29, serving: true, ...over });
@@ -134,5 +134,23 @@ describe('nothing resurrects: who may take a tenant outside a request', () => {
     expect(whyNotResume({ phase: 'Deleting', updatedAt: '2026-01-01T00:01:00.000Z' }, read)).toContain('moved on');
     // Started by a request, not the sweep: nothing to compare.
     expect(whyNotResume({ phase: 'Pending', updatedAt: 'x' }, undefined)).toBeUndefined();
+  });
+});
+
+describe('Degraded (egress verification failed, the spec serves)', () => {
+  const degraded = (over: Partial<TenantState> = {}): TenantState => ({ phase: 'Degraded', fingerprint: 'f', lifecycleRunning: false, prefixLength: 29, serving: true, ...over });
+  it('is settled: never busy, updated like Ready, repaired by drift, not resumed', () => {
+    expect(effectivePhase(degraded())).toBe('Degraded');
+    expect(admitUpdate(degraded(), { fingerprint: 'g', prefixLength: 29, changes: { gateway: false, firewall: true } })).toMatchObject({ kind: 'start', operation: 'update' });
+    expect(admitCreate(degraded(), { fingerprint: 'f' })).toMatchObject({ kind: 'existing' });
+    expect(whyNotRepair({ phase: 'Degraded', specFingerprint: 'f', servingFingerprint: 'f' })).toBeUndefined();
+    expect(resumeOf({ phase: 'Degraded', updatedAt: '2020-01-01T00:00:00Z', spec: {} as never }, new Date(), 1000)).toBeUndefined();
+  });
+  it('admits POST verify only for a serving tenant with no lifecycle running', () => {
+    expect(admitVerify(degraded())).toEqual({ kind: 'start', operation: 'update', status: 202, storeSpec: false });
+    expect(admitVerify(degraded({ phase: 'Ready' }))).toMatchObject({ kind: 'start' });
+    expect(admitVerify(degraded({ lifecycleRunning: true, phase: 'Updating' }))).toMatchObject({ kind: 'reject', status: 409, code: 'TenantBusy' });
+    expect(admitVerify(degraded({ phase: 'Failed', serving: false }))).toMatchObject({ kind: 'reject', status: 409, code: 'TenantNotServing' });
+    expect(admitVerify(undefined)).toMatchObject({ kind: 'reject', status: 404 });
   });
 });

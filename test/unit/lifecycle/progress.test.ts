@@ -3,8 +3,8 @@ import { currentStep, failStep, initialSteps, lifecycleInstanceId, phaseOfStep, 
 describe('lifecycle progress', () => {
   it('walks onboarding steps in the walkthrough order with their phases', () => {
     const steps = initialSteps('onboard');
-    expect(steps.map((s) => s.name)).toEqual(['allocateCidr', 'checkCapacity', 'applyGateway', 'waitForRoutes', 'openFirewall', 'publishReady']);
-    expect(steps.map((s) => phaseOfStep('onboard', s.name))).toEqual(['Allocating', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes', 'OpeningFirewall', 'OpeningFirewall']);
+    expect(steps.map((s) => s.name)).toEqual(['allocateCidr', 'checkCapacity', 'applyGateway', 'waitForRoutes', 'openFirewall', 'verifyEgress', 'publishReady']);
+    expect(steps.map((s) => phaseOfStep('onboard', s.name))).toEqual(['Allocating', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes', 'OpeningFirewall', 'OpeningFirewall', 'OpeningFirewall']);
     expect(phaseOfStep('offboard', 'removeGateway')).toBe('Deleting');
   });
   it('records start, end and failure with the given timestamps', () => {
