@@ -24,6 +24,8 @@ export const tenantSchema = z.looseObject({
   firewall: z.object({ ruleCollectionGroup: z.string(), ruleCollections: z.array(z.string()) }).partial().nullable(),
   error: z.string().optional(),
   lastAttempt: z.object({ step: z.string().optional(), error: z.string(), at: z.string() }).partial().optional(),
+  /** Egress verification (issue 14), where the API has it: shown as it came. */
+  egress: z.looseObject({ ok: z.boolean().optional() }).optional(),
 });
 export type TenantView = z.infer<typeof tenantSchema>;
 

@@ -15,6 +15,8 @@ export class CliError extends Error {
 export interface Answer {
   status: number;
   body: unknown;
+  /** The server's clock when it answered (the Date header), ms since the epoch. */
+  date?: number;
 }
 
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -45,7 +47,8 @@ export class Api {
     } catch {
       // not JSON: kept as text for the error message
     }
-    return { status: response.status, body };
+    const date = Date.parse(response.headers.get('date') ?? '');
+    return { status: response.status, body, ...(Number.isNaN(date) ? {} : { date }) };
   }
 }
 

@@ -5,13 +5,12 @@
  */
 import type { Command as CommandType } from 'commander';
 import pc from 'picocolors';
-import { Api, CliError, expect2xx } from './api';
+import { Api, CliError, expect2xx, type Answer } from './api';
 import { acceptedSchema, capacitySchema, clusterSchema, clustersSchema, driftSchema, tenantPageSchema, type TenantView } from './api-types';
 import { resolveConnection } from './connection';
-import { EXIT, EXIT_CODES_HELP, exitForStatus, exitForTenant, type ExitCode } from './exit-codes';
+import { EXIT, EXIT_CODES_HELP, exitForTenant, type ExitCode } from './exit-codes';
 import { capacitySummary, clustersTable, driftSummary, OUTPUTS, structured, tenantDetail, tenantsTable, type Output } from './format';
 import { readManifest } from './manifest';
-import { describeProblem } from './problems';
 import { finalLine, type Paint } from './progress';
 import { findSandboxFile, readSandboxFile } from './sandbox-file';
 import { readTenant, watchTenant, type LiveDisplay } from './watch';
@@ -91,11 +90,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
   /** Progress goes to stdout with table output, to stderr when stdout carries json / yaml. */
   const progressLine = (command: CommandType) => (line: string): void => (globals(command).output === 'table' ? io.stdout(line) : io.stderr(line));
 
-  async function follow(command: CommandType, cluster: string, name: string, options: WaitOptions): Promise<TenantView> {
+  /** The Date header has whole seconds: a second earlier still excludes every step of a run that ended before the request. */
+  const sinceOf = (answer: Answer): number | undefined => (answer.date === undefined ? undefined : answer.date - 1000);
+  async function follow(command: CommandType, cluster: string, name: string, options: WaitOptions, since: number | undefined): Promise<TenantView> {
     const live = io.isTTY && globals(command).output === 'table' && io.live ? { display: await io.live(), paint } : undefined;
     return watchTenant(api(command), cluster, name, {
       intervalMs: positiveSeconds(options.interval, '--interval'), timeoutMs: positiveSeconds(options.timeout, '--timeout'),
-      line: progressLine(command), ...(live ? { live } : {}),
+      line: progressLine(command), ...(live ? { live } : {}), ...(since !== undefined ? { since } : {}),
     });
   }
   async function finish(command: CommandType, view: TenantView): Promise<void> {
@@ -127,7 +128,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
         return;
       }
       progressLine(command)(`tenant ${manifest.cluster}/${manifest.name}: ${verb === 'unchanged' ? 'unchanged' : `${verb} accepted`}`);
-      await finish(command, await follow(command, manifest.cluster, manifest.name, options));
+      await finish(command, await follow(command, manifest.cluster, manifest.name, options, verb === 'unchanged' ? undefined : sinceOf(answer)));
     });
 
   program.command('get')
@@ -159,28 +160,34 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     .description('offboard a tenant: close its rules, remove its gateway, wait for its routes to go, release its CIDR')
     .argument('<cluster>').argument('<name>'))
     .action(async (cluster: string, name: string, options: WaitOptions, command: CommandType) => {
-      const accepted = expect2xx(await api(command).call('DELETE', tenantPath(cluster, name)), acceptedSchema, 'delete');
+      const answer = await api(command).call('DELETE', tenantPath(cluster, name));
+      const accepted = expect2xx(answer, acceptedSchema, 'delete');
       if (!options.wait) {
         print(command, accepted, () => `tenant ${cluster}/${name}: offboarding accepted (phase ${accepted.phase})`);
         return;
       }
       progressLine(command)(`tenant ${cluster}/${name}: offboarding accepted`);
-      await finish(command, await follow(command, cluster, name, options));
+      await finish(command, await follow(command, cluster, name, options, answer.status === 202 ? sinceOf(answer) : undefined));
     });
 
-  program.command('verify')
-    .description('check the tenant\'s egress end to end (POST /api/tenants/{cluster}/{name}/verify, where the API has it)')
-    .argument('<cluster>').argument('<name>')
-    .action(async (cluster: string, name: string, _options: unknown, command: CommandType) => {
+  waitOptions(program.command('verify')
+    .description('prove the tenant\'s egress again (POST /api/tenants/{cluster}/{name}/verify, where the API has it): Ready 0, Degraded 1')
+    .argument('<cluster>').argument('<name>'))
+    .action(async (cluster: string, name: string, options: WaitOptions, command: CommandType) => {
       const path = `${tenantPath(cluster, name)}/verify`;
       const answer = await api(command).call('POST', path);
       // The host answers an unknown route with a bare 404; the API's own 404s carry a problem body.
       if (answer.status === 404 && (answer.body === undefined || typeof answer.body === 'string'))
         throw new CliError(`this API has no egress verification (POST /api${path} is not served): it is not deployed in this version of egress-pilot`, EXIT.api);
-      if (answer.status < 200 || answer.status >= 300) throw new CliError(describeProblem(answer.status, answer.body), exitForStatus(answer.status));
-      print(command, answer.body, () => structured(answer.body, 'yaml') ?? '');
-      const verdict = answer.body as { passed?: unknown; ok?: unknown } | undefined;
-      if (verdict?.passed === false || verdict?.ok === false) exitCode = EXIT.failed;
+      const accepted = expect2xx(answer, acceptedSchema, 'verify');
+      if (!options.wait) {
+        print(command, accepted, () => `tenant ${cluster}/${name}: egress verification ${answer.status === 202 ? 'started' : 'not needed'} (phase ${accepted.phase})`);
+        return;
+      }
+      progressLine(command)(`tenant ${cluster}/${name}: egress verification started`);
+      const view = await follow(command, cluster, name, options, answer.status === 202 ? sinceOf(answer) : undefined);
+      if (globals(command).output === 'table' && view.egress) io.stdout(structured({ egress: view.egress }, 'yaml') ?? '');
+      await finish(command, view);
     });
 
   program.command('clusters')

@@ -4,9 +4,9 @@
  * watcher (watch.ts) polls and prints; time is passed in.
  */
 import type { StepView, TenantView } from './api-types';
-import { exitForTenant, type ExitCode } from './exit-codes';
 
-const SETTLED = new Set(['Ready', 'Failed', 'Deleted']);
+/** Phases a lifecycle ends in (Degraded: its spec serves but egress verification failed, issue 14). */
+const SETTLED = new Set(['Ready', 'Failed', 'Deleted', 'Degraded']);
 const FIREWALL_STEPS = new Set(['openFirewall', 'closeFirewall']);
 
 /** What the command waits for: any settled phase after an apply, Deleted (or Failed) after a delete. */
@@ -14,8 +14,16 @@ export function isSettled(view: Pick<TenantView, 'phase'>): boolean {
   return SETTLED.has(view.phase);
 }
 
-/** How the wait ended, as an exit code: Ready / Deleted 0, Failed or Ready on its previous spec 1. */
-export const outcomeOf = (view: TenantView): ExitCode => exitForTenant(view);
+/**
+ * The view with only what the lifecycle started by this command reported: right after the 202 the tenant's
+ * progress may still be the previous run's (its steps started before `since`, the server's time of the 202), and
+ * those steps and routes are not this run's.
+ */
+export function currentRun(view: TenantView, since: number | undefined): TenantView {
+  if (since === undefined) return view;
+  const stale = view.steps.some((s) => s.startedAt !== undefined && Date.parse(s.startedAt) < since);
+  return stale ? { ...view, steps: [], routes: { expected: [], learned: {} } } : view;
+}
 
 export type FirewallStage = 'waiting' | 'requested' | 'queued' | 'writing' | 'done' | 'failed' | 'skipped';
 
@@ -101,7 +109,7 @@ export function changeLines(previous: TenantView | undefined, next: TenantView):
 /** The last line: what the tenant ended as, and why when it is not good. */
 export function finalLine(view: TenantView): string {
   const id = `${view.cluster}/${view.name}`;
-  if (view.phase === 'Failed') return `${id} Failed: ${view.error ?? 'no reason recorded'}`;
+  if (view.phase === 'Failed' || view.phase === 'Degraded') return `${id} ${view.phase}: ${view.error ?? 'no reason recorded'}`;
   if (view.phase === 'Ready' && view.lastAttempt) return `${id} Ready on its previous spec; the update failed${view.lastAttempt.step ? ` at ${view.lastAttempt.step}` : ''}: ${view.lastAttempt.error ?? ''}`;
   return `${id} ${view.phase}${view.phase === 'Ready' && view.cidr ? ` (${view.cidr})` : ''}`;
 }
@@ -147,6 +155,6 @@ export function liveBlock(view: TenantView, now: number, paint: Paint = noPaint,
   }
   const stage = firewallStage(firewallStep(view));
   if (stage) lines.push(`  firewall write  ${stage === 'done' ? paint.green(stage) : stage === 'failed' ? paint.red(stage) : stage}`);
-  if (isSettled(view)) lines.push(view.phase === 'Failed' || view.lastAttempt ? paint.red(finalLine(view)) : paint.green(finalLine(view)));
+  if (isSettled(view)) lines.push(view.phase === 'Ready' || view.phase === 'Deleted' ? (view.lastAttempt ? paint.red(finalLine(view)) : paint.green(finalLine(view))) : paint.red(finalLine(view)));
   return lines.join('\n');
 }

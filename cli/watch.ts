@@ -5,7 +5,7 @@
 import { Api, CliError, expect2xx } from './api';
 import { tenantSchema, type TenantView } from './api-types';
 import { EXIT } from './exit-codes';
-import { changeLines, isSettled, liveBlock, type Paint } from './progress';
+import { changeLines, currentRun, isSettled, liveBlock, type Paint } from './progress';
 
 export interface LiveDisplay {
   update(text: string): void;
@@ -19,6 +19,8 @@ export interface WatchOptions {
   line: (text: string) => void;
   /** The live block (a terminal); when set, no plain lines are written. */
   live?: { display: LiveDisplay; paint: Paint };
+  /** The server's time of the 202 that started the lifecycle: progress from before it is a previous run's. */
+  since?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -39,7 +41,7 @@ export async function watchTenant(api: Api, cluster: string, name: string, optio
   const redraw = options.live ? setInterval(() => { if (last) options.live!.display.update(liveBlock(last, now(), options.live!.paint, ++frame)); }, 250) : undefined;
   try {
     for (;;) {
-      const view = await readTenant(api, cluster, name);
+      const view = currentRun(await readTenant(api, cluster, name), options.since);
       if (options.live) options.live.display.update(liveBlock(view, now(), options.live.paint, frame));
       else for (const line of changeLines(last, view)) options.line(line);
       last = view;

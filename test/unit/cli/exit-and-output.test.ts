@@ -16,6 +16,7 @@ describe('exit codes', () => {
     expect(exitForTenant(tenant('Ready'))).toBe(EXIT.ok);
     expect(exitForTenant(tenant('Deleted'))).toBe(EXIT.ok);
     expect(exitForTenant(tenant('Failed'))).toBe(EXIT.failed);
+    expect(exitForTenant(tenant('Degraded'))).toBe(EXIT.failed);
     expect(exitForTenant(tenant('Ready', { lastAttempt: { error: 'x' } }))).toBe(EXIT.failed);
   });
 });

@@ -1,5 +1,5 @@
 import type { TenantView } from '../../../cli/api-types';
-import { changeLines, firewallStage, formatDuration, liveBlock, routesSummary } from '../../../cli/progress';
+import { changeLines, currentRun, firewallStage, formatDuration, liveBlock, routesSummary } from '../../../cli/progress';
 
 const base: TenantView = {
   name: 't1', cluster: 'spoke1-aks', cidr: null, phase: 'Pending', operation: 'onboard',
@@ -101,5 +101,17 @@ describe('formatting', () => {
     expect([formatDuration(400), formatDuration(12_400), formatDuration(125_000)]).toEqual(['0.4s', '12s', '2m05s']);
     expect(routesSummary({ expected: ['a'], learned: {} })).toBeUndefined();
     expect(routesSummary({ expected: [], learned: { IN_0: 0 } })).toBeUndefined();
+  });
+});
+
+describe('currentRun', () => {
+  it('hides the steps and routes of a previous run that the first GET after the 202 may still show', () => {
+    const old: TenantView = { ...base, phase: 'Deleting', steps: [{ name: 'allocateCidr', state: 'Succeeded', startedAt: at(0), endedAt: at(1) }], routes: { expected: ['a'], learned: { IN_0: 1 } } };
+    expect(currentRun(old, Date.parse(at(5)))).toMatchObject({ phase: 'Deleting', steps: [], routes: { expected: [], learned: {} } });
+    const fresh: TenantView = { ...old, steps: [{ name: 'closeFirewall', state: 'Running', startedAt: at(6) }, { name: 'removeGateway', state: 'Pending' }], routes: { expected: [], learned: {} } };
+    expect(currentRun(fresh, Date.parse(at(5)))).toBe(fresh);
+    expect(currentRun(old, undefined)).toBe(old);
+    // The delete's lines then start with this run's steps only.
+    expect(changeLines(currentRun(old, Date.parse(at(5))), currentRun(fresh, Date.parse(at(5))))).toEqual(['step closeFirewall: Running', 'firewall requested']);
   });
 });
