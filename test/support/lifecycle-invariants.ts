@@ -75,7 +75,7 @@ export interface Probe {
   lifecycleRunning: boolean;
 }
 
-export type Invariant = 'settles' | 'cidr-exclusive' | 'rule-owned' | 'ready-exact' | 'nothing-left' | 'collections-unique' | 'rule-owned-at-every-moment' | 'route-claimed-at-every-moment';
+export type Invariant = 'settles' | 'cidr-exclusive' | 'rule-owned' | 'ready-exact' | 'nothing-left' | 'collections-unique' | 'rule-owned-at-every-moment' | 'route-claimed-at-every-moment' | 'rule-opened-after-routes';
 
 export interface Violation {
   invariant: Invariant;
@@ -143,8 +143,10 @@ function steeredBy(cluster: ClusterView | undefined, t: { cluster: string; name:
  *    learned at least `replicas` of its /31s.
  * 5. `nothing-left`: a Deleted tenant, or a Failed onboarding rolled back, left no IPPool, gateway,
  *    namespace-steering annotation, rule or CIDR claim. With ON_ROUTE_FAILURE=keep a Failed tenant may
- *    keep its pool and claim, but then its lastError says so ("kept"); a Failed tenant whose routes
- *    would not withdraw may keep a quarantined claim, and its lastError says "quarantine".
+ *    keep its pool and claim, but then its lastError says so ("kept"). A rollback that could not finish
+ *    says how far it got and that a DELETE finishes it ("DELETE the tenant to finish"): such a tenant may
+ *    keep its CIDR (claim and registry), and, when it stopped before the Calico objects were removed,
+ *    those too; never a rule.
  * 6. `collections-unique`: no rule collection (by name) appears twice in the policy, and no two
  *    tenants' rules share a rule collection.
  *
@@ -311,7 +313,9 @@ export function checkNothingLeft(state: ObservedState): Violation[] {
     const error = t.lastError ?? '';
     const kept = t.phase === 'Failed' && state.onRouteFailure === 'keep';
     const saysKept = /\bkept\b|ON_ROUTE_FAILURE=keep/i.test(error);
-    const saysQuarantine = /quarantin/i.test(error);
+    // The orchestrator's words for a rollback that could not finish (tenant-lifecycle.ts rollBackOnboarding).
+    const unfinished = t.phase === 'Failed' && /DELETE the tenant to finish/.test(error);
+    const stoppedBeforeCalico = unfinished && /rollback stopped while (closing the firewall|removing the Calico resources)/.test(error);
     const pool = (cluster?.pools ?? []).find((p) => p.name === names.ipPool);
     const gateway = (cluster?.gateways ?? []).find((g) => g.namespace === names.namespace && g.name === names.egressGateway);
     const claims = state.claims.filter((c) => keyOf(c) === subject);
@@ -320,15 +324,14 @@ export function checkNothingLeft(state: ObservedState): Violation[] {
       if ((pool || gateway || claims.some((c) => c.state === 'allocated')) && !saysKept) add(`Failed with ON_ROUTE_FAILURE=keep holds ${[pool && 'its IPPool', gateway && 'its gateway', claims.length > 0 && 'its claim'].filter(Boolean).join(', ')} but lastError does not say so: ${JSON.stringify(error)}`);
       continue;
     }
-    if (pool) add(`${what} but IPPool ${pool.name} (${pool.cidr}) remains on ${t.cluster}`);
-    if (gateway) add(`${what} but EgressGateway ${names.namespace}/${names.egressGateway} remains on ${t.cluster}`);
-    const steered = steeredBy(cluster, t);
-    if (steered.length > 0) add(`${what} but namespaces ${steered.join(', ')} still steered to its gateway`);
-    for (const c of claims) {
-      if (c.state === 'quarantined' && t.phase === 'Failed' && saysQuarantine) continue;
-      add(`${what} but CIDR claim ${c.cidr} (${c.state}) remains`);
+    if (!stoppedBeforeCalico) {
+      if (pool) add(`${what} but IPPool ${pool.name} (${pool.cidr}) remains on ${t.cluster}`);
+      if (gateway) add(`${what} but EgressGateway ${names.namespace}/${names.egressGateway} remains on ${t.cluster}`);
+      const steered = steeredBy(cluster, t);
+      if (steered.length > 0) add(`${what} but namespaces ${steered.join(', ')} still steered to its gateway`);
     }
-    if (t.phase === 'Failed' && t.cidr !== undefined && !saysQuarantine) add(`Failed (rolled back) but the registry still gives it ${t.cidr}`);
+    if (!unfinished) for (const c of claims) add(`${what} but CIDR claim ${c.cidr} (${c.state}) remains`);
+    if (t.phase === 'Failed' && t.cidr !== undefined && !unfinished) add(`Failed (rolled back) but the registry still gives it ${t.cidr}`);
   }
   return out;
 }
@@ -399,4 +402,45 @@ function unclaimedRoutes(before: OwnershipSample, routes: { learned: Record<stri
     }
   }
   return out;
+}
+
+/** Every (tenant, source) a rule is open for, in the words of the collections' names. */
+export function openRules(collections: CollectionView[]): Array<{ key: string; tenant: string; source: string; collection: string }> {
+  const out = new Map<string, { key: string; tenant: string; source: string; collection: string }>();
+  for (const c of collections) {
+    const owner = parseFirewallCollectionName(c.name);
+    if (owner === undefined) continue; // judgeMoment names those
+    for (const source of sourcesOf(c)) {
+      const key = `${keyOf(owner)}|${source}`;
+      if (!out.has(key)) out.set(key, { key, tenant: keyOf(owner), source, collection: c.name });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * "Rules open only after both Route Server instances learned the tenant's /31s", judged at the first moment a
+ * rule is seen open: the learned routes read in that same moment must hold a route inside its source on every
+ * Route Server instance. (Only first sightings are judged: a Ready tenant may later lose a route, and the rule
+ * rightly stays.)
+ */
+export function judgeOpenings(newlyOpen: ReadonlyArray<{ tenant: string; source: string; collection: string }>, learned: Record<string, string[]>, instances: readonly string[]): Violation[] {
+  const parse = (text: string) => { try { return parseCidr(text); } catch { return undefined; } };
+  const out: Violation[] = [];
+  for (const rule of newlyOpen) {
+    const source = parse(rule.source);
+    if (source === undefined) continue;
+    const without = instances.filter((i) => !(learned[i] ?? []).some((n) => { const r = parse(n); return r !== undefined && overlaps(source, r); }));
+    if (without.length > 0) out.push({ invariant: 'rule-opened-after-routes', subject: rule.tenant, message: `rule source ${rule.source} in ${rule.collection} opened while ${without.join(' and ')} had learned no route inside it (that read: ${instances.map((i) => `${i} ${(learned[i] ?? []).length} routes`).join(', ')})` });
+  }
+  return out;
+}
+
+/** Whether a learned prefix lies inside the egress supernet (unparsable text: no). */
+export function insideSupernet(network: string, supernet: string): boolean {
+  try {
+    return overlaps(parseCidr(supernet), parseCidr(network));
+  } catch {
+    return false;
+  }
 }

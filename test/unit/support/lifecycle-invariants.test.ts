@@ -1,7 +1,7 @@
 import { renderTenantRuleCollections } from '../../../lib/domain/firewall-rules';
 import type { TenantSpec } from '../../../lib/domain/tenant-spec';
 import {
-  checkLifecycleInvariants, formatViolation, judgeMoment, type CollectionView, type ObservedState, type OwnershipSample, type RegistryTenant, type Violation,
+  checkLifecycleInvariants, formatViolation, judgeMoment, judgeOpenings, openRules, type CollectionView, type ObservedState, type OwnershipSample, type RegistryTenant, type Violation,
 } from '../../support/lifecycle-invariants';
 
 /** The checker must report every planted leak: a checker that always says "fine" would pass every model run. */
@@ -154,6 +154,21 @@ describe('lifecycle invariant checker', () => {
     expect(checkLifecycleInvariants(keptAndSaid).filter((v) => v.invariant === 'nothing-left')).toEqual([]);
   });
 
+  it('lets a rollback that could not finish keep what it says it kept (a DELETE finishes it), never a rule', () => {
+    const leftovers: ObservedState = { ...withTenant(cleanState(), 'alpha', { phase: 'Failed' }), collections: [] };
+    const nothingLeft = (state: ObservedState): string[] => checkLifecycleInvariants(state).filter((v) => v.invariant === 'nothing-left').map((v) => v.message);
+    const notWithdrawn = withTenant(leftovers, 'alpha', { lastError: 'waitForRoutes: routes not learned within 5s; Calico resources removed, CIDR kept claimed until its routes are withdrawn (2 /31 left): DELETE the tenant to finish' });
+    // Calico objects should be gone at that stage: only they are blamed, not the CIDR it keeps.
+    expect(nothingLeft(notWithdrawn)).toEqual([
+      'Failed but IPPool alpha-pool (10.99.0.0/29) remains on spoke1-aks',
+      'Failed but EgressGateway alpha-egw/alpha-egw remains on spoke1-aks',
+      'Failed but namespaces alpha-apps still steered to its gateway',
+    ]);
+    const stoppedEarly = withTenant(leftovers, 'alpha', { lastError: 'applyGateway: 500; rollback stopped while removing the Calico resources: 500 (DELETE the tenant to finish the clean-up)' });
+    expect(nothingLeft(stoppedEarly)).toEqual([]);
+    expect(nothingLeft({ ...stoppedEarly, collections: cleanState().collections })[0]).toMatch(/^Failed but rule collections /);
+  });
+
   it('reports an unsettled or stuck tenant and TenantBusy without a running lifecycle', () => {
     const stuck = withTenant(cleanState(), 'alpha', { phase: 'WaitingForRoutes', lifecycleRunning: false });
     expect(checkLifecycleInvariants(stuck).map(formatViolation)).toContain('[settles] spoke1-aks/alpha: phase WaitingForRoutes after quiescence with no lifecycle running (stuck)');
@@ -202,6 +217,16 @@ describe('lifecycle invariant checker', () => {
       expect(judgeMoment(nothing, [], nothing, routes).map(formatViolation)).toEqual([
         '[route-claimed-at-every-moment] 10.99.0.2/31: route 10.99.0.2/31 learned on RouteServiceRole_IN_0 while no claim holds it: a CIDR was released before its routes were withdrawn',
         '[route-claimed-at-every-moment] 10.99.0.2/31: route 10.99.0.2/31 learned on RouteServiceRole_IN_1 while no claim holds it: a CIDR was released before its routes were withdrawn',
+      ]);
+    });
+
+    it('judges a rule seen open for the first time: both instances must have learned a route inside its source', () => {
+      const instances = ['RouteServiceRole_IN_0', 'RouteServiceRole_IN_1'];
+      const open = openRules(rules);
+      expect(open.map((r) => r.key)).toEqual(['spoke1-aks/alpha|10.99.0.0/29']);
+      expect(judgeOpenings(open, { RouteServiceRole_IN_0: ['10.99.0.4/31'], RouteServiceRole_IN_1: ['10.99.0.2/31'] }, instances)).toEqual([]);
+      expect(judgeOpenings(open, { RouteServiceRole_IN_0: ['10.99.0.4/31'], RouteServiceRole_IN_1: ['10.99.0.8/31'] }, instances).map(formatViolation)).toEqual([
+        `[rule-opened-after-routes] spoke1-aks/alpha: rule source 10.99.0.0/29 in ${open[0]!.collection} opened while RouteServiceRole_IN_1 had learned no route inside it (that read: RouteServiceRole_IN_0 1 routes, RouteServiceRole_IN_1 1 routes)`,
       ]);
     });
   });
