@@ -61,6 +61,8 @@ function buildPackage(options) {
 
   run(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.package.json', '--outDir', path.join(app, 'dist')]);
   fs.copyFileSync(path.join(root, 'host.json'), path.join(app, 'host.json'));
+  // The web console's page, stylesheet and script: functions/console.ts serves them from <package>/console.
+  fs.cpSync(path.join(root, 'console'), path.join(app, 'console'), { recursive: true, filter: (src) => !src.endsWith('.md') });
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   // npm ci wants the manifest the lock was made from; the slim one replaces it after the install.
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(manifest, null, 2));

@@ -41,9 +41,11 @@ afterAll(() => {
 describe('npm run package', () => {
   withZip('holds the compiled app, host.json, a slim package.json and node_modules, nothing else at the top', () => {
     const top = new Set(entries.map((e) => e.split('/')[0]));
-    expect([...top].sort()).toEqual(['dist', 'host.json', 'node_modules', 'package.json']);
+    expect([...top].sort()).toEqual(['console', 'dist', 'host.json', 'node_modules', 'package.json']);
     expect(new Set(entries.filter((e) => e.startsWith('dist/')).map((e) => e.split('/')[1]))).toEqual(new Set(['functions', 'orchestrations', 'lib']));
     expect(entries).toContain('dist/functions/index.js');
+    // The web console ships as files beside dist/ (its page) and in it (its view modules, ES modules).
+    expect(entries).toEqual(expect.arrayContaining(['console/index.html', 'console/app.js', 'console/console.css', 'dist/lib/console/hub-picture.mjs']));
     expect(result!.files).toBe(entries.length);
     expect(statSync(result!.zip).size).toBe(result!.bytes);
   });
@@ -103,6 +105,15 @@ describe('npm run package', () => {
       expect(doc.status).toBe(200);
       expect(doc.body.openapi).toMatch(/^3\./);
       expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining([expect.stringContaining('/tenants')]));
+    });
+
+    withZip('serves the web console: its page and the view modules the page imports', async () => {
+      const get = (file: string) => fetch(`${sandbox!.info.apiBaseUrl}/console/${file}`);
+      const page = await get('');
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      const module = await get('lib/console/hub-picture.mjs');
+      expect([module.status, module.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+      expect(await module.text()).toContain('export function layoutHub');
     });
 
     withZip('onboards a tenant to Ready', async () => {
