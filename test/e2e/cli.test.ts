@@ -169,6 +169,9 @@ describe('egress-pilot CLI against the sandbox', () => {
     const out = lines(run.stdout).map(normalise);
     expect(out[0]).toBe('tenant spoke2-aks/cli-b: update accepted');
     expect(out.filter((l) => /^step (?!verifyEgress)\w+: (Succeeded|Skipped)/.test(l))).toEqual([
+      // An allowlist change re-converges the firewall only.
+      'step applyGateway: Skipped',
+      'step waitForRoutes: Skipped',
       'step openFirewall: Succeeded in <t> - tenant-spoke2-aks.cli-b-app in egress-pilot-<n>',
       'step publishReady: Succeeded in <t>',
     ]);
