@@ -4,6 +4,7 @@ import type { DurableClient } from 'durable-functions';
 import { appServices } from '../lib/adapters/app-services';
 import type { DriftCheckInput } from '../orchestrations/drift-check';
 import { isRunning } from './durable-instances';
+import { lifecycleInput } from './lifecycle-start';
 import { problem } from './http-problems';
 
 const DRIFT_INSTANCE = 'drift-check';
@@ -11,8 +12,13 @@ const DRIFT_INSTANCE = 'drift-check';
 /** Starts the drift check unless one is running; one instance id, so runs never overlap. */
 async function startDriftCheck(client: DurableClient): Promise<'started' | 'running'> {
   if (await isRunning(client, DRIFT_INSTANCE)) return 'running';
-  const { config } = await appServices();
-  const input: DriftCheckInput = { supernet: config.egressSupernet, repair: config.driftRepair };
+  const services = await appServices();
+  const { config } = services;
+  const { cluster: _cluster, name: _name, operation: _operation, ...lifecycle } = lifecycleInput(services, { cluster: '', name: '' }, 'update');
+  const input: DriftCheckInput = {
+    supernet: config.egressSupernet, repair: config.driftRepair,
+    ...(config.driftVerifyEgress && lifecycle.egressVerify ? { verifyEgress: lifecycle } : {}),
+  };
   await client.startNew('driftCheck', { instanceId: DRIFT_INSTANCE, input });
   return 'started';
 }

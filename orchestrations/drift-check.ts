@@ -8,6 +8,8 @@ import { callStep, StepFailed, transientRetry, type Outcome } from './activity-o
 import type { ClusterPeeringInputs, DriftInputs } from './activities/drift-steps';
 import { parseTenantKey } from '../lib/domain/names';
 import { convergeTenantFirewall } from './firewall-converge';
+import type { LifecycleInput } from './lifecycle-input';
+import { lifecycleInstanceId } from '../lib/domain/lifecycle/progress';
 
 type Gen<T> = Generator<Task, T, unknown>;
 
@@ -16,6 +18,18 @@ export interface DriftCheckInput {
   repair: boolean;
   /** How long one tenant's repair waits for the firewall writer (default 10 min). */
   firewallDeadlineSeconds?: number;
+  /**
+   * DRIFT_VERIFY_EGRESS: after repairs, re-verify the egress of every Ready or Degraded tenant (its lifecycle
+   * with no changes, so only verifyEgress runs). The settings its lifecycle input carries. Absent: off.
+   */
+  verifyEgress?: Omit<LifecycleInput, 'cluster' | 'name' | 'operation' | 'changes' | 'resumeOf'>;
+}
+
+/** What the scheduled verification did for one tenant. */
+export interface VerifyOutcome {
+  tenant: string;
+  outcome: 'Ready' | 'Degraded' | 'skipped' | 'failed';
+  detail?: string;
 }
 
 /** What repair did to one cluster whose peering drifted: its bootstrap run again (a re-sync). */
@@ -68,11 +82,21 @@ export const driftCheck: OrchestrationHandler = function* (context: Orchestratio
       outcomesOfRepair.push(yield* repairTenant(drift.tenant));
     }
   }
+  const verified: VerifyOutcome[] = [];
+  if (input.verifyEgress) {
+    for (const tenant of inputs.registry.filter((t) => t.phase === 'Ready' || t.phase === 'Degraded')) {
+      context.df.setCustomStatus({ step: 'verifying egress', tenant: `${tenant.spec.cluster}/${tenant.spec.name}` });
+      verified.push(yield* verifyTenant({ cluster: tenant.spec.cluster, name: tenant.spec.name }, input.verifyEgress));
+    }
+  }
   const repaired = outcomesOfRepair.filter((o) => o.outcome === 'repaired').map((o) => o.tenant);
   const checkedAt = context.df.currentUtcDateTime.toISOString();
   yield* call<void>('recordDriftReport', { report, checkedAt, instanceId: context.df.instanceId, repaired, repairs: outcomesOfRepair, ...(inputs.peering ? { resyncs } : {}) });
   context.df.setCustomStatus({ step: 'done', clean: report.clean, drifted: report.tenants.length, repaired: repaired.length });
-  return { clean: report.clean, drifted: report.tenants.map((t) => t.tenant), repaired, repairs: outcomesOfRepair, ...(inputs.peering ? { clusters: report.clusters, resyncs } : {}) };
+  return {
+    clean: report.clean, drifted: report.tenants.map((t) => t.tenant), repaired, repairs: outcomesOfRepair,
+    ...(inputs.peering ? { clusters: report.clusters, resyncs } : {}), ...(input.verifyEgress ? { verified } : {}),
+  };
 
   /** Every usable AKS cluster's reflectors, read in parallel, judged against Route Server's connections. */
   function* readPeerings(peering: ClusterPeeringInputs): Gen<ClusterPeering[]> {
@@ -102,6 +126,27 @@ export const driftCheck: OrchestrationHandler = function* (context: Orchestratio
     }
     const output = child.result as { phase?: string; error?: string } | undefined;
     return output?.phase === 'Ready' ? { cluster: cluster.cluster, outcome: 'resynced' } : { cluster: cluster.cluster, outcome: 'failed', detail: output?.error ?? 'bootstrap did not finish Ready' };
+  }
+
+  /**
+   * One tenant's scheduled verification: its own lifecycle (instance tenant:<cluster>:<name>, so never beside
+   * a running one), which takes the tenant only if the record read here is still the one it finds.
+   */
+  function* verifyTenant(tenant: { cluster: string; name: string }, template: NonNullable<DriftCheckInput['verifyEgress']>): Gen<VerifyOutcome> {
+    const key = `${tenant.cluster}/${tenant.name}`;
+    try {
+      const read = yield* call<{ phase: string; updatedAt: string } | { skipped: string }>('readVerifiableTenant', tenant);
+      if ('skipped' in read) return { tenant: key, outcome: 'skipped', detail: read.skipped };
+      const lifecycle: LifecycleInput = { ...template, ...tenant, operation: 'update', changes: { gateway: false, firewall: false }, resumeOf: read };
+      const result = (yield context.df.callSubOrchestrator('tenantLifecycle', lifecycle, lifecycleInstanceId(tenant.cluster, tenant.name))) as { phase?: string; error?: string; skipped?: string } | undefined;
+      if (result?.skipped) return { tenant: key, outcome: 'skipped', detail: result.skipped };
+      return result?.phase === 'Ready' || result?.phase === 'Degraded'
+        ? { tenant: key, outcome: result.phase, ...(result.error ? { detail: result.error } : {}) }
+        : { tenant: key, outcome: 'failed', detail: result?.error ?? `ended ${result?.phase ?? 'without a phase'}` };
+    } catch (error) {
+      // A lifecycle of the tenant is running (the task hub refuses a second instance), or the read failed.
+      return { tenant: key, outcome: 'skipped', detail: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /** One tenant; its failure is reported, never the drift check's failure. */

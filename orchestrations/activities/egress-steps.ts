@@ -5,7 +5,7 @@ import { DEFAULT_PROBE_COMMAND, judgeProbe, parseProbeLog, planProbeTargets, pro
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
 import { requireCluster } from './tenant-cluster';
-import { requireCurrentRun } from './tenant-record';
+import { requireCurrentRun, requireTenant } from './tenant-record';
 
 /** How long one probe Job may take (every target times out after 5 s; a few dozen targets at most). */
 const PROBE_WAIT_MS = 90_000;
@@ -47,4 +47,16 @@ registerActivity('verifyTenantEgress', async (input: TenantRef & { run: number }
     const message = error instanceof Error ? error.message : String(error);
     return { verifiedAt, ok: false, results: [], problems: [`the probe could not run in ${namespace}: ${message}`], complete: false };
   }
+});
+
+/**
+ * The drift check's scheduled verification takes a tenant only if its spec serves and no change is pending,
+ * read fresh: the record it returns goes into the lifecycle as `resumeOf`, so a tenant that moved on since
+ * (a request, an offboarding) is left alone by the lifecycle's first step.
+ */
+registerActivity('readVerifiableTenant', async (input: TenantRef): Promise<{ phase: string; updatedAt: string } | { skipped: string }> => {
+  const record = await requireTenant(input);
+  if (record.phase !== 'Ready' && record.phase !== 'Degraded') return { skipped: `phase is ${record.phase}` };
+  if (record.servingFingerprint !== record.specFingerprint) return { skipped: 'an update of its spec is pending' };
+  return { phase: record.phase, updatedAt: record.updatedAt };
 });

@@ -22,7 +22,7 @@ const print = (title: string, t: VerifiedTenant): void => {
  * emulated Azure Firewall decides.
  */
 describe('egress verification (sandbox)', () => {
-  const t = useSandbox({ appSettings: { DRIFT_REPAIR: 'true', EGRESS_VERIFY_DEADLINE_SECONDS: '30' } });
+  const t = useSandbox({ appSettings: { DRIFT_REPAIR: 'true', DRIFT_VERIFY_EGRESS: 'true', EGRESS_VERIFY_DEADLINE_SECONDS: '30' } });
   const get = async (): Promise<VerifiedTenant> => (await t.api<VerifiedTenant>('GET', '/tenants/spoke1-aks/tenant0')).body;
   const verify = async (): Promise<VerifiedTenant> => {
     const before = (await get()).egress?.verifiedAt;
@@ -80,6 +80,11 @@ describe('egress verification (sandbox)', () => {
     process.stdout.write(`\n--- drift report ---\n${JSON.stringify({ repaired: drift.body.repaired, tenants: drift.body.report.tenants }, null, 2)}\n`);
     expect(drift.body.report.tenants).toEqual(expect.arrayContaining([{ tenant: 'spoke1-aks/tenant0', problems: ['application namespace default not steered through its gateway'] }]));
     expect(drift.body.repaired).toContain('spoke1-aks/tenant0');
+    // DRIFT_VERIFY_EGRESS: the same check re-verified the repaired tenant, which is Ready again.
+    const scheduled = await get();
+    expect(scheduled).toMatchObject({ phase: 'Ready', egress: { ok: true } });
+    expect(inTenantCidr(scheduled.egress?.sourceSeen)).toBe(true);
+    // And on demand, once more.
     const again = await verify();
     print('verified tenant (after drift repair)', again);
     expect(again.phase).toBe('Ready');
