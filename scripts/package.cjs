@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run package [-- --out <dir>]`: the deployable zip of the function app, and nothing else.
-//   <out>/app/                 staging folder: dist/ (functions, orchestrations, lib; tsconfig.package.json,
-//                              so local/ is never compiled into it), host.json, package.json, production node_modules
+//   <out>/app/                 staging folder: dist/ (functions, orchestrations, lib, cli; tsconfig.package.json,
+//                              so local/ is never compiled into it), bin/ (the CLI launcher), host.json, package.json,
+//                              production node_modules
 //   <out>/egress-pilot.zip     that folder zipped (default <out> = dist/package)
 // Production dependencies come from the lockfile with `npm ci --omit=dev`, served from the npm cache when it
 // has them (--prefer-offline; the registry is asked only for what the cache lacks).
@@ -48,8 +49,8 @@ function* walk(dir, rel = '') {
 
 /** The package.json the app ships: what the Functions host reads (main, engines) and the dependency set. */
 function shippedManifest(manifest) {
-  const { name, version, description, main, engines, dependencies } = manifest;
-  return { name, version, description, private: true, main, engines, dependencies };
+  const { name, version, description, main, bin, engines, dependencies } = manifest;
+  return { name, version, description, private: true, main, bin, engines, dependencies };
 }
 
 function buildPackage(options) {
@@ -61,8 +62,10 @@ function buildPackage(options) {
 
   run(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.package.json', '--outDir', path.join(app, 'dist')]);
   fs.copyFileSync(path.join(root, 'host.json'), path.join(app, 'host.json'));
-  // The web console's page, stylesheet and script: functions/console.ts serves them from <package>/console.
-  fs.cpSync(path.join(root, 'console'), path.join(app, 'console'), { recursive: true, filter: (src) => !src.endsWith('.md') });
+  // The CLI's launcher (package.json bin), so `npx egress-pilot` works from the unpacked app too.
+  fs.mkdirSync(path.join(app, 'bin'));
+  fs.copyFileSync(path.join(root, 'bin', 'egress-pilot.cjs'), path.join(app, 'bin', 'egress-pilot.cjs'));
+  fs.chmodSync(path.join(app, 'bin', 'egress-pilot.cjs'), 0o755);
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   // npm ci wants the manifest the lock was made from; the slim one replaces it after the install.
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify(manifest, null, 2));

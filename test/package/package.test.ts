@@ -39,15 +39,24 @@ afterAll(() => {
 });
 
 describe('npm run package', () => {
-  withZip('holds the compiled app, host.json, a slim package.json and node_modules, nothing else at the top', () => {
+  withZip('holds the compiled app and CLI, the CLI launcher, host.json, a slim package.json and node_modules, nothing else at the top', () => {
     const top = new Set(entries.map((e) => e.split('/')[0]));
-    expect([...top].sort()).toEqual(['console', 'dist', 'host.json', 'node_modules', 'package.json']);
-    expect(new Set(entries.filter((e) => e.startsWith('dist/')).map((e) => e.split('/')[1]))).toEqual(new Set(['functions', 'orchestrations', 'lib']));
+    expect([...top].sort()).toEqual(['bin', 'console', 'dist', 'host.json', 'node_modules', 'package.json']);
+    expect(new Set(entries.filter((e) => e.startsWith('dist/')).map((e) => e.split('/')[1]))).toEqual(new Set(['functions', 'orchestrations', 'lib', 'cli']));
     expect(entries).toContain('dist/functions/index.js');
     // The web console ships as files beside dist/ (its page) and in it (its view modules, ES modules).
     expect(entries).toEqual(expect.arrayContaining(['console/index.html', 'console/app.js', 'console/console.css', 'dist/lib/console/hub-picture.mjs']));
     expect(result!.files).toBe(entries.length);
     expect(statSync(result!.zip).size).toBe(result!.bytes);
+  });
+
+  withZip('runs the CLI from the unpacked app: `npx egress-pilot` (package.json bin) prints its help with the exit codes', () => {
+    const manifest = JSON.parse(readFileSync(path.join(unpacked, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+    expect(manifest.bin).toEqual({ 'egress-pilot': 'bin/egress-pilot.cjs' });
+    const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
+    const help = execFileSync('npx', ['--offline', 'egress-pilot', '--help'], { cwd: unpacked, encoding: 'utf8', env });
+    expect(help).toMatch(/^Usage: egress-pilot/);
+    expect(help).toContain('3  API or auth error');
   });
 
   withZip('has no local/, infra/, test, bench or script file, no TypeScript and no source map of the app', () => {
