@@ -62,6 +62,8 @@ function buildPackage(options) {
 
   run(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.package.json', '--outDir', path.join(app, 'dist')]);
   fs.copyFileSync(path.join(root, 'host.json'), path.join(app, 'host.json'));
+  // The web console's page, stylesheet and script: functions/console.ts serves them from <package>/console.
+  fs.cpSync(path.join(root, 'console'), path.join(app, 'console'), { recursive: true, filter: (src) => !src.endsWith('.md') });
   // The CLI's launcher (package.json bin), so `npx egress-pilot` works from the unpacked app too.
   fs.mkdirSync(path.join(app, 'bin'));
   fs.copyFileSync(path.join(root, 'bin', 'egress-pilot.cjs'), path.join(app, 'bin', 'egress-pilot.cjs'));
