@@ -11,10 +11,15 @@ export interface Step {
   detail?: string;
 }
 
+/** One probed target of issue 14's egress verification (lib/domain/egress-verification.ts TargetResult). */
 export interface EgressResult {
   target: string;
   outcome: string;
+  expected?: string;
   detail?: string;
+  latencyMs?: number;
+  /** Whether the outcome is the expected one. */
+  ok?: boolean;
 }
 
 export interface Tenant {
@@ -30,7 +35,7 @@ export interface Tenant {
   error?: string;
   lastAttempt?: { step?: string; error: string; at?: string };
   /** Issue 14's egress verification, when the app has it. */
-  egress?: { verifiedAt?: string; results: EgressResult[]; sourceSeen?: string };
+  egress?: { verifiedAt?: string; ok?: boolean; results: EgressResult[]; sourceSeen?: string; problems: string[]; skipped?: string };
   updatedAt?: string;
 }
 
@@ -100,17 +105,22 @@ function step(value: unknown, field: string): Step {
 function egress(value: unknown, field: string): Tenant['egress'] {
   if (value === undefined || value === null) return undefined;
   const e = object(value, field);
-  const results = array(e.results ?? [], `${field}.results`).map((r, i) => {
-    const o = object(r, `${field}.results[${i}]`);
-    // Issue 14 names the target and outcome; anything else it reports is shown as the detail.
-    const target = optionalString(o.target, `${field}.results[${i}].target`) ?? optionalString(o.destination, `${field}.results[${i}].destination`) ?? '(target)';
-    const { target: _t, destination: _d, outcome, ...rest } = o;
-    const detail = Object.entries(rest).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
-    return { target, outcome: optionalString(outcome, `${field}.results[${i}].outcome`) ?? 'unknown', ...(detail ? { detail } : {}) };
+  const results = array(e.results ?? [], `${field}.results`).map((r, i): EgressResult => {
+    const at = `${field}.results[${i}]`;
+    const o = object(r, at);
+    const expected = optionalString(o.expected, `${at}.expected`);
+    const detail = optionalString(o.detail, `${at}.detail`);
+    const latencyMs = o.latencyMs === undefined ? undefined : number(o.latencyMs, `${at}.latencyMs`);
+    return {
+      target: string(o.target, `${at}.target`), outcome: string(o.outcome, `${at}.outcome`),
+      ...(expected ? { expected } : {}), ...(detail ? { detail } : {}), ...(latencyMs !== undefined ? { latencyMs } : {}), ...(typeof o.ok === 'boolean' ? { ok: o.ok } : {}),
+    };
   });
   const verifiedAt = optionalString(e.verifiedAt, `${field}.verifiedAt`);
   const sourceSeen = optionalString(e.sourceSeen, `${field}.sourceSeen`);
-  return { results, ...(verifiedAt ? { verifiedAt } : {}), ...(sourceSeen ? { sourceSeen } : {}) };
+  const skipped = optionalString(e.skipped, `${field}.skipped`);
+  const problems = array(e.problems ?? [], `${field}.problems`).map((p, i) => string(p, `${field}.problems[${i}]`));
+  return { results, problems, ...(verifiedAt ? { verifiedAt } : {}), ...(typeof e.ok === 'boolean' ? { ok: e.ok } : {}), ...(sourceSeen ? { sourceSeen } : {}), ...(skipped ? { skipped } : {}) };
 }
 
 export function readTenant(value: unknown, field = 'tenant'): Tenant {

@@ -64,9 +64,12 @@ export function renderTenantPage(t: Tenant, now: number): Markup {
 function renderVerification(t: Tenant): Markup {
   if (!t.egress) return html`<p class="empty">Not reported: this app version does not verify egress, or the tenant has not been verified yet.</p>`;
   const e = t.egress;
+  const verdict = e.ok === undefined ? null : html` <span class="badge ${e.ok ? 'ok' : 'bad'}">${e.ok ? 'as expected' : 'not as expected'}</span>`;
   return html`
-  <p>${e.verifiedAt ? html`Verified at ${e.verifiedAt}` : 'Not verified yet'}${e.sourceSeen ? html`; the firewall saw source <code>${e.sourceSeen}</code>` : null}.</p>
-  <table class="verification"><thead><tr><th>Target</th><th>Outcome</th><th>Detail</th></tr></thead><tbody>
-  ${e.results.map((r) => html`<tr><td><code>${r.target}</code></td><td><span class="badge ${r.outcome === 'error' ? 'bad' : r.outcome === 'allowed' || r.outcome === 'refused' ? 'ok' : 'idle'}">${r.outcome}</span></td><td>${r.detail ?? ''}</td></tr>`)}
-  </tbody></table>`;
+  <p class="verification-summary">${e.verifiedAt ? html`Verified at ${e.verifiedAt}` : 'Not verified yet'}${verdict}${e.sourceSeen ? html`; the echo saw source <code>${e.sourceSeen}</code>` : null}.</p>
+  ${e.skipped ? html`<p class="empty">Skipped: ${e.skipped}</p>` : null}
+  ${e.problems.length ? html`<ul class="problems">${e.problems.map((p) => html`<li>${p}</li>`)}</ul>` : null}
+  ${e.results.length === 0 ? null : html`<table class="verification"><thead><tr><th>Target</th><th>Expected</th><th>Outcome</th><th>Detail</th><th>Latency</th></tr></thead><tbody>
+  ${e.results.map((r) => html`<tr data-target="${r.target}" data-ok="${r.ok === undefined ? '' : String(r.ok)}"><td><code>${r.target}</code></td><td>${r.expected ?? '—'}</td><td><span class="badge ${r.ok === false || r.outcome === 'error' ? 'bad' : r.ok ? 'ok' : 'idle'}">${r.outcome}</span></td><td>${r.detail ?? ''}</td><td>${r.latencyMs === undefined ? '' : `${r.latencyMs} ms`}</td></tr>`)}
+  </tbody></table>`}`;
 }

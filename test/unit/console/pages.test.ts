@@ -61,10 +61,22 @@ describe('a tenant page', () => {
   });
 
   it('shows issue 14 verification results when the tenant view has them, and says so when it does not', () => {
-    const verified = tenant('a', { egress: { verifiedAt: '2026-11-28T12:00:00Z', sourceSeen: '10.99.0.1', results: [{ target: 'www.tigera.io:443', outcome: 'allowed', detail: 'status: 200' }] } });
-    const page = renderTenantPage(verified, 0).text;
-    expect(page).toContain('www.tigera.io:443');
+    // The shape GET shows (lib/domain/egress-verification.ts), read as the page reads it.
+    const [read] = readTenantPage({ items: [{ ...tenant('a', { phase: 'Degraded' }), egress: {
+      verifiedAt: '2026-11-28T12:00:00Z', ok: false, sourceSeen: '10.99.0.1', problems: ['www.tigera.io:443 refused by the firewall (470)'],
+      results: [
+        { target: 'www.tigera.io:443', kind: 'https', expected: 'allowed', outcome: 'refused', detail: 'refused by the firewall (470)', latencyMs: 12, ok: false },
+        { target: 'www.example.com:80', kind: 'http', expected: 'refused', outcome: 'refused', detail: 'refused by the firewall (470)', ok: true },
+      ],
+    } }] }).items;
+    const page = renderTenantPage(read!, 0).text;
+    expect(page).toContain('data-target="www.tigera.io:443" data-ok="false"');
+    expect(page).toMatch(/data-target="www.tigera.io:443"[^]*?class="badge bad">refused</);
+    expect(page).toMatch(/data-target="www.example.com:80"[^]*?class="badge ok">refused</);
+    expect(page).toContain('<li>www.tigera.io:443 refused by the firewall (470)</li>');
+    expect(page).toContain('12 ms');
     expect(page).toContain('<code>10.99.0.1</code>');
+    expect(page).toContain('not as expected');
     expect(renderTenantPage(tenant('a'), 0).text).toContain('Not reported');
   });
 });
