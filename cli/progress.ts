@@ -146,7 +146,8 @@ export function liveBlock(view: TenantView, now: number, paint: Paint = noPaint,
   }
   const expected = view.routes.expected.length;
   const instances = Object.keys(view.routes.learned).sort();
-  if (instances.length > 0) {
+  if (instances.length > 0 && expected === 0) lines.push(`  /31s learned  ${paint.dim('none expected yet (no gateway pod ready)')}`);
+  else if (instances.length > 0) {
     lines.push(`  /31s learned  ${instances.map((i) => {
       const n = view.routes.learned[i] ?? 0;
       const text = `${i} ${n}/${expected}`;

@@ -93,6 +93,7 @@ describe('liveBlock (--wait on a terminal)', () => {
       '  /31s learned  IN_0 2/2   IN_1 1/2',
       '  firewall write  queued',
     ]);
+    expect(liveBlock({ ...view, routes: { expected: [], learned: { IN_0: 0, IN_1: 0 } } }, 0)).toContain('  /31s learned  none expected yet (no gateway pod ready)');
   });
 });
 
