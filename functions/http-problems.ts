@@ -16,8 +16,9 @@ export function upstreamProblem(error: unknown): HttpResponseInit | undefined {
   const refusal = authorizationRefusal(error);
   if (refusal === undefined) return undefined;
   if (refusal.service === 'arm') {
+    const what = refusal.action !== undefined ? ` the action '${refusal.action}' over scope '${refusal.scope}'` : ' a right (403 AuthorizationFailed)';
     return problem(502, 'UpstreamAuthorizationFailed',
-      `Azure Resource Manager refused the app's identity the action '${refusal.action}' over scope '${refusal.scope}': the app's role assignments in infra/ (modules/app-access) lack it; grant it there and apply. ARM said: ${refusal.message}`);
+      `Azure Resource Manager refused the app's identity${what}: the app's role assignments in infra/ (modules/app-access) lack it; grant it there and apply. ARM said: ${refusal.message}`);
   }
   return problem(502, 'UpstreamAuthorizationFailed',
     `a service the app calls refused its identity (403${refusal.code ? ` ${refusal.code}` : ''}): the app's role assignments in infra/ lack the right. The service said: ${refusal.message}`);

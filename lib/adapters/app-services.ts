@@ -15,6 +15,7 @@ import { resolveClusterEndpoint } from './kubernetes/cluster-access';
 import { connectCluster, type ClusterClient } from './kubernetes/cluster-client';
 import { subnetPrefix } from './network/subnets';
 import { withRetries } from './retry';
+import { armPageErrors } from './errors';
 import { eventGridPublisher, noTopicPublisher, type EventPublisher } from './event-publisher';
 
 /**
@@ -107,8 +108,13 @@ async function build(config: Config): Promise<AppServices> {
     async aksClusters() {
       return withRetries(`list AKS clusters in ${config.aksResourceGroup}`, async () => {
         const found: Array<{ name: string; provisioningState: string; powerState?: string }> = [];
-        for await (const c of aks.managedClusters.listByResourceGroup(config.aksResourceGroup)) {
-          if (c.name) found.push({ name: c.name, provisioningState: c.provisioningState ?? 'Unknown', ...(c.powerState?.code ? { powerState: c.powerState.code } : {}) });
+        const page = armPageErrors();
+        try {
+          for await (const c of aks.managedClusters.listByResourceGroup(config.aksResourceGroup, { onResponse: page.onResponse })) {
+            if (c.name) found.push({ name: c.name, provisioningState: c.provisioningState ?? 'Unknown', ...(c.powerState?.code ? { powerState: c.powerState.code } : {}) });
+          }
+        } catch (error) {
+          throw page.restore(error);
         }
         return found.sort((a, b) => a.name.localeCompare(b.name));
       });

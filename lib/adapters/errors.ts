@@ -87,6 +87,34 @@ function parseBody(body: unknown): Record<string, unknown> | undefined {
 }
 
 /**
+ * The paged lists of the TypeSpec-generated ARM SDKs (@azure/arm-containerservice 25) throw "Pagination
+ * failed with unexpected statusCode 403": their paging helper checks the status before the deserializer
+ * reads ARM's `{ error: { code, message } }`, so the sentence naming action and scope is lost. Pass
+ * `onResponse` to the list call and `restore` what it throws: the same error, with ARM's message and code.
+ */
+export function armPageErrors(): { onResponse: (response: { status: number; parsedBody?: unknown }) => void; restore: (error: unknown) => unknown } {
+  let refused: { code?: string; message: string } | undefined;
+  return {
+    onResponse(response) {
+      if (response.status < 400) {
+        refused = undefined;
+        return;
+      }
+      const body = parseBody(response.parsedBody);
+      const inner = typeof body?.error === 'object' && body.error !== null ? (body.error as Record<string, unknown>) : undefined;
+      refused = typeof inner?.message === 'string' ? { message: inner.message, ...(typeof inner.code === 'string' ? { code: inner.code } : {}) } : undefined;
+    },
+    restore(error) {
+      if (refused === undefined || !(error instanceof Error) || typeof (error as { statusCode?: unknown }).statusCode !== 'number') return error;
+      const restored = error as Error & { code?: string };
+      restored.message = refused.message;
+      restored.code ??= refused.code;
+      return restored;
+    },
+  };
+}
+
+/**
  * An error the caller should not retry: the message says what was wrong; `status` is the HTTP status and
  * `code` the service's error code (ARM `AuthorizationFailed`, Kubernetes `Forbidden`), if any.
  */
@@ -103,7 +131,7 @@ export const isNotFound = (error: unknown): boolean =>
 
 /** The service that refused, the right it wanted and where, as far as its answer says. */
 export interface AuthorizationRefusal {
-  /** `arm`: Azure Resource Manager's AuthorizationFailed, whose message names action and scope. */
+  /** `arm`: Azure Resource Manager's AuthorizationFailed, whose message names action and scope (read into those fields). */
   service: 'arm' | 'other';
   code?: string;
   /** The ARM action the identity lacks (`Microsoft.ContainerService/managedClusters/read`). */
@@ -127,7 +155,7 @@ export function authorizationRefusal(error: unknown): AuthorizationRefusal | und
   const code = error instanceof PermanentError ? error.code : described.code;
   const [, action, scope] = (code === 'AuthorizationFailed' ? armRefusalWords.exec(described.message) : null) ?? [];
   return {
-    service: action !== undefined && scope !== undefined ? 'arm' : 'other',
+    service: code === 'AuthorizationFailed' ? 'arm' : 'other',
     ...(code !== undefined ? { code } : {}),
     ...(action !== undefined && scope !== undefined ? { action, scope } : {}),
     message: described.message,

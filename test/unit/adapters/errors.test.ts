@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiException, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import { RestError } from '@azure/core-rest-pipeline';
-import { authorizationRefusal, describeFailure, isNotFound, PermanentError } from '../../../lib/adapters/errors';
+import { createHttpHeaders, RestError, type HttpClient } from '@azure/core-rest-pipeline';
+import { ContainerServiceClient } from '@azure/arm-containerservice';
+import { armPageErrors, authorizationRefusal, describeFailure, isNotFound, PermanentError } from '../../../lib/adapters/errors';
 import { withRetries } from '../../../lib/adapters/retry';
 import { settledFailure } from '../../../orchestrations/activity-outcome';
 
@@ -136,5 +137,44 @@ describe('authorizationRefusal', () => {
     expect(authorizationRefusal(new RestError(armMessage, { statusCode: 401, code: 'InvalidAuthenticationToken' }))).toBeUndefined();
     expect(authorizationRefusal(new PermanentError('x', 409, 'Conflict'))).toBeUndefined();
     expect(authorizationRefusal(new TypeError('bug'))).toBeUndefined();
+  });
+});
+
+describe('armPageErrors: ARM\'s message through @azure/arm-containerservice\'s paged list', () => {
+  const armMessage = "The client 'a1' with object id 'a1' does not have authorization to perform action 'Microsoft.ContainerService/managedClusters/read' over scope '/subscriptions/s1/resourceGroups/demo-aks/providers/Microsoft.ContainerService' or the scope is invalid. If access was recently granted, please refresh your credentials.";
+  /** The real SDK client; its transport answers every request as ARM answers a missing right (nothing leaves the process). */
+  const refusingTransport: HttpClient = {
+    sendRequest: (request) => Promise.resolve({ request, status: 403, headers: createHttpHeaders({ 'content-type': 'application/json; charset=utf-8' }), bodyAsText: JSON.stringify({ error: { code: 'AuthorizationFailed', message: armMessage } }) }),
+  };
+  const credential = { getToken: () => Promise.resolve({ token: 't', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  const aks = new ContainerServiceClient(credential, 's1', { endpoint: 'https://127.0.0.1:9', httpClient: refusingTransport, retryOptions: { maxRetries: 0 } });
+  const listAll = async (options?: { onResponse: (r: { status: number; parsedBody?: unknown }) => void }): Promise<unknown> => {
+    try {
+      for await (const _ of aks.managedClusters.listByResourceGroup('demo-aks', options)) { /* none */ }
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  };
+
+  it('without it, the SDK throws a 403 whose message has lost ARM\'s sentence', async () => {
+    const error = await listAll();
+    expect(error).toMatchObject({ statusCode: 403, code: 'AuthorizationFailed', message: 'Pagination failed with unexpected statusCode 403' });
+    expect(authorizationRefusal(error)).toEqual({ service: 'arm', code: 'AuthorizationFailed', message: 'Pagination failed with unexpected statusCode 403' });
+  });
+
+  it('with it, the same error carries ARM\'s message, so the refusal names action and scope', async () => {
+    const page = armPageErrors();
+    const error = page.restore(await listAll({ onResponse: page.onResponse }));
+    expect(error).toMatchObject({ statusCode: 403, code: 'AuthorizationFailed', message: armMessage });
+    expect(authorizationRefusal(error)).toMatchObject({ service: 'arm', action: 'Microsoft.ContainerService/managedClusters/read', scope: '/subscriptions/s1/resourceGroups/demo-aks/providers/Microsoft.ContainerService' });
+  });
+
+  it('leaves an error alone when no refused response was seen', () => {
+    const page = armPageErrors();
+    page.onResponse({ status: 200, parsedBody: { value: [] } });
+    const dropped = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(page.restore(dropped)).toBe(dropped);
+    expect((page.restore(dropped) as Error).message).toBe('socket hang up');
   });
 });

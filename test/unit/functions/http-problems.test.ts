@@ -26,6 +26,13 @@ describe('upstreamProblem', () => {
     expect(body.error.details).toBeUndefined();
   });
 
+  it('an ARM 403 whose message lost the action: still ARM\'s refusal and infra/, without inventing an action', () => {
+    const body = upstreamProblem(new RestError('Pagination failed with unexpected statusCode 403', { statusCode: 403, code: 'AuthorizationFailed' }))?.jsonBody as Body;
+    expect(body.error.code).toBe('UpstreamAuthorizationFailed');
+    expect(body.error.message).toMatch(/^Azure Resource Manager refused the app's identity a right \(403 AuthorizationFailed\): the app's role assignments in infra\/ \(modules\/app-access\) lack it/);
+    expect(body.error.message).not.toContain("the action '");
+  });
+
   it('another service\'s 403 (the API server\'s Forbidden): 502 with its code and sentence', () => {
     const status = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'nodes is forbidden: User "a1" cannot list resource "nodes"', reason: 'Forbidden', code: 403 });
     const answer = upstreamProblem(new ApiException(403, 'Unsuccessful HTTP Request', status, { 'www-authenticate': 'secret-realm' }));
