@@ -43,7 +43,7 @@ describe('tenant lifecycle over HTTP (sandbox)', () => {
     expect(t1.cidr).not.toBe(t0.cidr);
     expect(t0.steps.map((s) => [s.name, s.state])).toEqual([
       ['allocateCidr', 'Succeeded'], ['checkCapacity', 'Succeeded'], ['applyGateway', 'Succeeded'],
-      ['waitForRoutes', 'Succeeded'], ['openFirewall', 'Succeeded'], ['publishReady', 'Succeeded'],
+      ['waitForRoutes', 'Succeeded'], ['openFirewall', 'Succeeded'], ['verifyEgress', 'Succeeded'], ['publishReady', 'Succeeded'],
     ]);
     expect(t0.routes.expected).toHaveLength(2);
     expect(t0.routes.learned).toEqual({ RouteServiceRole_IN_0: 2, RouteServiceRole_IN_1: 2 });
@@ -169,6 +169,6 @@ describe('tenant lifecycle over HTTP (sandbox)', () => {
     const doc = await t.api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.body.paths)).toEqual(['/tenants', '/tenants/{cluster}/{name}', '/clusters', '/clusters/{name}', '/clusters/{name}/bootstrap', '/drift']);
+    expect(Object.keys(doc.body.paths)).toEqual(['/tenants', '/tenants/{cluster}/{name}', '/tenants/{cluster}/{name}/verify', '/clusters', '/clusters/{name}', '/clusters/{name}/bootstrap', '/capacity', '/drift']);
   });
 });
