@@ -262,6 +262,8 @@ const bodyErrors = {
   413: { description: `Body over ${MAX_BODY_BYTES} bytes (256 KiB); field (body)`, content: json(ref('Problem')) },
   415: { description: 'Content-Type is not application/json; field Content-Type', content: json(ref('Problem')) },
 };
+/** A service the app reads for the answer refused the app's identity (functions/http-problems.ts upstreamProblem). */
+const upstreamRefused = { 502: { description: "UpstreamAuthorizationFailed: ARM (or another service) answered 403 to the app's identity; the message names the action and scope and the role assignments in infra/ that lack it", content: json(ref('Problem')) } };
 const aksNamePattern = AKS_CLUSTER_NAME.source;
 const tenantPath = [
   { name: 'cluster', in: 'path', required: true, schema: { type: 'string', pattern: aksNamePattern }, description: 'AKS cluster name' },
@@ -320,12 +322,12 @@ export const openApiDocument = {
     '/clusters': {
       get: {
         summary: 'Every AKS cluster in AKS_RESOURCE_GROUP: bootstrap, route reflectors, Route Server connections, tenants, route budget', operationId: 'listClusters',
-        responses: { 200: { description: 'The clusters', content: json({ type: 'object', properties: { resourceGroup: { type: 'string' }, clusters: { type: 'array', items: ref('Cluster') } } }) }, 401: errors[401] },
+        responses: { 200: { description: 'The clusters', content: json({ type: 'object', properties: { resourceGroup: { type: 'string' }, clusters: { type: 'array', items: ref('Cluster') } } }) }, 401: errors[401], ...upstreamRefused },
       },
     },
     '/clusters/{name}': {
       parameters: [clusterName],
-      get: { summary: 'One AKS cluster', operationId: 'getCluster', responses: { 200: { description: 'The cluster', content: json(ref('Cluster')) }, 400: { description: 'Invalid cluster name', content: json(ref('Problem')) }, 404: { description: 'No such AKS cluster', content: json(ref('Problem')) }, 401: errors[401] } },
+      get: { summary: 'One AKS cluster', operationId: 'getCluster', responses: { 200: { description: 'The cluster', content: json(ref('Cluster')) }, 400: { description: 'Invalid cluster name', content: json(ref('Problem')) }, 404: { description: 'No such AKS cluster', content: json(ref('Problem')) }, 401: errors[401], ...upstreamRefused } },
     },
     '/clusters/{name}/bootstrap': {
       parameters: [clusterName],
@@ -338,6 +340,7 @@ export const openApiDocument = {
           401: { description: 'Missing or wrong admin (master) key' },
           404: { description: 'No such AKS cluster in AKS_RESOURCE_GROUP', content: json(ref('Problem')) },
           409: { description: 'A bootstrap of the cluster is running (retry after Retry-After)', content: json(ref('Problem')) },
+          ...upstreamRefused,
         },
       },
     },
@@ -348,7 +351,7 @@ export const openApiDocument = {
           { name: 'prefixLength', in: 'query', schema: { type: 'integer', minimum: SPEC_LIMITS.minPrefixLength, maximum: SPEC_LIMITS.maxPrefixLength }, description: 'Size of the next tenant\'s pool (default DEFAULT_POOL_PREFIX_LENGTH); also the block size the pool is counted in' },
           { name: 'replicas', in: 'query', schema: { type: 'integer', minimum: 1, maximum: SPEC_LIMITS.maxReplicas, default: 2 }, description: 'Gateway replicas of the next tenant' },
         ],
-        responses: { 200: { description: 'The capacity view', content: json(ref('Capacity')) }, 400: { description: 'Bad query parameter (named)', content: json(ref('Problem')) }, 401: errors[401] },
+        responses: { 200: { description: 'The capacity view', content: json(ref('Capacity')) }, 400: { description: 'Bad query parameter (named)', content: json(ref('Problem')) }, 401: errors[401], ...upstreamRefused },
       },
     },
     '/drift': {

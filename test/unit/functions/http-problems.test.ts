@@ -3,6 +3,7 @@ import { RestError } from '@azure/core-rest-pipeline';
 import { ApiException } from '@kubernetes/client-node';
 import { withRetries } from '../../../lib/adapters/retry';
 import { answeringUpstreamFailures, upstreamProblem } from '../../../functions/http-problems';
+import { openApiDocument } from '../../../functions/openapi-document';
 
 const ACTION = 'Microsoft.ContainerService/managedClusters/read';
 const SCOPE = '/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/demo-aks';
@@ -66,5 +67,15 @@ describe('answeringUpstreamFailures', () => {
   it('passes answers through and rethrows what it does not recognise', async () => {
     expect(await answeringUpstreamFailures(() => Promise.resolve({ status: 200, jsonBody: { ok: true } }))(request, context)).toEqual({ status: 200, jsonBody: { ok: true } });
     await expect(answeringUpstreamFailures(() => Promise.reject(new TypeError('bug')))(request, context)).rejects.toThrow('bug');
+  });
+});
+
+describe('the OpenAPI document', () => {
+  // The routes wrapped in answeringUpstreamFailures (functions/clusters.ts, functions/capacity.ts).
+  it.each([['/clusters', 'get'], ['/clusters/{name}', 'get'], ['/clusters/{name}/bootstrap', 'post'], ['/capacity', 'get']])('%s %s lists the 502 UpstreamAuthorizationFailed problem', (path, method) => {
+    const paths = openApiDocument.paths as unknown as Record<string, Record<string, { responses: Record<string, { description: string; content?: unknown }> }>>;
+    const answer = paths[path]?.[method]?.responses['502'];
+    expect(answer?.description).toContain('UpstreamAuthorizationFailed');
+    expect(answer?.content).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } });
   });
 });
