@@ -266,13 +266,17 @@ function ruleDifference(expected: RuleView, actual: RuleView | undefined): strin
   return differing.length === 0 ? undefined : `rule ${expected.name ?? '?'} differs in ${differing.map((k) => `${k} (want ${JSON.stringify(expected[k])}, have ${JSON.stringify(actual[k])})`).join(', ')}`;
 }
 
-/** 4: a Ready tenant's rules are exactly its allowlist; pool and gateway exist; both instances learned its /31s. */
+/**
+ * 4: a Ready tenant's rules are exactly its allowlist; pool and gateway exist; both instances learned its /31s.
+ * A Degraded tenant serves its spec too (only its egress verification failed): the same holds, but for the
+ * steering of its application namespaces, which may be the very reason it is Degraded.
+ */
 export function checkReadyTenants(state: ObservedState): Violation[] {
   const out: Violation[] = [];
-  for (const t of state.tenants.filter((x) => x.phase === 'Ready')) {
+  for (const t of state.tenants.filter((x) => x.phase === 'Ready' || x.phase === 'Degraded')) {
     const subject = keyOf(t);
     const add = (message: string): void => { out.push({ invariant: 'ready-exact', subject, message }); };
-    if (t.cidr === undefined) { add('Ready without a CIDR'); continue; }
+    if (t.cidr === undefined) { add(`${t.phase} without a CIDR`); continue; }
     const names = tenantNames(t);
     const cluster = state.clusters[t.cluster];
     const expected = renderTenantRuleCollections({ spec: t.spec, cidr: t.cidr });
@@ -292,7 +296,7 @@ export function checkReadyTenants(state: ObservedState): Violation[] {
     if (!(cluster?.gateways ?? []).some((g) => g.namespace === names.namespace && g.name === names.egressGateway)) add(`no EgressGateway ${names.namespace}/${names.egressGateway} on ${t.cluster}`);
     const steered = steeredBy(cluster, t);
     const unsteered = t.spec.namespaces.filter((ns) => !steered.includes(ns));
-    if (unsteered.length > 0) add(`application namespaces not steered through its gateway: ${unsteered.join(', ')}`);
+    if (unsteered.length > 0 && t.phase === 'Ready') add(`application namespaces not steered through its gateway: ${unsteered.join(', ')}`);
     for (const instance of state.routeServerInstances) {
       const mine = (state.learned[instance] ?? []).filter((p) => p.endsWith('/31') && cidrOverlap(p, t.cidr!));
       if (mine.length < t.spec.gateway.replicas) add(`Route Server ${instance} learned ${mine.length} /31 of ${t.cidr}, expected ${t.spec.gateway.replicas}`);

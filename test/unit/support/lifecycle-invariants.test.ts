@@ -169,6 +169,15 @@ describe('lifecycle invariant checker', () => {
     expect(nothingLeft({ ...stoppedEarly, collections: cleanState().collections })[0]).toMatch(/^Failed but rule collections /);
   });
 
+  it('holds a Degraded tenant to what serves (rules, pool, gateway, routes), but not to the steering its verification may have failed on', () => {
+    const degraded = withTenant(cleanState(), 'alpha', { phase: 'Degraded' });
+    expect(checkLifecycleInvariants(degraded)).toEqual([]);
+    const unsteered: ObservedState = { ...degraded, clusters: { ...degraded.clusters, 'spoke1-aks': { ...degraded.clusters['spoke1-aks']!, namespaces: [{ name: 'alpha-apps', steering: {} }] } } };
+    expect(checkLifecycleInvariants(unsteered)).toEqual([]);
+    const poolGone: ObservedState = { ...degraded, clusters: { ...degraded.clusters, 'spoke1-aks': { ...degraded.clusters['spoke1-aks']!, pools: [] } } };
+    expect(checkLifecycleInvariants(poolGone).map(formatViolation)).toContain('[ready-exact] spoke1-aks/alpha: no IPPool alpha-pool with 10.99.0.0/29 on spoke1-aks');
+  });
+
   it('reports an unsettled or stuck tenant and TenantBusy without a running lifecycle', () => {
     const stuck = withTenant(cleanState(), 'alpha', { phase: 'WaitingForRoutes', lifecycleRunning: false });
     expect(checkLifecycleInvariants(stuck).map(formatViolation)).toContain('[settles] spoke1-aks/alpha: phase WaitingForRoutes after quiescence with no lifecycle running (stuck)');
