@@ -5,7 +5,7 @@ import { ShapeError, readClusters, readGauges, readTenant, readTenantPage } from
 import { renderGauges } from './lib/console/gauges.mjs';
 import { layoutHub, renderHubSvg } from './lib/console/hub-picture.mjs';
 import { advise, renderAdvice } from './lib/console/problems.mjs';
-import { refreshDelayMs } from './lib/console/tenant-status.mjs';
+import { planTenantReads, refreshDelayMs } from './lib/console/tenant-status.mjs';
 import { renderTenantPage } from './lib/console/tenant-page.mjs';
 import { renderTenantsPage } from './lib/console/tenant-table.mjs';
 
@@ -66,17 +66,39 @@ function route() {
   return { page: 'tenants' };
 }
 
+const tenantPath = (t) => `tenants/${encodeURIComponent(t.cluster)}/${encodeURIComponent(t.name)}`;
+
+/** The last whole tenant list, and when it was read (planTenantReads decides when to read it again). */
+let cache;
+
+/** Every tenant: the whole list when due, else the cached one with the tenants whose lifecycle runs read afresh. */
+async function tenantsNow() {
+  const plan = planTenantReads(cache, Date.now());
+  if (plan.kind === 'all') {
+    const readAt = Date.now();
+    cache = { readAt, tenants: await allTenants() };
+    return cache.tenants;
+  }
+  const fresh = await Promise.all(plan.tenants.map(async (t) => {
+    const answer = await get(tenantPath(t));
+    return answer.notFound ? undefined : readTenant(answer.body);
+  }));
+  const byKey = new Map(fresh.filter(Boolean).map((t) => [`${t.cluster}/${t.name}`, t]));
+  cache = { ...cache, tenants: cache.tenants.map((t) => byKey.get(`${t.cluster}/${t.name}`) ?? t) };
+  return cache.tenants;
+}
+
 async function render(where) {
   const clusters = readClusters((await get('clusters')).body);
-  const tenants = await allTenants();
   if (where.page === 'tenant') {
-    const answer = await get(`tenants/${encodeURIComponent(where.cluster)}/${encodeURIComponent(where.name)}`);
-    if (answer.notFound) return { markup: renderAdvice({ kind: 'tenant-missing', cluster: where.cluster, name: where.name }).text, tenants };
+    const answer = await get(tenantPath(where));
+    if (answer.notFound) return { markup: renderAdvice({ kind: 'tenant-missing', cluster: where.cluster, name: where.name }).text, tenants: [] };
     const tenant = readTenant(answer.body);
     // The tenant's own slice of the hub: its cluster's reflectors, their sessions, and its /31s.
     const picture = renderHubSvg(layoutHub(clusters.filter((c) => c.name === tenant.cluster), [tenant]));
-    return { markup: `${renderTenantPage(tenant, Date.now()).text}<h3>In the hub</h3><div class="hub-wrap">${picture}</div>`, tenants };
+    return { markup: `${renderTenantPage(tenant, Date.now()).text}<h3>In the hub</h3><div class="hub-wrap">${picture}</div>`, tenants: [tenant] };
   }
+  const tenants = await tenantsNow();
   if (where.page === 'hub') {
     const legend = '<p class="legend muted"><span class="ok">━ BGP session connected</span><span class="busy">┅ connecting</span><span class="bad">┅ no connection</span><span>green /31: learned on every Route Server instance; amber: not yet</span></p>';
     return { markup: `<h2>Hub</h2>${legend}<div class="hub-wrap">${renderHubSvg(layoutHub(clusters, tenants))}</div>`, tenants };

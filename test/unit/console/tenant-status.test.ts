@@ -1,5 +1,5 @@
 import { SETTLED_PHASES as DOMAIN_SETTLED } from '../../../lib/domain/lifecycle/admission';
-import { SETTLED_PHASES, firewallState, isSettled, learnedPerInstance, refreshDelayMs, routeServerInstances } from '../../../lib/console/tenant-status.mjs';
+import { SETTLED_PHASES, firewallState, isSettled, learnedPerInstance, planTenantReads, refreshDelayMs, routeServerInstances } from '../../../lib/console/tenant-status.mjs';
 import { tenant } from './fixtures';
 
 describe('tenant status at a glance', () => {
@@ -40,5 +40,13 @@ describe('tenant status at a glance', () => {
       { instance: 'RouteServiceRole_IN_0', learned: 2, expected: 2, complete: true },
       { instance: 'RouteServiceRole_IN_1', learned: 1, expected: 2, complete: false },
     ]);
+  });
+
+  it('reads the whole list every 10 s, and in between only the tenants whose lifecycle runs', () => {
+    const tenants = [tenant('a'), tenant('b', { phase: 'WaitingForRoutes' }), tenant('c', { cluster: 'spoke2-aks', phase: 'Deleting' })];
+    expect(planTenantReads(undefined, 0)).toEqual({ kind: 'all' });
+    expect(planTenantReads({ readAt: 1_000, tenants }, 11_000)).toEqual({ kind: 'all' });
+    expect(planTenantReads({ readAt: 1_000, tenants }, 3_000)).toEqual({ kind: 'some', tenants: [{ cluster: 'spoke1-aks', name: 'b' }, { cluster: 'spoke2-aks', name: 'c' }] });
+    expect(planTenantReads({ readAt: 1_000, tenants: [tenant('a')] }, 3_000)).toEqual({ kind: 'some', tenants: [] });
   });
 });
