@@ -90,4 +90,19 @@ describe('egress verification (sandbox)', () => {
     expect(again.phase).toBe('Ready');
     expect(inTenantCidr(again.egress?.sourceSeen)).toBe(true);
   }, 240_000);
+
+  it('policy steering (the walkthrough\'s local bypass): the internet through the gateway, 10.0.0.0/8 direct and not with the tenant source', async () => {
+    const spec = tenantSpec('policy0', {
+      namespaces: ['shop'], createNamespaces: true,
+      gateway: { replicas: 2, prefixLength: 29, steering: { mode: 'policy', rules: [{ destination: '10.0.0.0/8', via: 'direct' }] } },
+    });
+    expect((await t.api('POST', '/tenants', spec)).status).toBe(202);
+    const ready = await waitForPhase(t.api, 'spoke1-aks', 'policy0', ['Ready', 'Degraded', 'Failed'], 120_000) as unknown as VerifiedTenant;
+    print('verified tenant (policy steering)', ready);
+    expect(ready.phase).toBe('Ready');
+    expect(result(ready, 'www.tigera.io:80')).toMatchObject({ outcome: 'allowed', ok: true });
+    expect(result(ready, '10.0.3.10:8080')).toMatchObject({ expected: 'source-outside-cidr', ok: true });
+    const shop = await t.cloud.core.readNamespace({ name: 'shop' });
+    expect(shop.metadata?.annotations?.['egress.projectcalico.org/egressGatewayPolicy']).toBe('policy0-egw');
+  }, 180_000);
 });
