@@ -10,6 +10,7 @@ import { acceptedSchema, capacitySchema, clusterSchema, clustersSchema, driftSch
 import { resolveConnection } from './connection';
 import { EXIT, EXIT_CODES_HELP, exitForTenant, type ExitCode } from './exit-codes';
 import { capacitySummary, clustersTable, driftSummary, OUTPUTS, structured, tenantDetail, tenantsTable, type Output } from './format';
+import { applyOutcome } from './apply-outcome';
 import { readManifest } from './manifest';
 import { finalLine, type Paint } from './progress';
 import { findSandboxFile, readSandboxFile } from './sandbox-file';
@@ -115,20 +116,21 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     .action(async (options: WaitOptions & { file: string }, command: CommandType) => {
       const manifest = readManifest(options.file);
       const client = api(command);
+      let method: 'POST' | 'PUT' = 'POST';
       let answer = await client.call('POST', '/tenants', { body: manifest.spec });
-      let verb = 'onboarding';
-      const conflict = answer.status === 409 && (answer.body as { error?: { code?: string } } | undefined)?.error?.code === 'TenantExists';
-      if (conflict) {
+      if (answer.status === 409 && (answer.body as { error?: { code?: string } } | undefined)?.error?.code === 'TenantExists') {
+        method = 'PUT';
         answer = await client.call('PUT', tenantPath(manifest.cluster, manifest.name), { body: manifest.spec });
-        verb = answer.status === 200 ? 'unchanged' : 'update';
       }
       const accepted = expect2xx(answer, acceptedSchema, 'apply');
+      const outcome = applyOutcome(method, answer.status, accepted.phase);
+      const id = `${manifest.cluster}/${manifest.name}`;
       if (!options.wait) {
-        print(command, accepted, () => `tenant ${manifest.cluster}/${manifest.name}: ${verb === 'unchanged' ? 'unchanged' : `${verb} accepted`} (phase ${accepted.phase}); follow it with egress-pilot get ${manifest.cluster} ${manifest.name} or --wait`);
+        print(command, accepted, () => `tenant ${id}: ${outcome.said} (phase ${accepted.phase})${outcome.started ? `; follow it with egress-pilot get ${manifest.cluster} ${manifest.name} or --wait` : ''}`);
         return;
       }
-      progressLine(command)(`tenant ${manifest.cluster}/${manifest.name}: ${verb === 'unchanged' ? 'unchanged' : `${verb} accepted`}`);
-      await finish(command, await follow(command, manifest.cluster, manifest.name, options, verb === 'unchanged' ? undefined : sinceOf(answer)));
+      progressLine(command)(`tenant ${id}: ${outcome.said}`);
+      await finish(command, await follow(command, manifest.cluster, manifest.name, options, outcome.started ? sinceOf(answer) : undefined));
     });
 
   program.command('get')

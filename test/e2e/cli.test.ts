@@ -176,8 +176,14 @@ describe('egress-pilot CLI against the sandbox', () => {
       'step publishReady: Succeeded in <t>',
     ]);
     expect(out.at(-1)).toBe('done: spoke2-aks/cli-b Ready (<cidr>)');
+    // The API takes a POST of the spec that is already there as that tenant (202, its phase): nothing to do.
     const again = await cli(['apply', '-f', file('cli-b2.json', changed)]);
-    expect(again).toMatchObject({ code: 0, stdout: expect.stringMatching(/^tenant spoke2-aks\/cli-b: unchanged \(phase Ready\)/) });
+    expect(again).toMatchObject({ code: 0, stdout: 'tenant spoke2-aks/cli-b: unchanged (this spec is already applied) (phase Ready)\n' });
+    const againWait = await cli(['apply', '-f', file('cli-b2.json', changed), '--wait']);
+    expect(againWait.code).toBe(0);
+    const againLines = lines(againWait.stdout).map(normalise);
+    expect(againLines[0]).toBe('tenant spoke2-aks/cli-b: unchanged (this spec is already applied)');
+    expect(againLines.slice(-2)).toEqual(['spoke2-aks/cli-b Ready (<cidr>)', 'done: spoke2-aks/cli-b Ready (<cidr>)']);
   });
 
   it('capacity with two tenants: the pool, the peers\' learned routes, the policy\'s groups, and the next tenant (CLI and API agree)', async () => {

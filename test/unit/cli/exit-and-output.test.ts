@@ -1,4 +1,5 @@
 import type { CapacityInfo, TenantView } from '../../../cli/api-types';
+import { applyOutcome } from '../../../cli/apply-outcome';
 import { EXIT, exitForStatus, exitForTenant } from '../../../cli/exit-codes';
 import { capacitySummary, structured, tenantsTable } from '../../../cli/format';
 import { parseManifest } from '../../../cli/manifest';
@@ -63,5 +64,16 @@ describe('output', () => {
     expect(text).toContain('8190/8192');
     expect(text).toContain('25%');
     expect(text).toContain('next tenant (/29, 2 replicas): does NOT fit\n  c1: pool full');
+  });
+});
+
+describe('applyOutcome', () => {
+  it('tells a started lifecycle from a spec that is already there (POST answers 202 for both)', () => {
+    expect(applyOutcome('POST', 202, 'Pending')).toEqual({ said: 'onboarding accepted', started: true });
+    expect(applyOutcome('POST', 202, 'Ready')).toEqual({ said: 'unchanged (this spec is already applied)', started: false });
+    expect(applyOutcome('POST', 202, 'WaitingForRoutes')).toEqual({ said: 'already under way with this spec (phase WaitingForRoutes)', started: false });
+    expect(applyOutcome('PUT', 202, 'Updating')).toEqual({ said: 'update accepted', started: true });
+    expect(applyOutcome('PUT', 202, 'Pending')).toEqual({ said: 'onboarding accepted', started: true });
+    expect(applyOutcome('PUT', 200, 'Ready')).toEqual({ said: 'unchanged', started: false });
   });
 });
