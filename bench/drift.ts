@@ -46,7 +46,7 @@ const specOf = (i: number): TenantSpec => ({
   allow: { applications: [], networks: [{ name: 'dns', destinations: ['1.1.1.1/32'], ports: ['53'], protocols: ['UDP'] }] },
 } as unknown as TenantSpec);
 
-interface Calls { arm: number; armByOp: Record<string, number>; kube: number }
+interface Calls { arm: number; armByOp: Record<string, number>; kube: number; kubeByRoute: Record<string, number> }
 const total = (c: Calls): number => c.arm + c.kube;
 
 async function scenario(arm: ArmEmulator, feed: MemoryRouteFeed, tenants: number): Promise<{ ms: number; readMs: number; cold: Calls; periodic: Calls; peering: Calls; report: ReturnType<typeof diffDrift> }> {
@@ -131,7 +131,9 @@ async function scenario(arm: ArmEmulator, feed: MemoryRouteFeed, tenants: number
       const counters = arm.control.counters();
       const armCalls = Object.values(counters.requests).reduce((a, b) => a + b, 0);
       const kubeCalls = [...kube.clusters.values()].reduce((t, c) => t + c.faults.snapshot().total, 0);
-      return { ms, calls: { arm: armCalls, armByOp: counters.requests, kube: kubeCalls }, value };
+      const kubeByRoute: Record<string, number> = {};
+      for (const c of kube.clusters.values()) for (const [route, k] of Object.entries(c.faults.snapshot().byRoute)) kubeByRoute[route] = (kubeByRoute[route] ?? 0) + k;
+      return { ms, calls: { arm: armCalls, armByOp: counters.requests, kube: kubeCalls, kubeByRoute }, value };
     }
 
     /** The tenant read path as readDriftInputs and readClusterActual take it, then the pure diff. */
@@ -189,6 +191,7 @@ function report(small: Awaited<ReturnType<typeof scenario>>, big: Awaited<Return
   for (const [label, r] of [['100 tenants', small], ['1,000 tenants', big]] as const) {
     console.log(`${label.padEnd(14)} on 4 clusters: scheduled check ${r.ms.toFixed(0)} ms; ARM ${r.periodic.arm} requests (LRO polls included) ${JSON.stringify(r.periodic.armByOp)}; Kubernetes ${r.periodic.kube}; `
       + `report: ${r.report.checkedTenants} checked, ${r.report.tenants.length} drifted, clean ${r.report.clean}`);
+    console.log(`${''.padEnd(14)} Kubernetes requests by route (4 clusters): ${JSON.stringify(r.periodic.kubeByRoute)}`);
     console.log(`${''.padEnd(14)} first check (no snapshot stored yet): ARM ${r.cold.arm} ${JSON.stringify(r.cold.armByOp)}; Kubernetes ${r.cold.kube}`);
     console.log(`${''.padEnd(14)} peering reads of the same check (AKS list, connection list, each cluster's nodes): ARM ${r.peering.arm} ${JSON.stringify(r.peering.armByOp)}; Kubernetes ${r.peering.kube}`);
   }
