@@ -156,6 +156,23 @@ withChromium('web console (headless Chromium against the sandbox)', () => {
       expect(gauges.length).toBeGreaterThan(0);
     }
     await page.screenshot({ path: path.join(OUTPUT, 'capacity.png'), fullPage: true });
+  });
+
+  it('an app without GET /api/capacity gets a clear "not available" panel, and a reload keeps the key', async () => {
+    // What an app version without the capacity view answers (the host's 404 for an unknown route).
+    await page.route('**/api/capacity', (route) => route.fulfill({ status: 404, body: '' }));
+    try {
+      await page.reload();
+      await shows('[data-trouble="capacity-missing"]');
+      const text = await page.locator('[data-trouble="capacity-missing"]').innerText();
+      expect(text).toContain('Capacity view not available');
+      expect(text).toMatch(/What to do: \S/);
+      // The key came from this tab's sessionStorage: not asked again.
+      expect(await page.isVisible('#key-form')).toBe(false);
+      await page.screenshot({ path: path.join(OUTPUT, 'capacity-missing.png'), fullPage: true });
+    } finally {
+      await page.unroute('**/api/capacity');
+    }
     expect(pageErrors).toEqual([]);
   });
 });
