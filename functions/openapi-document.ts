@@ -163,6 +163,7 @@ const gauge = {
     name: { type: 'string', enum: ['poolBlocks', 'routesPerPeer', 'ruleCollectionGroups', 'networkRulePairs', 'groupSize'], description: 'Which limit' },
     used: { type: 'number' }, limit: { type: 'number' },
     unit: { type: 'string', enum: ['blocks', 'routes', 'groups', 'pairs', 'bytes'] },
+    budget: { type: 'number', description: 'A line below the limit egress-pilot keeps under: ROUTE_BUDGET_PER_PEER for a peer, 90% of 2 MB for a group' },
   },
 };
 const capacityView = {
