@@ -72,7 +72,7 @@ describe('chaos soak over HTTP with a crash half way', () => {
   const options: SandboxProcessOptions['options'] = {
     armTimings: { firewallUpdateMs: 150, routePropagationMs: FAST_PROPAGATION_MS, routeFeedPollMs: 100, lroRetryAfterSeconds: 0 },
     kubeTimings: { gatewayPodReadyMs: 100 },
-    appSettings: { ROUTE_POLL_INITIAL_SECONDS: '1', ROUTE_POLL_MAX_SECONDS: '1', ROUTE_WAIT_DEADLINE_SECONDS: '5', ON_ROUTE_FAILURE: 'rollback', LIFECYCLE_RESUME_GRACE_SECONDS: '10' },
+    appSettings: { ROUTE_POLL_INITIAL_SECONDS: '1', ROUTE_POLL_MAX_SECONDS: '1', ROUTE_WAIT_DEADLINE_SECONDS: '5', ON_ROUTE_FAILURE: 'rollback', LIFECYCLE_RESUME_GRACE_SECONDS: '10', EGRESS_VERIFY_DEADLINE_SECONDS: '30' },
     stateDebounceMs: 50,
   };
   const echo = process.env.E2E_VERBOSE === '1';

@@ -241,7 +241,7 @@ describe('tenant lifecycle model (fast-check commands against the sandbox)', () 
   beforeAll(async () => {
     sandbox = await fastSandbox({
       armTimings: { routePropagationMs: FAST_PROPAGATION_MS },
-      appSettings: { ROUTE_WAIT_DEADLINE_SECONDS: String(ROUTE_DEADLINE_SECONDS), ROUTE_POLL_INITIAL_SECONDS: '1', ROUTE_POLL_MAX_SECONDS: '1', ON_ROUTE_FAILURE: 'rollback', LIFECYCLE_RESUME_GRACE_SECONDS: '10' },
+      appSettings: { ROUTE_WAIT_DEADLINE_SECONDS: String(ROUTE_DEADLINE_SECONDS), ROUTE_POLL_INITIAL_SECONDS: '1', ROUTE_POLL_MAX_SECONDS: '1', ON_ROUTE_FAILURE: 'rollback', LIFECYCLE_RESUME_GRACE_SECONDS: '10', EGRESS_VERIFY_DEADLINE_SECONDS: '30' },
     });
     api = apiClient(sandbox);
     reader = await cloudReader(sandbox.info);
