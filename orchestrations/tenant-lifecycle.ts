@@ -226,12 +226,19 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
    * gateway if it was touched, the rules if they were). Ready again, with the failed attempt shown.
    */
   function* revertUpdate(reason: string): Gen<{ phase: Phase; reason: string }> {
+    let restoredSpec = false;
     try {
       const restored = yield* call<{ restored: boolean; droppedNamespaces: string[] }>('restoreServingSpec', owned);
       if (reached.has('applyGateway')) yield* call<unknown>('applyTenantGateway', { ...owned, removedNamespaces: restored.droppedNamespaces });
       if (reached.has('openFirewall')) yield* convergeFirewall(currentStep(steps) ?? 'openFirewall', 'open');
+      restoredSpec = true;
+      // Ready only with proof: the tenant may have been Degraded before this update, or the re-apply may not
+      // have brought its egress back. Verified again on the restored spec; unproven, it is Degraded.
+      const unverified = skipped.has('verifyEgress') ? undefined : yield* verifyEgress();
+      if (unverified !== undefined) return { phase: 'Degraded', reason: `update failed: ${reason}; the tenant keeps serving its previous spec, but ${unverified}` };
       return { phase: 'Ready', reason: `update failed: ${reason}; the tenant keeps serving its previous spec` };
     } catch (error) {
+      if (restoredSpec) return { phase: 'Degraded', reason: `update failed: ${reason}; the tenant keeps serving its previous spec, but its egress could not be verified: ${messageOf(error)}` };
       return { phase: 'Failed', reason: `update failed: ${reason}; going back to the previous spec failed too: ${messageOf(error)}` };
     }
   }

@@ -203,6 +203,19 @@ describe('tenantLifecycle orchestrator', () => {
     expect(records(actions).at(-1)?.serving).toBeUndefined();
   });
 
+  it('a failed update ends Ready only once the restored spec is verified again, else Degraded naming what failed', () => {
+    const verifying = (ok_: boolean) => () => ok({ ok: ok_, complete: ok_, results: [], problems: ok_ ? [] : ['www.tigera.io:443 refused by the firewall (470)'] });
+    const update = input({ operation: 'update', changes: { gateway: true, firewall: true }, egressVerify: { deadlineSeconds: 30 } });
+    const proven = run(update, cloud({ readTenantRoutes: () => ok(routes(false)), verifyTenantEgress: verifying(true) }));
+    expect(proven.result.phase).toBe('Ready');
+    expect(activities(proven.actions).slice(-3)).toEqual(['restoreServingSpec', 'applyTenantGateway', 'verifyTenantEgress']);
+    const unproven = run(update, cloud({ readTenantRoutes: () => ok(routes(false)), verifyTenantEgress: verifying(false) }));
+    expect(unproven.result.phase).toBe('Degraded');
+    expect(unproven.result.error).toMatch(/keeps serving its previous spec, but egress verification failed after 30s: www\.tigera\.io:443 refused by the firewall \(470\)/);
+    expect(records(unproven.actions).at(-1)).toMatchObject({ phase: 'Degraded' });
+    expect(activities(unproven.actions)).not.toContain('removeTenantGateway');
+  });
+
   it('a failed allowlist update puts the previous rules back', () => {
     const { actions, result } = run(input({ operation: 'update', changes: { gateway: false, firewall: true } }), cloud({
       advanceTenantFirewall: (() => { let n = 0; return () => ok(++n === 1 ? { ...applied, failure: 'no room' } : applied); })(),
