@@ -47,6 +47,8 @@ egress-pilot sandbox is up.
   API base URL   ${info.apiBaseUrl}
   function key   ${info.functionKey}
   OpenAPI        ${info.apiBaseUrl}/openapi.json?code=${info.functionKey}
+  console        ${info.apiBaseUrl}/console/   (paste the function key when it asks)
+  CLI            npx egress-pilot list   (finds sandbox.json by itself)
   ARM endpoint   ${info.armEndpoint}   (CA: ${info.caCertPath})
 ${info.clusters.map((c) => `  cluster        ${c.name}   kubectl --kubeconfig ${c.kubeconfigPath} get ippools`).join('\n')}
   sandbox.json   ${path.join(dir, 'sandbox.json')}
