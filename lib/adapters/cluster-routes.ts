@@ -1,6 +1,8 @@
 import type { PeerRoute } from '@azure/arm-network';
+import type { ClusterReflectors } from '../domain/bootstrap/cluster-peering';
 import type { ConnectionRoutes } from '../domain/expected-routes';
 import { GATEWAY_LABEL_KEY } from '../domain/names';
+import { readClusterReflectors } from './cluster-inventory';
 import type { ClusterEndpoint } from './kubernetes/cluster-access';
 import type { ClusterClient } from './kubernetes/cluster-client';
 import type { RouteServer } from './network/route-server';
@@ -72,14 +74,44 @@ export async function readClusterRouteView(routeServer: RouteServer, access: Clu
   const reused = previous !== undefined && now() - previous.endpointAt < ENDPOINT_MAX_AGE_MS ? previous : undefined;
   if (reused !== undefined) {
     try {
-      return await readWith(routeServer, await access.connect(reused.endpoint), reused.endpoint, reused.endpointAt);
+      return remembered(cluster, await readWith(routeServer, await access.connect(reused.endpoint), reused.endpoint, reused.endpointAt));
     } catch {
       // fall through: ask AKS where the cluster is now
     }
   }
   const endpointAt = now();
   const endpoint = await access.endpoint(cluster);
-  return readWith(routeServer, await access.connect(endpoint), endpoint, endpointAt);
+  return remembered(cluster, await readWith(routeServer, await access.connect(endpoint), endpoint, endpointAt));
+}
+
+/**
+ * The endpoint each cluster's latest route view (read or refreshed in this host process) reached it through,
+ * and since when. Another activity of the same drift check (readClusterReflectors) reaches the cluster through
+ * it instead of asking AKS again (two ARM reads). Per process: on another instance it is simply not known, and
+ * AKS is asked as before. No credential is kept, only URL and CA.
+ */
+const knownEndpoints = new Map<string, { endpoint: ClusterEndpoint; endpointAt: number }>();
+
+function remembered(cluster: string, view: ClusterRouteView): ClusterRouteView {
+  // A row stored before views carried their endpoint has none to tell.
+  if (typeof view.endpointAt !== 'number' || (view.endpoint as ClusterEndpoint | undefined) === undefined) return view;
+  const known = knownEndpoints.get(cluster);
+  if (known === undefined || known.endpointAt <= view.endpointAt) knownEndpoints.set(cluster, { endpoint: view.endpoint, endpointAt: view.endpointAt });
+  return view;
+}
+
+/**
+ * A cluster's route reflector nodes (readClusterReflectors) through the endpoint its route view last used, while
+ * younger than ENDPOINT_MAX_AGE_MS; AKS is asked when none is known or when that read fails (a recreated,
+ * stopped or deleted cluster is then reported as the direct read reports it). The nodes are read afresh either way.
+ */
+export async function readReflectorsThroughKnownEndpoint(access: ClusterAccess, cluster: string, now: () => number = Date.now): Promise<ClusterReflectors> {
+  const known = knownEndpoints.get(cluster);
+  if (known !== undefined && now() - known.endpointAt < ENDPOINT_MAX_AGE_MS) {
+    const read = await readClusterReflectors(() => access.connect(known.endpoint), cluster);
+    if (read.unreachable === undefined) return read;
+  }
+  return readClusterReflectors(async (name) => access.connect(await access.endpoint(name)), cluster);
 }
 
 async function readWith(routeServer: RouteServer, client: ClusterClient, endpoint: ClusterEndpoint, endpointAt: number): Promise<ClusterRouteView> {
@@ -106,7 +138,9 @@ async function readWith(routeServer: RouteServer, client: ClusterClient, endpoin
 export function clusterRouteSnapshot(snapshots: RouteSnapshotStore, routeServer: RouteServer, access: ClusterAccess, cluster: string, notBefore: number, options: { now?: () => number; patient?: boolean; maxAgeMs?: number } = {}): Promise<SnapshotRead<ClusterRouteView>> {
   const key = `cluster:${encodeURIComponent(cluster)}`;
   const refresh = (previous: ClusterRouteView | undefined) => readClusterRouteView(routeServer, access, cluster, options.now ?? Date.now, previous);
-  return options.patient ? snapshots.readPatiently(key, notBefore, refresh, snapshots.patienceMs) : snapshots.read(key, notBefore, refresh, options.maxAgeMs);
+  const read = options.patient ? snapshots.readPatiently(key, notBefore, refresh, snapshots.patienceMs) : snapshots.read(key, notBefore, refresh, options.maxAgeMs);
+  // A stored view another process refreshed also tells where the cluster is.
+  return read.then((r) => (r.kind === 'snapshot' ? { ...r, value: remembered(cluster, r.value) } : r));
 }
 
 /** The shared snapshot of every connection's learned routes (withdrawal), at least as fresh as `notBefore`. */

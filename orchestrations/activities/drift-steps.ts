@@ -1,5 +1,5 @@
 import { appServices } from '../../lib/adapters/app-services';
-import { clusterRouteSnapshot } from '../../lib/adapters/cluster-routes';
+import { clusterRouteSnapshot, readReflectorsThroughKnownEndpoint } from '../../lib/adapters/cluster-routes';
 import { describeFailure } from '../../lib/adapters/errors';
 import { everyItem } from '../../lib/adapters/registry';
 import { takeTenant } from './tenant-record';
@@ -12,7 +12,6 @@ import { MANAGED_BY } from '../../lib/domain/kube-objects';
 import { registerActivity } from '../activity-outcome';
 import { clusterUsability } from '../../lib/domain/bootstrap/aks-state';
 import type { ClusterReflectors, RouteServerConnectionFacts } from '../../lib/domain/bootstrap/cluster-peering';
-import { readClusterReflectors } from '../../lib/adapters/cluster-inventory';
 import { bootstrapTiming, type BootstrapTiming } from '../bootstrap-input';
 
 export interface DriftInputs {
@@ -48,10 +47,13 @@ registerActivity('readDriftInputs', async (): Promise<DriftInputs> => {
   return { registry, clusters, firewallGroups, peering };
 });
 
-/** One AKS cluster's route reflector nodes (clusters never bootstrapped, reflectors the autoscaler removed). */
+/**
+ * One AKS cluster's route reflector nodes (clusters never bootstrapped, reflectors the autoscaler removed), read
+ * afresh through the endpoint the same check's route snapshot used (AKS is asked only when that is unknown or fails).
+ */
 registerActivity('readClusterReflectors', async (cluster: string): Promise<ClusterReflectors> => {
   const services = await appServices();
-  return readClusterReflectors((name) => services.cluster(name), cluster);
+  return readReflectorsThroughKnownEndpoint(services.clusterAccess, cluster);
 });
 
 /**

@@ -1,4 +1,4 @@
-import { readClusterRouteView, type ClusterAccess, type ClusterRouteView } from '../../../lib/adapters/cluster-routes';
+import { readClusterRouteView, readReflectorsThroughKnownEndpoint, type ClusterAccess, type ClusterRouteView } from '../../../lib/adapters/cluster-routes';
 import type { ClusterEndpoint } from '../../../lib/adapters/kubernetes/cluster-access';
 import type { ClusterClient } from '../../../lib/adapters/kubernetes/cluster-client';
 import type { RouteServer } from '../../../lib/adapters/network/route-server';
@@ -52,5 +52,63 @@ describe('the cluster endpoint a route snapshot refresh uses', () => {
     expect(asked.connects).toEqual(['https://spoke1:443', 'https://spoke1-new:443']);
     expect(asked.aks).toBe(1);
     expect(view.endpoint.server).toBe('https://spoke1-new:443');
+  });
+});
+
+describe('the route reflector read of a drift check (readReflectorsThroughKnownEndpoint)', () => {
+  const now = 20_000_000;
+  /** A cluster that answers through `current` only; counts AKS asks and the servers connected to. */
+  function cluster(name: string, current: ClusterEndpoint) {
+    const asked = { aks: 0, connects: [] as string[], nodeReads: 0 };
+    const client = {
+      listObjects: async () => [],
+      routeReflectorNodeIps: async () => ['10.1.0.4'],
+      listNodes: async () => { asked.nodeReads += 1; return [{ name: 'n0', ip: '10.1.0.4', ready: true, labels: { 'route-reflector': 'true' } }]; },
+    } as unknown as ClusterClient;
+    const access: ClusterAccess = {
+      endpoint: async () => { asked.aks += 1; return current; },
+      connect: async (endpoint) => {
+        asked.connects.push(endpoint.server);
+        if (endpoint.server !== current.server) return { ...client, listNodes: async () => { throw new Error(`connect ECONNREFUSED ${endpoint.server}`); } } as unknown as ClusterClient;
+        return client;
+      },
+    };
+    const routeServer = { connections: async () => [], learnedRoutes: async () => ({}) } as unknown as RouteServer;
+    return { asked, access, routeServer, at: (server: string): ClusterEndpoint => ({ cluster: name, server }) };
+  }
+
+  it('reaches the cluster through the endpoint its route view just used: AKS is not asked, the nodes are read', async () => {
+    const c = cluster('spoke5-aks', { cluster: 'spoke5-aks', server: 'https://spoke5:443' });
+    await readClusterRouteView(c.routeServer, c.access, 'spoke5-aks', () => now);
+    expect(c.asked.aks).toBe(1);
+    const read = await readReflectorsThroughKnownEndpoint(c.access, 'spoke5-aks', () => now + 60_000);
+    expect(c.asked.aks).toBe(1);
+    expect(c.asked.nodeReads).toBe(1);
+    expect(read).toEqual({ cluster: 'spoke5-aks', reflectors: [{ name: 'n0', ip: '10.1.0.4', ready: true }], readyNodes: 1 });
+  });
+
+  it('asks AKS when no route view of the cluster is known', async () => {
+    const c = cluster('spoke6-aks', { cluster: 'spoke6-aks', server: 'https://spoke6:443' });
+    const read = await readReflectorsThroughKnownEndpoint(c.access, 'spoke6-aks', () => now);
+    expect(c.asked.aks).toBe(1);
+    expect(read.unreachable).toBeUndefined();
+  });
+
+  it('asks AKS when the known endpoint fails (the cluster was recreated meanwhile)', async () => {
+    const c = cluster('spoke7-aks', { cluster: 'spoke7-aks', server: 'https://spoke7-new:443' });
+    await readClusterRouteView(c.routeServer, c.access, 'spoke7-aks', () => now, { learned: [], reflectors: [], connections: [], gatewayPods: [], endpoint: c.at('https://spoke7-new:443'), endpointAt: now });
+    // The cluster is recreated behind a new API server after the route view was read.
+    const moved = cluster('spoke7-aks', { cluster: 'spoke7-aks', server: 'https://spoke7-newer:443' });
+    const read = await readReflectorsThroughKnownEndpoint(moved.access, 'spoke7-aks', () => now + 60_000);
+    expect(moved.asked.connects).toEqual(['https://spoke7-new:443', 'https://spoke7-newer:443']);
+    expect(moved.asked.aks).toBe(1);
+    expect(read.unreachable).toBeUndefined();
+  });
+
+  it('asks AKS once the known endpoint is older than an hour', async () => {
+    const c = cluster('spoke8-aks', { cluster: 'spoke8-aks', server: 'https://spoke8:443' });
+    await readClusterRouteView(c.routeServer, c.access, 'spoke8-aks', () => now);
+    await readReflectorsThroughKnownEndpoint(c.access, 'spoke8-aks', () => now + 61 * 60_000);
+    expect(c.asked.aks).toBe(2);
   });
 });
