@@ -46,6 +46,11 @@ export class DiscoveryCache {
   forget(endpoint: string, apiVersion: string): void {
     this.byEndpoint.get(endpoint)?.delete(apiVersion);
   }
+
+  /** Forgets every endpoint: a process that just started knows nothing (the drift bench's first check). */
+  clear(): void {
+    this.byEndpoint.clear();
+  }
 }
 
 /** The key of an endpoint: its URL and a digest of its CA (the CA itself is long, and not a secret either way). */
