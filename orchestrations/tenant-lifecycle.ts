@@ -239,7 +239,7 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
       return { phase: 'Ready', reason: `update failed: ${reason}; the tenant keeps serving its previous spec` };
     } catch (error) {
       if (restoredSpec) return { phase: 'Degraded', reason: `update failed: ${reason}; the tenant keeps serving its previous spec, but its egress could not be verified: ${messageOf(error)}` };
-      return { phase: 'Failed', reason: `update failed: ${reason}; going back to the previous spec failed too: ${messageOf(error)}` };
+      return { phase: 'Failed', reason: `update failed: ${reason}; going back to the previous spec failed too: ${messageOf(error)}; its pool, gateway and CIDR stay, its rules are closed (PUT to try again, or DELETE the tenant to finish)` };
     }
   }
 
@@ -260,7 +260,10 @@ export const tenantLifecycle: OrchestrationHandler = function* (context: Orchest
     } else if (input.operation === 'update') {
       ({ phase, reason } = yield* revertUpdate(reason));
     } else {
+      // An offboarding that stopped keeps what it had not removed yet (never its rules: a Failed tenant's
+      // intent is not written); the status says that a DELETE finishes it.
       phase = 'Failed';
+      reason = `${reason}; offboarding stopped at ${failedStep}, what it had not removed stays until a DELETE finishes it (DELETE the tenant to finish)`;
     }
     steps = failStep(steps, failedStep, now(), reason);
     try {

@@ -143,10 +143,11 @@ function steeredBy(cluster: ClusterView | undefined, t: { cluster: string; name:
  *    learned at least `replicas` of its /31s.
  * 5. `nothing-left`: a Deleted tenant, or a Failed onboarding rolled back, left no IPPool, gateway,
  *    namespace-steering annotation, rule or CIDR claim. With ON_ROUTE_FAILURE=keep a Failed tenant may
- *    keep its pool and claim, but then its lastError says so ("kept"). A rollback that could not finish
- *    says how far it got and that a DELETE finishes it ("DELETE the tenant to finish"): such a tenant may
- *    keep its CIDR (claim and registry), and, when it stopped before the Calico objects were removed,
- *    those too; never a rule.
+ *    keep its pool and claim, but then its lastError says so ("kept"). A lifecycle that could not finish
+ *    (a rollback, an offboarding, an update whose way back failed) says what stays and that a DELETE
+ *    finishes it ("DELETE the tenant to finish"): such a tenant may keep its CIDR (claim and registry)
+ *    and its Calico objects (but for a rollback that stopped waiting for withdrawal, which removed them);
+ *    never a rule. The soak then DELETEs it and requires Deleted.
  * 6. `collections-unique`: no rule collection (by name) appears twice in the policy, and no two
  *    tenants' rules share a rule collection.
  *
@@ -317,9 +318,10 @@ export function checkNothingLeft(state: ObservedState): Violation[] {
     const error = t.lastError ?? '';
     const kept = t.phase === 'Failed' && state.onRouteFailure === 'keep';
     const saysKept = /\bkept\b|ON_ROUTE_FAILURE=keep/i.test(error);
-    // The orchestrator's words for a rollback that could not finish (tenant-lifecycle.ts rollBackOnboarding).
+    // The orchestrator's words for a lifecycle that could not finish (tenant-lifecycle.ts): it says what stays and
+    // that a DELETE finishes it. Only the rollback that stopped waiting for withdrawal promises its Calico objects gone.
     const unfinished = t.phase === 'Failed' && /DELETE the tenant to finish/.test(error);
-    const stoppedBeforeCalico = unfinished && /rollback stopped while (closing the firewall|removing the Calico resources)/.test(error);
+    const stoppedBeforeCalico = unfinished && !/Calico resources removed, CIDR kept claimed/.test(error);
     const pool = (cluster?.pools ?? []).find((p) => p.name === names.ipPool);
     const gateway = (cluster?.gateways ?? []).find((g) => g.namespace === names.namespace && g.name === names.egressGateway);
     const claims = state.claims.filter((c) => keyOf(c) === subject);

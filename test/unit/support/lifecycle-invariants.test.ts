@@ -167,6 +167,9 @@ describe('lifecycle invariant checker', () => {
     const stoppedEarly = withTenant(leftovers, 'alpha', { lastError: 'applyGateway: 500; rollback stopped while removing the Calico resources: 500 (DELETE the tenant to finish the clean-up)' });
     expect(nothingLeft(stoppedEarly)).toEqual([]);
     expect(nothingLeft({ ...stoppedEarly, collections: cleanState().collections })[0]).toMatch(/^Failed but rule collections /);
+    const offboardStopped = withTenant(leftovers, 'alpha', { lastError: 'removeGateway: 500; offboarding stopped at removeGateway, what it had not removed stays until a DELETE finishes it (DELETE the tenant to finish)' });
+    expect(nothingLeft(offboardStopped)).toEqual([]);
+    expect(nothingLeft(withTenant(leftovers, 'alpha', { lastError: 'removeGateway: 500' }))).toContain('Failed but IPPool alpha-pool (10.99.0.0/29) remains on spoke1-aks');
   });
 
   it('holds a Degraded tenant to what serves (rules, pool, gateway, routes), but not to the steering its verification may have failed on', () => {
