@@ -6,6 +6,7 @@ import { EGRESS_ANNOTATION_KEYS, renderTenantManifests, tenantObjectsInApplyOrde
 import { createdNamespace, createdFor } from '../../lib/domain/lifecycle/created-namespaces';
 import { steeringTenant } from '../../lib/domain/lifecycle/namespace-claims';
 import { tenantNames } from '../../lib/domain/names';
+import { mayTakeBackLateApply } from '../../lib/domain/lifecycle/admission';
 import { rulesClosed } from '../../lib/adapters/status/firewall-intents';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
@@ -63,10 +64,6 @@ registerActivity('applyTenantGateway', async (input: TenantRef & { run: number; 
   return { objects: objects.length + manifests.namespaceAnnotations.length, createdNamespaces: missing };
 });
 
-/** Whether the offboarding run that overtook a late apply still holds the tenant (nobody newer took it since). */
-const stillOffboardedBy = (record: { lifecycleRun: number; phase: string }, run: number): boolean =>
-  record.lifecycleRun === run && (record.phase === 'Deleting' || record.phase === 'Deleted');
-
 /**
  * After an apply: if a newer run took the tenant meanwhile to offboard it, that offboarding may
  * already have removed everything, so what this (late) apply made is removed again. Throws
@@ -77,12 +74,12 @@ async function undoIfOvertaken(cluster: ClusterClient, input: TenantRef & { run:
   if (after.lifecycleRun === input.run) return;
   // Only once the tenant's rules are closed in the policy: removing the pool first would leave a rule for
   // a CIDR without its pool. Until then the offboarding removes what this apply made (it closes first).
-  if (stillOffboardedBy(after, after.lifecycleRun) && rulesClosed(await (await appServices()).intents.get(input.cluster, input.name))) {
+  if (mayTakeBackLateApply(after, after.lifecycleRun) && rulesClosed(await (await appServices()).intents.get(input.cluster, input.name))) {
     // No orchestrator retries this activity any more: wait out terminating gateway pods here (bounded).
     for (let attempt = 1; ; attempt++) {
       // Each attempt only while the offboarding that overtook us still holds the tenant: a newer lifecycle
       // (a POST after that offboarding ended) owns whatever of this name exists now, and must keep it.
-      if (attempt > 1 && !stillOffboardedBy(await requireTenant(input), after.lifecycleRun)) break;
+      if (attempt > 1 && !mayTakeBackLateApply(await requireTenant(input), after.lifecycleRun)) break;
       try {
         await removeGateway(cluster, input, namespaces);
         break;

@@ -159,3 +159,12 @@ export function whyNotResume(record: { phase: string; updatedAt: string }, resum
   if (!resumeOf || (record.phase === resumeOf.phase && record.updatedAt === resumeOf.updatedAt)) return undefined;
   return `resume skipped: the tenant moved on since the sweep read it (phase ${record.phase} now, was ${resumeOf.phase})`;
 }
+
+/**
+ * Whether a late apply (of a lifecycle an offboarding overtook) may still take back what it made: only while
+ * that offboarding run holds the tenant. Once a newer lifecycle took it (a POST after the offboarding ended),
+ * whatever exists under the tenant's names is that lifecycle's, and removing it would strand it.
+ */
+export function mayTakeBackLateApply(record: { phase: string; lifecycleRun: number }, overtakingRun: number): boolean {
+  return record.lifecycleRun === overtakingRun && (record.phase === 'Deleting' || record.phase === 'Deleted');
+}

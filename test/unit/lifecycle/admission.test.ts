@@ -1,4 +1,4 @@
-import { admitCreate, admitDelete, admitUpdate, admitVerify, effectivePhase, planUpdate, resumeOf, whyNotRepair, whyNotResume, type TenantState } from '../../../lib/domain/lifecycle/admission';
+import { admitCreate, admitDelete, admitUpdate, admitVerify, effectivePhase, mayTakeBackLateApply, planUpdate, resumeOf, whyNotRepair, whyNotResume, type TenantState } from '../../../lib/domain/lifecycle/admission';
 import type { TenantSpec } from '../../../lib/domain/tenant-spec';
 
 const state = (over: Partial<TenantState> = {}): TenantState => ({ phase: 'Ready', fingerprint: 'f1', lifecycleRunning: false, prefixLength: 29, serving: true, ...over });
@@ -152,5 +152,15 @@ describe('Degraded (egress verification failed, the spec serves)', () => {
     expect(admitVerify(degraded({ lifecycleRunning: true, phase: 'Updating' }))).toMatchObject({ kind: 'reject', status: 409, code: 'TenantBusy' });
     expect(admitVerify(degraded({ phase: 'Failed', serving: false }))).toMatchObject({ kind: 'reject', status: 409, code: 'TenantNotServing' });
     expect(admitVerify(undefined)).toMatchObject({ kind: 'reject', status: 404 });
+  });
+
+  it('a late apply takes back what it made only while the offboarding that overtook it still holds the tenant', () => {
+    expect(mayTakeBackLateApply({ phase: 'Deleting', lifecycleRun: 8 }, 8)).toBe(true);
+    expect(mayTakeBackLateApply({ phase: 'Deleted', lifecycleRun: 8 }, 8)).toBe(true);
+    // A POST after that offboarding finished took the tenant: its new gateway and pool must stay.
+    expect(mayTakeBackLateApply({ phase: 'Allocating', lifecycleRun: 9 }, 8)).toBe(false);
+    expect(mayTakeBackLateApply({ phase: 'Deleting', lifecycleRun: 9 }, 8)).toBe(false);
+    // An update overtook it, not an offboarding: nothing is taken back.
+    expect(mayTakeBackLateApply({ phase: 'Updating', lifecycleRun: 8 }, 8)).toBe(false);
   });
 });
