@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
+import { readConsoleAsset } from '../lib/adapters/console-assets';
 import { problem } from './http-problems';
 
 /**
@@ -12,11 +11,6 @@ import { problem } from './http-problems';
  * reads the API with it; in Azure, App Service authentication (infra: function_app_entra_auth) can put
  * Entra ID sign-in in front of the page.
  */
-/** Where the compiled app lives (dist/, or the sources under ts-node/jest), and the package root above it. */
-const COMPILED_ROOT = path.resolve(__dirname, '..');
-const PACKAGE_ROOT = path.basename(COMPILED_ROOT) === 'dist' ? path.dirname(COMPILED_ROOT) : COMPILED_ROOT;
-const FOLDERS = { page: path.join(PACKAGE_ROOT, 'console'), modules: path.join(COMPILED_ROOT, 'lib', 'console') };
-
 /** What may be asked for: a flat file name in console/, or a module in lib/ (never a path that climbs). */
 const assetSchema = z.union([
   z.literal(''),
@@ -41,27 +35,6 @@ const SECURITY_HEADERS = {
   'Cache-Control': 'no-cache',
 };
 
-function fileOf(asset: string): string {
-  if (asset === '') return path.join(FOLDERS.page, 'index.html');
-  if (asset.startsWith('lib/console/')) return path.join(FOLDERS.modules, asset.slice('lib/console/'.length));
-  return path.join(FOLDERS.page, asset);
-}
-
-const cache = new Map<string, Buffer>();
-
-async function read(file: string): Promise<Buffer | undefined> {
-  const hit = cache.get(file);
-  if (hit) return hit;
-  try {
-    const body = await readFile(file);
-    cache.set(file, body);
-    return body;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
 /**
  * App Service sets WEBSITE_AUTH_ENABLED when its authentication is on (infra: function_app_entra_auth); it then
  * signs people in with Entra ID and tells the app who they are in x-ms-client-principal-* headers, which it
@@ -82,10 +55,9 @@ export async function serveConsole(request: HttpRequest, env: NodeJS.ProcessEnv 
   const parsed = assetSchema.safeParse(asset);
   const notFound = () => problem(404, 'ConsoleFileNotFound', `the console has no file ${asset}`, [{ field: 'asset', reason: 'not a file of the console' }]);
   if (!parsed.success) return notFound();
-  const file = fileOf(parsed.data);
-  const body = await read(file);
+  const body = await readConsoleAsset(parsed.data);
   if (!body) return notFound();
-  return { status: 200, headers: { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', ...SECURITY_HEADERS }, body };
+  return { status: 200, headers: { 'Content-Type': CONTENT_TYPES[parsed.data === '' ? '.html' : parsed.data.slice(parsed.data.lastIndexOf('.'))] ?? 'application/octet-stream', ...SECURITY_HEADERS }, body };
 }
 
 app.http('console', { route: 'console/{*asset}', methods: ['GET'], authLevel: 'anonymous', handler: (request) => serveConsole(request) });
