@@ -65,17 +65,22 @@ async function gatherFacts(services: AppServices, nextTenant: CapacityFacts['nex
   };
 }
 
-/** GET: the capacity view (lib/domain/capacity-view.ts), judged by the same check that guards onboarding. */
+/**
+ * GET of the capacity view (lib/domain/capacity-view.ts), judged by the same check that guards onboarding; for the
+ * keyed route and the console's signed-in route (functions/console-api.ts).
+ */
+export async function readCapacity(request: HttpRequest): Promise<HttpResponseInit> {
+  const query = capacityQuery.safeParse(queryObject(request));
+  if (!query.success) {
+    const details = query.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ field: k, reason: 'unknown query parameter' })) : [{ field: formatFieldPath(i.path), reason: i.message }]));
+    return problem(400, 'InvalidQuery', `bad query parameters: ${details.map((d) => `${d.field} ${d.reason}`).join('; ')}`, details);
+  }
+  const services = await appServices();
+  const nextTenant = { prefixLength: query.data.prefixLength ?? services.config.defaultPoolPrefixLength, replicas: query.data.replicas };
+  return { status: 200, jsonBody: capacityView(await gatherFacts(services, nextTenant)) };
+}
+
 app.http('capacity', {
   route: 'capacity', methods: ['GET'], authLevel: 'function',
-  handler: answeringUpstreamFailures(async (request: HttpRequest): Promise<HttpResponseInit> => {
-    const query = capacityQuery.safeParse(queryObject(request));
-    if (!query.success) {
-      const details = query.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ field: k, reason: 'unknown query parameter' })) : [{ field: formatFieldPath(i.path), reason: i.message }]));
-      return problem(400, 'InvalidQuery', `bad query parameters: ${details.map((d) => `${d.field} ${d.reason}`).join('; ')}`, details);
-    }
-    const services = await appServices();
-    const nextTenant = { prefixLength: query.data.prefixLength ?? services.config.defaultPoolPrefixLength, replicas: query.data.replicas };
-    return { status: 200, jsonBody: capacityView(await gatherFacts(services, nextTenant)) };
-  }),
+  handler: answeringUpstreamFailures(readCapacity),
 });

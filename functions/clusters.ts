@@ -46,14 +46,19 @@ async function clusterViews(services: AppServices, client: DurableClient, only?:
   })));
 }
 
-/** GET: every AKS cluster of AKS_RESOURCE_GROUP with its bootstrap, reflectors, peering, tenants and route budget. */
+/**
+ * GET of every AKS cluster of AKS_RESOURCE_GROUP with its bootstrap, reflectors, peering, tenants and route budget,
+ * for the keyed route and the console's signed-in route (functions/console-api.ts).
+ */
+export async function listClusters(client: DurableClient): Promise<HttpResponseInit> {
+  const services = await appServices();
+  const clusters = await clusterViews(services, client);
+  return { status: 200, jsonBody: { resourceGroup: services.config.aksResourceGroup, clusters } };
+}
+
 app.http('clusters', {
   route: 'clusters', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()],
-  handler: answeringUpstreamFailures(async (_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const services = await appServices();
-    const clusters = await clusterViews(services, df.getClient(context));
-    return { status: 200, jsonBody: { resourceGroup: services.config.aksResourceGroup, clusters } };
-  }),
+  handler: answeringUpstreamFailures(async (_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => listClusters(df.getClient(context))),
 });
 
 app.http('cluster', {

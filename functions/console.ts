@@ -1,15 +1,16 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { readConsoleAsset } from '../lib/adapters/console-assets';
+import { authModuleOn, PRINCIPAL_HEADERS, SIGN_IN_PATH } from '../lib/domain/console-access';
 import { problem } from './http-problems';
 
 /**
  * The web console, served by the app itself so it deploys with it: GET /api/console/ is the page,
  * /api/console/<file> its stylesheet and script (console/ at the package root), /api/console/lib/console/<m>.mjs
  * the pure view modules (lib/console, compiled to ES modules the browser loads as they are).
- * Anonymous: these are static files holding no key and no data. The page asks for a function key and
- * reads the API with it; in Azure, App Service authentication (infra: function_app_entra_auth) can put
- * Entra ID sign-in in front of the page.
+ * Anonymous: these are static files holding no key and no data. In Azure with App Service authentication
+ * (infra: function_app_entra_auth) the page sends anyone not signed in to Entra ID, and a signed-in page reads
+ * the console's keyless routes (functions/console-api.ts); elsewhere it asks for a function key and reads the API with it.
  */
 /** What may be asked for: a flat file name in console/, or a module in lib/ (never a path that climbs). */
 const assetSchema = z.union([
@@ -35,22 +36,15 @@ const SECURITY_HEADERS = {
   'Cache-Control': 'no-cache',
 };
 
-/**
- * App Service sets WEBSITE_AUTH_ENABLED when its authentication is on (infra: function_app_entra_auth); it then
- * signs people in with Entra ID and tells the app who they are in x-ms-client-principal-* headers, which it
- * strips from what clients send. Not an app setting: the platform's own variable.
- */
-const signInEnabled = (env: NodeJS.ProcessEnv): boolean => env.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true';
-
 export async function serveConsole(request: HttpRequest, env: NodeJS.ProcessEnv = process.env): Promise<HttpResponseInit> {
   const asset = request.params.asset ?? '';
   const url = new URL(request.url);
   // The page links its files relative to /api/console/: send a bare /api/console there first.
   if (asset === '' && !url.pathname.endsWith('/')) return { status: 302, headers: { Location: 'console/', ...SECURITY_HEADERS } };
-  // With Entra ID sign-in on, nobody sees the console before signing in (the API keeps its keys either way).
-  if (signInEnabled(env) && !request.headers.get('x-ms-client-principal-id')) {
-    if (asset !== '') return problem(401, 'SignInRequired', 'sign in to the console first', [{ field: 'x-ms-client-principal-id', reason: 'no signed-in Entra ID user' }]);
-    return { status: 302, headers: { Location: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(url.pathname)}`, ...SECURITY_HEADERS } };
+  // With Entra ID sign-in on, nobody sees the console before signing in (lib/domain/console-access.ts: the trust rule).
+  if (authModuleOn(env.WEBSITE_AUTH_ENABLED) && !request.headers.get(PRINCIPAL_HEADERS.id)) {
+    if (asset !== '') return problem(401, 'SignInRequired', 'sign in to the console first', [{ field: PRINCIPAL_HEADERS.id, reason: 'no signed-in Entra ID user' }]);
+    return { status: 302, headers: { Location: `${SIGN_IN_PATH}?post_login_redirect_uri=${encodeURIComponent(url.pathname)}`, ...SECURITY_HEADERS } };
   }
   const parsed = assetSchema.safeParse(asset);
   const notFound = () => problem(404, 'ConsoleFileNotFound', `the console has no file ${asset}`, [{ field: 'asset', reason: 'not a file of the console' }]);

@@ -11,3 +11,4 @@ import './drift';
 import './lifecycle-resume';
 import './capacity';
 import './console';
+import './console-api';

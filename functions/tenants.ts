@@ -174,7 +174,8 @@ async function liveProgress(client: DurableClient, record: TenantRecord<TenantSp
   return live.success ? live.data : undefined;
 }
 
-async function getTenant(client: DurableClient, key: { cluster: string; name: string }): Promise<HttpResponseInit> {
+/** GET of one tenant, as the keyed route and the console's signed-in route (functions/console-api.ts) answer it. */
+export async function getTenant(client: DurableClient, key: { cluster: string; name: string }): Promise<HttpResponseInit> {
   const services = await appServices();
   const record = await services.registry.tenants.get(key);
   if (!record) return problem(404, 'TenantNotFound', `no tenant ${key.name} on cluster ${key.cluster}`);
@@ -182,7 +183,8 @@ async function getTenant(client: DurableClient, key: { cluster: string; name: st
   return { status: 200, jsonBody: tenantView(record, progress, live) };
 }
 
-async function listTenants(request: HttpRequest): Promise<HttpResponseInit> {
+/** GET of the tenant list (query: cluster, limit, continuationToken), for the keyed route and the console's signed-in route. */
+export async function listTenants(request: HttpRequest): Promise<HttpResponseInit> {
   const services = await appServices();
   const query = listQuery.safeParse(queryObject(request));
   if (!query.success) {
