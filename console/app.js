@@ -1,6 +1,9 @@
-// egress-pilot console: the browser glue. It reads the API with the function key the user pasted (kept in
-// this tab's sessionStorage, sent as x-functions-key), routes on the URL's #fragment, and renders with the
-// pure view modules of lib/console (unit-tested in jest). Polls every 2 s while a lifecycle runs, else 10 s.
+// egress-pilot console: the browser glue. It first asks GET /api/console-api/whoami: a person App Service
+// authentication signed in (Azure, function_app_entra_auth) reads the keyless routes under /api/console-api/ and is
+// never asked for a key; otherwise (the sandbox) it reads /api/ with the function key the user pasted (kept in this
+// tab's sessionStorage, sent as x-functions-key). It routes on the URL's #fragment and renders with the pure view
+// modules of lib/console (unit-tested in jest). Polls every 2 s while a lifecycle runs, else 10 s.
+import { accessFromWhoAmI } from './lib/console/access.mjs';
 import { ShapeError, readClusters, readGauges, readTenant, readTenantPage } from './lib/console/api-shapes.mjs';
 import { renderGauges } from './lib/console/gauges.mjs';
 import { layoutHub, renderHubSvg } from './lib/console/hub-picture.mjs';
@@ -10,8 +13,10 @@ import { renderTenantPage } from './lib/console/tenant-page.mjs';
 import { renderTenantsPage } from './lib/console/tenant-table.mjs';
 
 const KEY_ITEM = 'egress-pilot.function-key';
-/** The API lives next to the console: /api/console/ → /api/. */
-const API = new URL('../', location.href);
+/** How this page reads (lib/console/access.mjs), learned once from whoami; undefined until then. */
+let access;
+/** Where the reads go: /api/console-api/ when signed in, else /api/ (the API lives next to the console). */
+const apiBase = () => new URL(access.base, location.href);
 const $ = (id) => document.getElementById(id);
 /** A read that takes longer is abandoned and reported, so one stuck request never stops the refresh. */
 const READ_TIMEOUT_MS = 15_000;
@@ -24,15 +29,44 @@ class Trouble extends Error {
   }
 }
 
-async function get(route) {
-  const url = new URL(route, API);
+/** Asks whoami once; a network failure is reported and asked again at the next refresh. */
+async function learnAccess() {
+  const url = new URL('../console-api/whoami', location.href);
   let response;
   try {
-    response = await fetch(url, { headers: { 'x-functions-key': sessionStorage.getItem(KEY_ITEM) ?? '' }, cache: 'no-store', signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
+    // Same-origin: App Service's session cookie goes along, and App Service tells the app who this is.
+    response = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
   } catch (error) {
     throw new Trouble({ kind: 'unreachable', url: url.pathname, message: String(error.message ?? error) });
   }
-  if (response.status === 401 || response.status === 403) throw new Trouble({ kind: 'key-refused', status: response.status });
+  const text = await response.text();
+  let body;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  const learned = accessFromWhoAmI(response.status, body);
+  if (learned.mode === 'signed-out') throw new Trouble({ kind: 'signed-out', status: learned.status });
+  access = learned;
+  if (access.mode === 'signed-in') {
+    $('who').textContent = `signed in as ${access.user.name}`;
+    $('sign-out').href = access.signOutUrl;
+    $('account').hidden = false;
+  }
+}
+
+async function get(route) {
+  const url = new URL(route, apiBase());
+  const signedIn = access.mode === 'signed-in';
+  let response;
+  try {
+    const headers = signedIn ? {} : { 'x-functions-key': sessionStorage.getItem(KEY_ITEM) ?? '' };
+    response = await fetch(url, { headers, cache: 'no-store', signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
+  } catch (error) {
+    throw new Trouble({ kind: 'unreachable', url: url.pathname, message: String(error.message ?? error) });
+  }
+  if (response.status === 401 || response.status === 403) throw new Trouble({ kind: signedIn ? 'signed-out' : 'key-refused', status: response.status });
   const text = await response.text();
   let body;
   try {
@@ -120,15 +154,17 @@ async function refresh() {
   const mine = ++generation;
   const where = route();
   for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', a.dataset.nav === (where.page === 'tenant' ? 'tenants' : where.page));
-  if (!sessionStorage.getItem(KEY_ITEM)) return showTrouble({ kind: 'no-key' });
   let delay = 10_000;
   try {
+    if (!access) await learnAccess();
+    if (mine !== generation) return;
+    if (access.mode === 'key' && !sessionStorage.getItem(KEY_ITEM)) return showTrouble({ kind: 'no-key' });
     const { markup, tenants } = await render(where);
     if (mine !== generation) return; // a newer refresh (navigation) took over
     $('view').innerHTML = markup;
     $('trouble').innerHTML = '';
     $('key-form').hidden = true;
-    $('forget-key').hidden = false;
+    $('forget-key').hidden = access.mode !== 'key';
     delay = refreshDelayMs(tenants);
     $('status').textContent = `updated ${new Date().toLocaleTimeString()} · next in ${delay / 1000} s${delay < 10_000 ? ' (a lifecycle runs)' : ''}`;
   } catch (error) {
@@ -137,11 +173,13 @@ async function refresh() {
       if (error.trouble.kind === 'key-refused') sessionStorage.removeItem(KEY_ITEM);
       showTrouble(error.trouble);
     } else if (error instanceof ShapeError) {
-      showTrouble({ kind: 'shape', url: API.pathname, field: error.field, reason: error.message.slice(error.field.length + 1) });
+      showTrouble({ kind: 'shape', url: access ? apiBase().pathname : location.pathname, field: error.field, reason: error.message.slice(error.field.length + 1) });
     } else {
       showTrouble({ kind: 'server', status: 0, url: location.pathname, message: String(error) });
     }
-    if (!sessionStorage.getItem(KEY_ITEM)) return; // wait for a key: polling without one only repeats the refusal
+    // Wait for a key, or for the person to reload and sign in again: polling would only repeat the refusal.
+    if (access?.mode === 'key' && !sessionStorage.getItem(KEY_ITEM)) return;
+    if (error instanceof Trouble && error.trouble.kind === 'signed-out') return;
   }
   timer = setTimeout(refresh, delay);
 }
@@ -150,7 +188,7 @@ function showTrouble(trouble) {
   $('trouble').innerHTML = renderAdvice(trouble).text;
   const askKey = advise(trouble).askKey;
   $('key-form').hidden = !askKey;
-  $('forget-key').hidden = askKey;
+  $('forget-key').hidden = askKey || access?.mode !== 'key';
   if (askKey) {
     $('view').innerHTML = '';
     $('status').textContent = '';

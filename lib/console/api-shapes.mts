@@ -207,3 +207,12 @@ export function readGauges(value: unknown): { generatedAt?: string; gauges: Gaug
   });
   return { ...(generatedAt ? { generatedAt } : {}), gauges };
 }
+
+/** GET /api/console-api/whoami: the person App Service authentication signed in. */
+export function readWhoAmI(value: unknown): { user: { id: string; name: string; identityProvider?: string }; signOutUrl?: string } {
+  const body = object(value, '(body)');
+  const user = object(body.user, 'user');
+  const identityProvider = optionalString(user.identityProvider, 'user.identityProvider');
+  const signOutUrl = optionalString(body.signOutUrl, 'signOutUrl');
+  return { user: { id: string(user.id, 'user.id'), name: string(user.name, 'user.name'), ...(identityProvider ? { identityProvider } : {}) }, ...(signOutUrl ? { signOutUrl } : {}) };
+}

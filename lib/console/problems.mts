@@ -7,6 +7,7 @@ import { html, type Markup } from '../console/html.mjs';
 export type Trouble =
   | { kind: 'no-key' }
   | { kind: 'key-refused'; status: number }
+  | { kind: 'signed-out'; status: number }
   | { kind: 'unreachable'; url: string; message: string }
   | { kind: 'server'; status: number; url: string; message?: string }
   | { kind: 'shape'; url: string; field: string; reason: string }
@@ -26,7 +27,9 @@ const WHERE_KEYS = 'In the sandbox it is "functionKey" in .sandbox/sandbox.json 
 export function advise(t: Trouble): Advice {
   switch (t.kind) {
     case 'no-key':
-      return { title: 'A function key is needed', what: 'The console reads the egress-pilot API, which needs a function key. The page keeps it in this tab only (sessionStorage) and sends it as x-functions-key.', todo: `Paste a function key below. ${WHERE_KEYS}`, askKey: true };
+      return { title: 'A function key is needed', what: 'The console reads the egress-pilot API, which needs a function key. The page keeps it in this tab only (sessionStorage) and sends it as x-functions-key.', todo: `Paste a function key below. ${WHERE_KEYS} (With Entra ID sign-in on the app, infra: function_app_entra_auth, the console reads without a key.)`, askKey: true };
+    case 'signed-out':
+      return { title: 'Your sign-in has ended', what: `The app answered ${t.status} to a read made as a signed-in person: the Entra ID session expired or was signed out, or your account may not use this app.`, todo: 'Reload the page: App Service sends you to Entra ID to sign in again. If it keeps refusing, ask the app\'s owners to add you to a group it allows (infra: function_app_entra_auth.allowed_groups).', askKey: false };
     case 'key-refused':
       return { title: 'The key was refused', what: `The API answered ${t.status}: the key is wrong, was rotated, or is an admin-only operation's key.`, todo: `Paste a function key from the app's keys. ${WHERE_KEYS}`, askKey: true };
     case 'unreachable':

@@ -69,6 +69,17 @@ withChromium('web console (headless Chromium against the sandbox)', () => {
     expect(((await climb.json()) as { error: { details: Array<{ field: string }> } }).error.details[0]!.field).toBe('asset');
   });
 
+  it('without App Service authentication, the keyless console routes refuse everyone, a forged principal included, and say what to do', async () => {
+    // What a client could send itself: nothing strips these headers when App Service authentication is off.
+    const forged = { 'x-ms-client-principal-id': '00000000-0000-0000-0000-00000000f0e1', 'x-ms-client-principal-name': 'mallory@example.com', 'x-ms-client-principal-idp': 'aad', 'x-ms-client-principal': Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: [] })).toString('base64') };
+    for (const route of ['whoami', 'tenants', 'tenants/spoke1-aks/console1', 'clusters', 'capacity']) {
+      const res = await fetch(`${t.sandbox.info.apiBaseUrl}/console-api/${route}`, { headers: forged });
+      const body = (await res.json()) as { error: { code: string; message: string; details: Array<{ field: string }> } };
+      expect([route, res.status, body.error.code, body.error.details[0]!.field]).toEqual([route, 403, 'SignInNotEnabled', 'WEBSITE_AUTH_ENABLED']);
+      expect(body.error.message).toMatch(/function key.*function_app_entra_auth/);
+    }
+  });
+
   it('asks for a key, and a refused key says so and where to find the right one', async () => {
     await page.goto(consoleUrl());
     await shows('[data-trouble="no-key"]');

@@ -133,7 +133,7 @@ describe('errors say what to do', () => {
   it('every kind of trouble has a what-to-do line', () => {
     const kinds = [
       { kind: 'no-key' }, { kind: 'key-refused', status: 403 }, { kind: 'unreachable', url: 'u', message: 'm' }, { kind: 'server', status: 500, url: 'u' },
-      { kind: 'shape', url: 'u', field: 'f', reason: 'r' }, { kind: 'capacity-missing' }, { kind: 'tenant-missing', cluster: 'c', name: 'n' },
+      { kind: 'shape', url: 'u', field: 'f', reason: 'r' }, { kind: 'capacity-missing' }, { kind: 'tenant-missing', cluster: 'c', name: 'n' }, { kind: 'signed-out', status: 401 },
     ] as const;
     for (const k of kinds) expect(renderAdvice(k).text).toMatch(/What to do:<\/strong> \S/);
     expect(advise({ kind: 'capacity-missing' }).title).toBe('Capacity view not available');
