@@ -3,6 +3,7 @@
  * (BYO CNI, UDR through the firewall, Entra + Azure RBAC, Route Server transit, identity-only storage,
  * Event Grid filters...). A refactor that silently drops one of them fails here.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import installationSchema from './fixtures/installation-v3.32.1.json';
 import { type Json, type ModuleTree, type TfModule } from './hcl';
@@ -194,6 +195,13 @@ describe('web console sign-in (App Service authentication with Entra ID)', () =>
     expect(body).toContain('"unauthenticatedClientAction":"AllowAnonymous"');
     expect(body).toContain('"openIdIssuer":"https://login.microsoftonline.com/${var.entra_auth.tenant_id}/v2.0"');
     expect(body).toContain('"groups":"${var.entra_auth.allowed_groups}"');
+  });
+
+  it('WEBSITE_AUTH_ENABLED stays the platform\'s: no .tf file sets it, since the console trusts x-ms-client-principal headers only when App Service itself says its module is on', () => {
+    const tfFiles = (readdirSync(INFRA, { recursive: true }) as string[]).filter((f) => f.endsWith('.tf'));
+    expect(tfFiles.length).toBeGreaterThan(5);
+    const setting = tfFiles.filter((f) => /["']?WEBSITE_AUTH_ENABLED["']?\s*[=:]/.test(readFileSync(path.join(INFRA, f), 'utf8')));
+    expect(setting).toEqual([]);
   });
 });
 

@@ -191,7 +191,9 @@ resource "azurerm_linux_function_app" "premium" {
 # App Service authentication with Entra ID (var.entra_auth) on the Flex Consumption app: the site's
 # authsettingsV2 configuration, as auth_settings_v2 sets it on Elastic Premium. Sign-in is not required of
 # every request (AllowAnonymous): the API keeps its function keys and Event Grid its webhook; the console
-# page itself sends anyone not signed in to /.auth/login/aad (functions/console.ts).
+# page itself sends anyone not signed in to /.auth/login/aad (functions/console.ts), and a signed-in page reads
+# /api/console-api/* without a key (functions/console-api.ts: App Service strips forged x-ms-client-principal*
+# headers and sets WEBSITE_AUTH_ENABLED, the only signal the app trusts them on; never set it as an app setting).
 resource "azapi_resource" "entra_auth" {
   count     = local.flex && var.entra_auth != null ? 1 : 0
   type      = "Microsoft.Web/sites/config@2024-04-01"

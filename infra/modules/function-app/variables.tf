@@ -176,7 +176,8 @@ variable "entra_auth" {
   description = <<-EOT
     Optional App Service authentication (Easy Auth) with Microsoft Entra ID, for the web console: null (the
     default) = off. With it, people sign in with Entra ID before the console page loads (the console redirects
-    to /.auth/login/aad), and, when allowed_groups is set, only members of those groups get in. client_id: an
+    to /.auth/login/aad) and then reads the console's keyless routes /api/console-api/* (no function key in the
+    browser), and, when allowed_groups is set, only members of those groups get in. client_id: an
     app registration with the redirect URI https://<app>.azurewebsites.net/.auth/login/aad/callback and ID tokens
     enabled (no client secret is used). Unauthenticated requests are still let through to the app
     (AllowAnonymous): the API keeps its function keys and Event Grid its webhook, which Entra ID sign-in would
