@@ -19,7 +19,7 @@ export interface Lease {
 }
 
 export interface FirewallWriterDeps {
-  intents: FirewallIntentStore;
+  intents: Pick<FirewallIntentStore, 'get' | 'all' | 'markApplied'>;
   policy: Pick<FirewallPolicy, 'listGroups' | 'putGroup' | 'deleteGroup'>;
   /** A fresh lease handle per advance call (each call is one would-be writer). */
   lease: () => Lease;
@@ -121,12 +121,14 @@ export class FirewallWriter {
       done++;
     }
     if (!(await lease.renew())) return this.ended({ kind: 'fenced', writes: done });
-    for (const intent of pending) {
+    // Every write of the round succeeded: mark what it carried, a few rows at a time. One by one, a burst's
+    // 104 intents took 31 s after the write (Azurite under load) while every tenant waited for its row.
+    await inBatches(pending, MARK_CONCURRENCY, (intent) => {
       const key = tenantKey(intent);
       const failure = intent.state === 'open' ? round.failures.get(key) : undefined;
       const placement = intent.state === 'open' && !failure ? round.placements.get(key) : undefined;
-      await this.deps.intents.markApplied(intent, { ...(placement ?? {}), failure });
-    }
+      return this.deps.intents.markApplied(intent, { ...(placement ?? {}), failure });
+    });
     return this.ended({ kind: 'complete', writes: done, carried: pending.length });
   }
 
@@ -163,6 +165,23 @@ export class FirewallWriter {
     this.deps.log?.(`firewall round: ${describeRound(outcome, this.deps.roundBudgetMs)}`);
     return outcome;
   }
+}
+
+/** How many intent rows a finished round marks applied at once (conditional Table writes, one row each). */
+export const MARK_CONCURRENCY = 16;
+
+/** Runs `work` over `items` with at most `limit` at a time; the first failure is thrown once all started ones end. */
+async function inBatches<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < items.length && failures.length === 0) {
+      const item = items[next++]!;
+      await work(item).catch((error: unknown) => { failures.push(error); });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw failures[0];
 }
 
 function settled(intent: FirewallIntent): FirewallProgress {
