@@ -25,7 +25,8 @@ import type { TenantSpec } from '../../lib/domain/tenant-spec';
 import { spawnSandboxProcess, type SandboxInfo, type SandboxProcess, type SandboxProcessOptions } from '../../local/sandbox/sandbox';
 import { cloudReader, type CloudReader } from '../support/cloud-state';
 import { formatViolation, violationKey, type Violation } from '../support/lifecycle-invariants';
-import { judgeAfterQuiescence, offboardReady, startMomentSampler, type MomentSampler } from '../support/lifecycle-watch';
+import { judgeAfterQuiescence, offboardReady, startMomentSampler, type MomentRead, type MomentSampler } from '../support/lifecycle-watch';
+import { overlaps, parseCidr } from '../../lib/domain/cidr';
 import { apiClient } from './support';
 
 const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 45) * 1000;
@@ -192,7 +193,8 @@ describe('chaos soak over HTTP with a crash half way', () => {
       stopAt += Date.now() - pausedAt;
       paused = false;
       if (crash === 'sandbox') await sleep(RECONVERGE_MS);
-      sampler = startMomentSampler(reader);
+      epoch = crash === 'app' ? 'after the app crash' : 'after the whole-sandbox SIGKILL';
+      sampler = startMomentSampler(reader, undefined, tellMoment);
     }
     async function crashes(): Promise<void> {
       await sleep(SOAK_MS / 3);
@@ -210,7 +212,21 @@ describe('chaos soak over HTTP with a crash half way', () => {
       }
     }
 
-    let sampler: MomentSampler = startMomentSampler(reader);
+    // Which stretch of the soak a moment belongs to, for its story.
+    let epoch = 'before the crashes';
+    const overlapping = (a: string, b: string): boolean => { try { return overlaps(parseCidr(a), parseCidr(b)); } catch { return false; } };
+    /** A moment's counter-example printed when first seen: when, and what the read held around its subject. */
+    const tellMoment = (v: Violation, read: MomentRead): void => {
+      const cidr = /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(v.subject) ? v.subject : /source (\S+)/.exec(v.message)?.[1];
+      const near = (sample: MomentRead['before']) => ({
+        claims: sample.claims.filter((c) => cidr !== undefined && overlapping(c.cidr, cidr.replace(/\/\d+$/, '/26'))),
+        pools: Object.fromEntries(Object.entries(sample.pools).map(([k, ps]) => [k, ps.filter((p) => cidr !== undefined && overlapping(p.cidr, cidr.replace(/\/\d+$/, '/26')))])),
+      });
+      const learnedNear = Object.fromEntries(Object.entries(read.learned).map(([i, l]) => [i, l.filter((n) => cidr !== undefined && overlapping(n, cidr.replace(/\/\d+$/, '/26')))]));
+      console.log(`chaos-soak moment counter-example (${epoch}, +${Math.round((read.at - started) / 1000)} s): ${formatViolation(v)}\n  before: ${JSON.stringify(near(read.before))}\n  learned: ${JSON.stringify(learnedNear)}\n  after: ${JSON.stringify(near(read.after))}`);
+      if (/^[^/]+\/[^/]+$/.test(v.subject)) void explain([v], `at +${Math.round((read.at - started) / 1000)} s`).catch(() => undefined);
+    };
+    let sampler: MomentSampler = startMomentSampler(reader, undefined, tellMoment);
     const moments: Violation[] = [];
     const restartSampler = async (): Promise<void> => {
       const stopped = await sampler.stop();

@@ -426,20 +426,53 @@ export function openRules(collections: CollectionView[]): Array<{ key: string; t
 
 /**
  * "Rules open only after both Route Server instances learned the tenant's /31s", judged at the first moment a
- * rule is seen open: the learned routes read in that same moment must hold a route inside its source on every
- * Route Server instance. (Only first sightings are judged: a Ready tenant may later lose a route, and the rule
- * rightly stays.)
+ * rule is seen open: `learnedFor(rule)` gives, per instance, the routes seen learned in any sample since the
+ * rule's claim was first seen (this one included), and each instance must hold one inside its source. Not only
+ * this read: a route may rightly drop between the app's check and the rule's opening (a session re-syncing),
+ * and the ordering is what is guaranteed. (Only first sightings are judged: a Ready tenant may later lose a
+ * route, and the rule rightly stays.)
  */
-export function judgeOpenings(newlyOpen: ReadonlyArray<{ tenant: string; source: string; collection: string }>, learned: Record<string, string[]>, instances: readonly string[]): Violation[] {
+export function judgeOpenings(newlyOpen: ReadonlyArray<{ key: string; tenant: string; source: string; collection: string }>, learnedFor: (rule: { key: string }) => Record<string, string[]>, instances: readonly string[]): Violation[] {
   const parse = (text: string) => { try { return parseCidr(text); } catch { return undefined; } };
   const out: Violation[] = [];
   for (const rule of newlyOpen) {
     const source = parse(rule.source);
     if (source === undefined) continue;
+    const learned = learnedFor(rule);
     const without = instances.filter((i) => !(learned[i] ?? []).some((n) => { const r = parse(n); return r !== undefined && overlaps(source, r); }));
-    if (without.length > 0) out.push({ invariant: 'rule-opened-after-routes', subject: rule.tenant, message: `rule source ${rule.source} in ${rule.collection} opened while ${without.join(' and ')} had learned no route inside it (that read: ${instances.map((i) => `${i} ${(learned[i] ?? []).length} routes`).join(', ')})` });
+    if (without.length > 0) out.push({ invariant: 'rule-opened-after-routes', subject: rule.tenant, message: `rule source ${rule.source} in ${rule.collection} opened while ${without.join(' and ')} had learned no route inside it since its claim was first seen (routes seen: ${instances.map((i) => `${i} ${(learned[i] ?? []).length}`).join(', ')})` });
   }
   return out;
+}
+
+/**
+ * The sampler's memory for judgeOpenings: when each (tenant, CIDR) claim was first seen allocated, and the last
+ * sample each learned route was seen in.
+ */
+export class RouteSightings {
+  private sample = 0;
+  private readonly claimFirstSeen = new Map<string, number>();
+  private readonly lastLearned = new Map<string, Map<string, number>>();
+
+  /** Records one sample's claims and learned routes (inside the supernet). */
+  record(claims: readonly ClaimView[], learned: Record<string, string[]>, supernet: string): void {
+    this.sample += 1;
+    for (const c of claims) {
+      const key = `${c.cluster}/${c.name}|${c.cidr}`;
+      if (c.state === 'allocated' && !this.claimFirstSeen.has(key)) this.claimFirstSeen.set(key, this.sample);
+    }
+    for (const [instance, networks] of Object.entries(learned)) {
+      const seen = this.lastLearned.get(instance) ?? new Map<string, number>();
+      for (const n of networks) if (insideSupernet(n, supernet)) seen.set(n, this.sample);
+      this.lastLearned.set(instance, seen);
+    }
+  }
+
+  /** Per instance, the routes seen learned since the rule's claim was first seen (its key is `cluster/name|cidr`). */
+  learnedFor(rule: { key: string }): Record<string, string[]> {
+    const since = this.claimFirstSeen.get(rule.key) ?? 0;
+    return Object.fromEntries([...this.lastLearned].map(([instance, seen]) => [instance, [...seen].filter(([, at]) => at >= since).map(([n]) => n)]));
+  }
 }
 
 /** Whether a learned prefix lies inside the egress supernet (unparsable text: no). */

@@ -4,7 +4,7 @@
  * judgement after quiescence and the offboarding of what is left (shared by the model test and the soak).
  */
 import { ROUTE_SERVER_INSTANCES, type CloudReader } from './cloud-state';
-import { checkLifecycleInvariants, insideSupernet, judgeMoment, judgeOpenings, openRules, SETTLED, violationKey, type Probe, type RegistryTenant, type Violation } from './lifecycle-invariants';
+import { checkLifecycleInvariants, judgeMoment, judgeOpenings, openRules, RouteSightings, SETTLED, violationKey, type OwnershipSample, type Probe, type RegistryTenant, type Violation } from './lifecycle-invariants';
 
 /** Answers of the egress-pilot API, as test/e2e/support.ts apiClient returns them; errors are `{ error: { code, message } }`. */
 export type Api = <T = Record<string, unknown>>(method: string, route: string, body?: unknown) => Promise<{ status: number; body: T }>;
@@ -22,13 +22,17 @@ export interface MomentSampler {
  * Reads pools + claims, then the rules and the learned routes, then pools + claims again, every `intervalMs`, and judges
  * each sample (judgeMoment), and judges each rule the first time it is seen open (judgeOpenings). Read errors (a host restart, an injected fault) skip the sample.
  */
-export function startMomentSampler(reader: CloudReader, intervalMs = 200): MomentSampler {
+/** What a sample read, handed with each violation the first time it is seen (so a counter-example can tell its story). */
+export interface MomentRead { at: number; before: OwnershipSample; after: OwnershipSample; learned: Record<string, string[]> }
+
+export function startMomentSampler(reader: CloudReader, intervalMs = 200, onNew?: (violation: Violation, read: MomentRead) => void): MomentSampler {
   let running = true;
   let samples = 0;
   let readErrors = 0;
   const found = new Map<string, Violation>();
   // Rules seen open so far: the first sample is the baseline, later first sightings are openings to judge.
   let everOpen: Set<string> | undefined;
+  const sightings = new RouteSightings();
   const loop = (async () => {
     while (running) {
       try {
@@ -38,15 +42,13 @@ export function startMomentSampler(reader: CloudReader, intervalMs = 200): Momen
         samples += 1;
         const violations = judgeMoment(before, collections, after, { learned, supernet: reader.supernet });
         const open = openRules(collections);
-        // A read in which an instance learned nothing at all inside the supernet while rules are open for others
-        // is an outage of the view (a stand-in restarting, a session re-syncing), not evidence: openings seen in
-        // it are judged at the next sample instead.
-        const blind = open.length > 1 && ROUTE_SERVER_INSTANCES.some((i) => !(learned[i] ?? []).some((n) => insideSupernet(n, reader.supernet)));
-        if (!blind) {
-          if (everOpen !== undefined) violations.push(...judgeOpenings(open.filter((r) => !everOpen!.has(r.key)), learned, ROUTE_SERVER_INSTANCES));
-          everOpen = new Set([...(everOpen ?? []), ...open.map((r) => r.key)]);
+        sightings.record([...before.claims, ...after.claims], learned, reader.supernet);
+        if (everOpen !== undefined) violations.push(...judgeOpenings(open.filter((r) => !everOpen!.has(r.key)), (r) => sightings.learnedFor(r), ROUTE_SERVER_INSTANCES));
+        everOpen = new Set([...(everOpen ?? []), ...open.map((r) => r.key)]);
+        for (const v of violations) {
+          if (!found.has(violationKey(v))) onNew?.(v, { at: Date.now(), before, after, learned });
+          found.set(violationKey(v), v);
         }
-        for (const v of violations) found.set(violationKey(v), v);
       } catch {
         readErrors += 1;
       }

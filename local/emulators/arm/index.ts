@@ -213,9 +213,15 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
   const tls = ca.issue(['localhost'], ['127.0.0.1']);
   let url = '';
   let acceptedAudiences: string[] = [];
+  let propagationInForce = ctx.timings.routePropagationMs;
   const control = createControl({
     ctx, aks, issuer, identity: () => identity, initialTimings, initialLimits, reseed,
-    onTimingsChanged: () => { bgp.startPolling(); },
+    onTimingsChanged: () => {
+      // Only a change of the propagation itself speeds up what is on its way (not a change of another timing).
+      if (ctx.timings.routePropagationMs !== propagationInForce) bgp.twin.retime(ctx.now(), ctx.timings.routePropagationMs, ctx.timings);
+      propagationInForce = ctx.timings.routePropagationMs;
+      bgp.startPolling();
+    },
   });
   const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, createRequestListener({
     router, ctx,

@@ -49,7 +49,7 @@ const armStateSchema = z.object({
     sessions: z.array(z.object({
       nodeIp: z.string(), peerIp: z.string(), localAsn: z.number(), peerAsn: z.number(), cluster: z.string(), nodeName: z.string(),
       upSince: z.number().optional(), resetAt: z.number().optional(),
-      routes: z.array(z.object({ route, since: z.number(), withdrawnAt: z.number().optional(), delayMs: z.number().optional() })),
+      routes: z.array(z.object({ route, since: z.number(), withdrawnAt: z.number().optional(), delayMs: z.number().optional(), withdrawDelayMs: z.number().optional(), learnBy: z.number().optional(), goneBy: z.number().optional() })),
     })),
     resets: z.record(z.string(), z.number()),
   }),

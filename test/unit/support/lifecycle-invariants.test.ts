@@ -1,7 +1,7 @@
 import { renderTenantRuleCollections } from '../../../lib/domain/firewall-rules';
 import type { TenantSpec } from '../../../lib/domain/tenant-spec';
 import {
-  checkLifecycleInvariants, formatViolation, judgeMoment, judgeOpenings, openRules, type CollectionView, type ObservedState, type OwnershipSample, type RegistryTenant, type Violation,
+  checkLifecycleInvariants, formatViolation, judgeMoment, judgeOpenings, openRules, RouteSightings, type CollectionView, type ObservedState, type OwnershipSample, type RegistryTenant, type Violation,
 } from '../../support/lifecycle-invariants';
 
 /** The checker must report every planted leak: a checker that always says "fine" would pass every model run. */
@@ -236,10 +236,27 @@ describe('lifecycle invariant checker', () => {
       const instances = ['RouteServiceRole_IN_0', 'RouteServiceRole_IN_1'];
       const open = openRules(rules);
       expect(open.map((r) => r.key)).toEqual(['spoke1-aks/alpha|10.99.0.0/29']);
-      expect(judgeOpenings(open, { RouteServiceRole_IN_0: ['10.99.0.4/31'], RouteServiceRole_IN_1: ['10.99.0.2/31'] }, instances)).toEqual([]);
-      expect(judgeOpenings(open, { RouteServiceRole_IN_0: ['10.99.0.4/31'], RouteServiceRole_IN_1: ['10.99.0.8/31'] }, instances).map(formatViolation)).toEqual([
-        `[rule-opened-after-routes] spoke1-aks/alpha: rule source 10.99.0.0/29 in ${open[0]!.collection} opened while RouteServiceRole_IN_1 had learned no route inside it (that read: RouteServiceRole_IN_0 1 routes, RouteServiceRole_IN_1 1 routes)`,
+      expect(judgeOpenings(open, () => ({ RouteServiceRole_IN_0: ['10.99.0.4/31'], RouteServiceRole_IN_1: ['10.99.0.2/31'] }), instances)).toEqual([]);
+      expect(judgeOpenings(open, () => ({ RouteServiceRole_IN_0: ['10.99.0.4/31'], RouteServiceRole_IN_1: ['10.99.0.8/31'] }), instances).map(formatViolation)).toEqual([
+        `[rule-opened-after-routes] spoke1-aks/alpha: rule source 10.99.0.0/29 in ${open[0]!.collection} opened while RouteServiceRole_IN_1 had learned no route inside it since its claim was first seen (routes seen: RouteServiceRole_IN_0 1, RouteServiceRole_IN_1 1)`,
       ]);
+    });
+
+    it('remembers routes seen since the claim: one that dropped after it was learned still counts, one from before the claim does not', () => {
+      const instances = ['RouteServiceRole_IN_0', 'RouteServiceRole_IN_1'];
+      const [rule] = openRules(rules);
+      const claim = { cidr: '10.99.0.0/29', cluster: 'spoke1-aks', name: 'alpha', state: 'allocated' as const };
+      const both = { RouteServiceRole_IN_0: ['10.99.0.2/31'], RouteServiceRole_IN_1: ['10.99.0.2/31'] };
+      const none = { RouteServiceRole_IN_0: [], RouteServiceRole_IN_1: [] };
+      const dropped = new RouteSightings();
+      dropped.record([claim], both, '10.99.0.0/16');
+      dropped.record([claim], none, '10.99.0.0/16');
+      expect(judgeOpenings([rule!], (r) => dropped.learnedFor(r), instances)).toEqual([]);
+      // Routes of an earlier life of the CIDR (seen before this tenant's claim) are no evidence.
+      const earlier = new RouteSightings();
+      earlier.record([], both, '10.99.0.0/16');
+      earlier.record([claim], none, '10.99.0.0/16');
+      expect(judgeOpenings([rule!], (r) => earlier.learnedFor(r), instances).map((v) => v.invariant)).toEqual(['rule-opened-after-routes']);
     });
   });
 });

@@ -15,12 +15,34 @@ interface TrackedRoute {
   route: AdvertisedRoute;
   since: number;
   withdrawnAt?: number;
-  /** This route's own propagation delay (learn and withdraw), drawn when it was advertised; unset = the fixed timing. */
+  /** This route's propagation delay, fixed when it was advertised (drawn, or the timing then in force). */
   delayMs?: number;
+  /** Its withdrawal's propagation delay, fixed when it was withdrawn. */
+  withdrawDelayMs?: number;
+  /** Set when propagation sped up while this route was still on its way: learned by then at the latest. */
+  learnBy?: number;
+  /** Likewise for a withdrawal on its way: gone by then at the latest. */
+  goneBy?: number;
 }
 
-/** The route's propagation delay: its own draw, else the fixed timing (which may change at run time). */
+/**
+ * Propagation is fixed when a change happens, never re-read afterwards: a route Route Server learned stays
+ * learned and a withdrawal that took effect stays in effect whatever the timings do later (a retroactive
+ * delay made learned routes vanish and withdrawn ones come back when a test slowed propagation). Entries
+ * written before these fields existed fall back to the timing in force.
+ */
 const delayOf = (r: TrackedRoute, timings: TwinTimings): number => r.delayMs ?? timings.routePropagationMs;
+const withdrawDelayOf = (r: TrackedRoute, timings: TwinTimings): number => r.withdrawDelayMs ?? delayOf(r, timings);
+/** When Route Server learns the route: after the session is established and the route propagated, or sooner if sped up. */
+const learnedAt = (r: TrackedRoute, t: { upSince?: number }, timings: TwinTimings): number =>
+  Math.min(r.learnBy ?? Number.POSITIVE_INFINITY, Math.max(r.since, (t.upSince ?? r.since) + timings.sessionEstablishMs) + delayOf(r, timings));
+/** A withdrawal's delay is the propagation in force when it happens (the route's own draw when delays are spread). */
+function withdraw(r: TrackedRoute, now: number, timings: TwinTimings, spread: boolean): void {
+  r.withdrawnAt = now;
+  r.withdrawDelayMs = spread ? delayOf(r, timings) : timings.routePropagationMs;
+}
+const goneAt = (r: TrackedRoute, timings: TwinTimings): number =>
+  r.withdrawnAt === undefined ? Number.POSITIVE_INFINITY : Math.min(r.goneBy ?? Number.POSITIVE_INFINITY, r.withdrawnAt + withdrawDelayOf(r, timings));
 
 interface TrackedSession {
   nodeIp: string;
@@ -103,14 +125,13 @@ export class BgpTwin {
       for (const [prefix, route] of advertised) {
         const current = tracked.routes.get(prefix);
         if (current === undefined || current.withdrawnAt !== undefined) {
-          const delayMs = drawDelay?.(prefix);
-          tracked.routes.set(prefix, { route, since: now, ...(delayMs !== undefined ? { delayMs } : {}) });
+          tracked.routes.set(prefix, { route, since: now, delayMs: drawDelay?.(prefix) ?? timings.routePropagationMs });
         } else {
           current.route = route; // attribute change (next hop, AS path): no new propagation modelled
         }
       }
       for (const [prefix, current] of tracked.routes) {
-        if (!advertised.has(prefix) && current.withdrawnAt === undefined) current.withdrawnAt = now;
+        if (!advertised.has(prefix) && current.withdrawnAt === undefined) withdraw(current, now, timings, drawDelay !== undefined);
       }
     }
     for (const [k, tracked] of this.sessions) {
@@ -118,7 +139,7 @@ export class BgpTwin {
       // The speaker is gone: its session drops and its routes are withdrawn.
       tracked.upSince = undefined;
       tracked.resetAt = undefined;
-      for (const r of tracked.routes.values()) r.withdrawnAt ??= now;
+      for (const r of tracked.routes.values()) if (r.withdrawnAt === undefined) withdraw(r, now, timings, drawDelay !== undefined);
     }
     this.prune(now, timings);
   }
@@ -126,7 +147,7 @@ export class BgpTwin {
   private prune(now: number, timings: TwinTimings): void {
     for (const [k, tracked] of this.sessions) {
       for (const [prefix, r] of tracked.routes) {
-        if (r.withdrawnAt !== undefined && r.withdrawnAt + delayOf(r, timings) <= now) tracked.routes.delete(prefix);
+        if (goneAt(r, timings) <= now) tracked.routes.delete(prefix);
       }
       if (tracked.upSince === undefined && tracked.routes.size === 0) this.sessions.delete(k);
     }
@@ -161,9 +182,7 @@ export class BgpTwin {
     if (t === undefined || t.resetAt !== undefined || t.localAsn !== peerAsn || t.peerAsn !== routerAsn) return [];
     const visible: AdvertisedRoute[] = [];
     for (const r of t.routes.values()) {
-      const learnedAt = Math.max(r.since, (t.upSince ?? r.since) + timings.sessionEstablishMs) + delayOf(r, timings);
-      const gone = r.withdrawnAt !== undefined && r.withdrawnAt + delayOf(r, timings) <= now;
-      if (learnedAt <= now && !gone) visible.push(r.route);
+      if (learnedAt(r, t, timings) <= now && goneAt(r, timings) > now) visible.push(r.route);
     }
     return visible.sort((a, b) => a.prefix.localeCompare(b.prefix, 'en', { numeric: true }));
   }
@@ -181,6 +200,21 @@ export class BgpTwin {
         resets: this.resetCounts.get(k) ?? 0,
       };
     });
+  }
+
+  /**
+   * Propagation became `propagationMs` at `now`: routes and withdrawals still on their way arrive by
+   * `now + propagationMs` at the latest (a recovered network delivers what it held back); nothing that
+   * already took effect changes, and a slower propagation only applies to what happens from now on.
+   */
+  retime(now: number, propagationMs: number, timings: TwinTimings): void {
+    const by = now + propagationMs;
+    for (const t of this.sessions.values()) {
+      for (const r of t.routes.values()) {
+        if (learnedAt(r, t, timings) > by) r.learnBy = by;
+        if (r.withdrawnAt !== undefined && goneAt(r, timings) > by) r.goneBy = by;
+      }
+    }
   }
 
   clear(): void {
