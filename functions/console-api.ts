@@ -1,6 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { consoleAccess, PRINCIPAL_HEADERS, type ConsoleAccess } from '../lib/domain/console-access';
+import { consoleAccess, PRINCIPAL_HEADERS, type ConsoleAccess, type SignedInUser } from '../lib/domain/console-access';
 import { readCapacity } from './capacity';
 import { listClusters } from './clusters';
 import { answeringUpstreamFailures, problem } from './http-problems';
@@ -31,24 +31,22 @@ function accessOf(request: HttpRequest, env: NodeJS.ProcessEnv): ConsoleAccess {
 /** A signed-in person's answers are theirs: never kept by a shared cache. */
 const PRIVATE = { 'Cache-Control': 'private, no-store' };
 
-type Read = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+type Read = (request: HttpRequest, context: InvocationContext, user: SignedInUser) => Promise<HttpResponseInit>;
 
 /** `read` for a signed-in person, else the refusal naming what to do (401 sign in, 403 sign-in is off here). */
-export function forSignedIn(read: Read, env: NodeJS.ProcessEnv = process.env): Read {
+export function forSignedIn(read: Read, env: NodeJS.ProcessEnv = process.env): Handler {
   return answeringUpstreamFailures(async (request, context) => {
     const access = accessOf(request, env);
     if (access.kind === 'refused') return problem(access.status, access.code, access.message, access.details, PRIVATE);
-    const answer = await read(request, context);
+    const answer = await read(request, context, access.user);
     return { ...answer, headers: { ...(answer.headers as Record<string, string> | undefined), ...PRIVATE } };
   });
 }
 
 /** Who the console is signed in as: the page asks this first and, on 200, reads without a key. */
-export function whoAmI(env: NodeJS.ProcessEnv = process.env): Read {
-  return forSignedIn(async (request) => {
-    const access = accessOf(request, env);
-    return { status: 200, jsonBody: { signedIn: true, user: access.kind === 'signed-in' ? access.user : undefined, signOutUrl: '/.auth/logout' } };
-  }, env);
+export function whoAmI(env: NodeJS.ProcessEnv = process.env): Handler {
+  return forSignedIn(async (_request, _context, user) => ({ status: 200, jsonBody: { signedIn: true, user, signOutUrl: '/.auth/logout' } }), env);
 }
 
 const durable = [df.input.durableClient()];
