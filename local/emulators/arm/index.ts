@@ -197,6 +197,9 @@ export async function startArmEmulator(options: StartArmEmulatorOptions = {}): P
   const restore: RestoreReport[] = stateFile && saved ? [restoreReport('ARM emulator', stateFile, saved)] : [];
   if (saved?.kind === 'restored') {
     restoreArmState(ctx, saved.state);
+    // The propagation in force is this start's: what was on its way at the stop arrives by then at the latest
+    // (the timings are not saved, so a slow spell set before the stop does not outlive it).
+    bgp.twin.retime(ctx.now(), ctx.timings.routePropagationMs, ctx.timings);
     applyClusterOptions();
   } else {
     reseed();

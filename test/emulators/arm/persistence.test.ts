@@ -7,7 +7,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { createMemoryRouteFeed, startArmEmulator, type ArmEmulator, type BgpSession, type MemoryRouteFeed, type StartArmEmulatorOptions } from '../../../local/emulators/arm';
 import { createCertificateAuthority, type CertificateAuthority } from '../../../local/emulators/shared/tls';
 import { createTokenIssuer, type TokenIssuer } from '../../../local/emulators/shared/token';
-import { HUB_RG } from './support';
+import { eventually, HUB_RG } from './support';
 
 // Key generation is the slow part of a start: one CA and one signing key for every emulator here.
 let ca: CertificateAuthority;
@@ -97,6 +97,22 @@ describe('ARM emulator: state kept in a file', () => {
     expect(await learned(second)).toEqual(before);
     // An If-Match taken before the restart still matches.
     await second.network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(HUB_RG, POLICY, 'tenant-a', group(1000, '10.99.0.8/29'), { ...second.lro, ifMatch: rcg.etag } as never);
+  });
+
+  it('a withdrawal on its way at the stop, under a slow spell, takes effect by the propagation of the restart', async () => {
+    first = await startHarness({ state: { dir, debounceMs: 20 }, timings: { routePropagationMs: 100 } });
+    await first.network.virtualHubBgpConnection.beginCreateOrUpdateAndWait(HUB_RG, RS, 'rr-a', { peerIp: '10.1.0.4', peerAsn: 63400 }, first.lro);
+    first.feed.set(sessions(['10.99.0.0/31']));
+    await eventually(async () => (await learned(first!)).RouteServiceRole_IN_0?.length === 1);
+    // Propagation slows to ten minutes, then the route is withdrawn: still learned for now.
+    first.arm.control.setTimings({ routePropagationMs: 600_000 });
+    first.feed.set(sessions([]));
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await learned(first)).RouteServiceRole_IN_0).toEqual(['10.99.0.0/31']);
+    // The restart's propagation is 100 ms (timings are not kept): the withdrawal arrives by then.
+    second = await restart({ routePropagationMs: 100 });
+    await eventually(async () => (await learned(second!)).RouteServiceRole_IN_0?.length === 0);
+    expect(await learned(second)).toEqual({ RouteServiceRole_IN_0: [], RouteServiceRole_IN_1: [] });
   });
 
   it('an LRO in flight at the stop finishes at its due time after the restart, holding the policy lock until then', async () => {
