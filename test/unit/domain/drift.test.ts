@@ -92,6 +92,28 @@ describe('diffDrift', () => {
     expect(report).toMatchObject({ clean: true, checkedTenants: 1 });
   });
 
+  it('matches routes once per cluster, yet a Ready tenant is judged right when a stale record overlaps its CIDR', () => {
+    const { cluster, groups } = inSync();
+    // A Failed record still naming the Ready tenant's CIDR (claims make this impossible; the check must not hide it).
+    const report = diffDrift({
+      supernet: '10.99.0.0/16',
+      registry: [{ spec: spec('stale'), cidr: '10.99.0.0/29', phase: 'Failed' }, ...registry, { spec: spec('young'), cidr: '10.99.1.0/29', phase: 'ApplyingGateway' }],
+      clusters: [{ ...cluster, learned: learned('10.99.0.0/31', '10.99.0.4/31', '10.99.1.0/31', '10.99.2.0/31') }],
+      firewallGroups: groups,
+    });
+    expect(report.tenants).toEqual([]);
+    expect(report.orphans.routes.map((r) => `${r.network} ${r.reason}`)).toEqual(['10.99.2.0/31 no-tenant', '10.99.2.0/31 no-tenant']);
+  });
+
+  it('counts a route once per instance whichever reflector connection brought it, and names the connection of an orphan', () => {
+    const { cluster, groups } = inSync();
+    const [a] = learned('10.99.0.0/31', '10.99.0.4/31');
+    const b = { connection: 'spoke1-aks-rr-10-1-0-5', routes: { RouteServiceRole_IN_0: [route('10.99.0.4/31', 'IN_0'), route('10.99.9.0/31', 'IN_0')], RouteServiceRole_IN_1: [route('10.99.0.0/31', 'IN_1')] } };
+    const report = diffDrift({ supernet: '10.99.0.0/16', registry, clusters: [{ ...cluster, learned: [a!, b] }], firewallGroups: groups });
+    expect(report.tenants).toEqual([]);
+    expect(report.orphans.routes).toEqual([expect.objectContaining({ instance: 'RouteServiceRole_IN_0', network: '10.99.9.0/31', reason: 'no-tenant', connection: 'spoke1-aks-rr-10-1-0-5' })]);
+  });
+
   it('reports an unreachable cluster on its tenants instead of guessing', () => {
     const { groups } = inSync();
     const report = diffDrift({ supernet: '10.99.0.0/16', registry, clusters: [{ cluster: 'spoke1-aks', ipPools: [], egressGateways: [], learned: [], unreachable: 'connection refused' }], firewallGroups: groups });
