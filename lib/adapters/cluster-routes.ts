@@ -6,7 +6,7 @@ import { readClusterReflectors } from './cluster-inventory';
 import type { ClusterEndpoint } from './kubernetes/cluster-access';
 import type { ClusterClient } from './kubernetes/cluster-client';
 import type { RouteServer } from './network/route-server';
-import type { RouteSnapshotStore, SnapshotRead } from './status/route-snapshots';
+import type { RouteSnapshotStore, SnapshotRead, WaitCadence } from './status/route-snapshots';
 
 /**
  * Learned routes of every BGP connection between Route Server and one cluster's route reflectors
@@ -135,10 +135,14 @@ async function readWith(routeServer: RouteServer, client: ClusterClient, endpoin
  * The shared snapshot of one cluster's view, at least as fresh as `notBefore` (see route-snapshots.ts).
  * `patient`: wait out another refresher (the drift check) instead of answering `waiting` (a polling lifecycle).
  */
-export function clusterRouteSnapshot(snapshots: RouteSnapshotStore, routeServer: RouteServer, access: ClusterAccess, cluster: string, notBefore: number, options: { now?: () => number; patient?: boolean; maxAgeMs?: number } = {}): Promise<SnapshotRead<ClusterRouteView>> {
+export function clusterRouteSnapshot(snapshots: RouteSnapshotStore, routeServer: RouteServer, access: ClusterAccess, cluster: string, notBefore: number, options: { now?: () => number; patient?: boolean; waiting?: WaitCadence } = {}): Promise<SnapshotRead<ClusterRouteView>> {
   const key = `cluster:${encodeURIComponent(cluster)}`;
   const refresh = (previous: ClusterRouteView | undefined) => readClusterRouteView(routeServer, access, cluster, options.now ?? Date.now, previous);
-  const read = options.patient ? snapshots.readPatiently(key, notBefore, refresh, snapshots.patienceMs) : snapshots.read(key, notBefore, refresh, options.maxAgeMs);
+  let read: Promise<SnapshotRead<ClusterRouteView>>;
+  if (options.patient) read = snapshots.readPatiently(key, notBefore, refresh, snapshots.patienceMs);
+  // A tenant waiting for its routes since `notBefore`: the refresh cadence is the cluster's (route-snapshots.ts).
+  else if (options.waiting) read = snapshots.readWaiting(key, notBefore, refresh, options.waiting);
+  else read = snapshots.read(key, notBefore, refresh);
   // A stored view another process refreshed also tells where the cluster is.
   return read.then((r) => (r.kind === 'snapshot' ? { ...r, value: remembered(cluster, r.value) } : r));
 }

@@ -6,16 +6,15 @@ import { matchLearnedRoutes, ROUTE_SERVER_INSTANCES, routesInside } from '../../
 import { blockOf31 } from '../../lib/domain/lifecycle/gateway-blocks';
 import { tenantKey, tenantNames } from '../../lib/domain/names';
 import { PermanentError } from '../../lib/adapters/errors';
-import { waitingReaderMaxAgeMs } from '../../lib/adapters/status/route-snapshots';
 import { registerActivity } from '../activity-outcome';
 import type { RouteProgress, TenantRef, WithdrawalProgress } from '../lifecycle-input';
 import { requireTenant } from './registry-steps';
 
 /**
  * Compares what Route Server learned with the /31 blocks the tenant's gateway pods hold, both from
- * the cluster's shared route snapshot (lib/adapters/status/route-snapshots.ts): one ARM read per
- * poll interval serves every tenant waiting on the cluster, a backed-off reader accepting one half as old as its
- * own interval (waitingReaderMaxAgeMs). The snapshot must be taken after this
+ * the cluster's shared route snapshot (lib/adapters/status/route-snapshots.ts): one refresh per cell of the
+ * cluster's cadence (the newest waiter's poll schedule) serves every tenant waiting on the cluster
+ * (waitingReaderAcceptsFrom). The snapshot must be taken after this
  * run started waiting: an older one could still show the /31s of a previous holder of the CIDR.
  * Complete only when every ready pod's block is learned on both Route Server instances.
  */
@@ -27,8 +26,8 @@ registerActivity('readTenantRoutes', async (tenant: TenantRef): Promise<RoutePro
   const replicas = record.spec.gateway.replicas;
   const since = await services.routeSnapshots.waitStarted(tenantKey(tenant), record.lifecycleRun, 'routes');
   const { routePollInitialSeconds, routePollMaxSeconds } = services.config;
-  const maxAgeMs = waitingReaderMaxAgeMs(Date.now() - since, routePollInitialSeconds * 1000, routePollMaxSeconds * 1000);
-  const read = await clusterRouteSnapshot(services.routeSnapshots, services.routeServer, services.clusterAccess, tenant.cluster, since, { maxAgeMs });
+  const waiting = { initialMs: routePollInitialSeconds * 1000, maxMs: routePollMaxSeconds * 1000 };
+  const read = await clusterRouteSnapshot(services.routeSnapshots, services.routeServer, services.clusterAccess, tenant.cluster, since, { waiting });
   if (read.kind === 'waiting') {
     return { expected: [], learned: Object.fromEntries(ROUTE_SERVER_INSTANCES.map((i) => [i, 0])), missing: {}, complete: false, detail: read.reason };
   }
@@ -81,14 +80,19 @@ registerActivity('readTenantWithdrawal', async (tenant: TenantRef): Promise<With
 registerActivity('checkTenantCapacity', async (tenant: TenantRef): Promise<{ problems: string[] }> => {
   const services = await appServices();
   const record = await requireTenant(tenant);
-  const clusterTenants = (await everyItem((page) => services.registry.tenants.listByCluster(tenant.cluster, page)))
+  // One pass over the registry and one over the intents, as GET /api/capacity reads them: an open intent counts
+  // with its tenant's registry spec and CIDR. (A get per open intent, one by one, made each tenant's check a round
+  // trip per open tenant.)
+  const [records, intents] = await Promise.all([everyItem((page) => services.registry.tenants.listAll(page)), services.intents.all()]);
+  const clusterTenants = records.filter((r) => r.key.cluster === tenant.cluster)
     .map((r) => ({ name: r.key.name, phase: r.phase, ...(r.cidr ? { cidr: r.cidr } : {}), gateway: r.spec.gateway }));
-  const openFirewallTenants = [];
-  for (const intent of await services.intents.all()) {
-    if (intent.state !== 'open' || (intent.cluster === tenant.cluster && intent.name === tenant.name)) continue;
-    const other = await services.registry.tenants.get(intent);
-    if (other?.cidr) openFirewallTenants.push({ spec: other.spec, cidr: other.cidr });
-  }
+  const byKey = new Map(records.map((r) => [tenantKey(r.key), r]));
+  const openFirewallTenants = intents
+    .filter((i) => i.state === 'open' && !(i.cluster === tenant.cluster && i.name === tenant.name))
+    .flatMap((i) => {
+      const other = byKey.get(tenantKey(i));
+      return other?.cidr ? [{ spec: other.spec, cidr: other.cidr }] : [];
+    });
   const deployedGroups = (await services.firewallPolicy.listGroups('')).map((g) => ({ ...g.group, name: g.name }));
   const result = checkCapacity(capacityInputFor(
     { name: tenant.name, gateway: record.spec.gateway, ...(record.cidr ? { firewall: { spec: record.spec, cidr: record.cidr } } : {}) },

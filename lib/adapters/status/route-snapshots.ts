@@ -16,6 +16,8 @@ export interface SnapshotRow {
   takenAt?: number;
   /** A refresher's claim runs until then (epoch ms); 0 or absent = nobody refreshing. */
   claimUntil?: number;
+  /** When the newest tenant waiting on this view began waiting, as far as a refresh has recorded (epoch ms). */
+  cadenceFrom?: number;
 }
 
 export type SnapshotVerdict = 'use' | 'refresh' | 'wait';
@@ -26,10 +28,54 @@ export type SnapshotVerdict = 'use' | 'refresh' | 'wait';
  * claim, use one that is recent enough even if old, else wait; otherwise refresh it.
  */
 export function snapshotVerdict(row: SnapshotRow | undefined, now: number, maxAgeMs: number, notBefore: number): SnapshotVerdict {
+  return verdictFrom(row, now, now - maxAgeMs, notBefore);
+}
+
+/** As snapshotVerdict, with freshness given as the earliest `takenAt` the reader accepts. */
+function verdictFrom(row: SnapshotRow | undefined, now: number, acceptedFrom: number, notBefore: number): SnapshotVerdict {
   const fitting = row?.takenAt !== undefined && row.takenAt >= notBefore;
-  if (fitting && now - row!.takenAt! <= maxAgeMs) return 'use';
+  if (fitting && row!.takenAt! >= acceptedFrom) return 'use';
   if ((row?.claimUntil ?? 0) > now) return fitting ? 'use' : 'wait';
   return 'refresh';
+}
+
+/** The route poll's backoff: the interval doubles from `initialMs` up to `maxMs` (orchestrations/polling.ts). */
+export interface WaitCadence {
+  initialMs: number;
+  maxMs: number;
+}
+
+/**
+ * The start of the cluster's current refresh cell: the cells are the poll schedule of a tenant that began waiting at
+ * `from` (0, i, 3i, 7i, … then every `maxMs`), so a cell is as long as that tenant's current poll interval.
+ */
+export function cadenceCellStart(now: number, from: number, cadence: WaitCadence): number {
+  let start = from;
+  let interval = Math.max(1, cadence.initialMs);
+  while (start + interval <= now) {
+    start += interval;
+    if (interval >= cadence.maxMs) return start + Math.floor((now - start) / interval) * interval;
+    interval = Math.min(interval * 2, Math.max(cadence.maxMs, 1));
+  }
+  return start;
+}
+
+/**
+ * The earliest snapshot (`takenAt`) a tenant waiting for routes since `waitingSince` accepts (pure). The refresh
+ * cadence is the cluster's, not each reader's: cells follow the poll schedule of the newest waiter (the row's
+ * `cadenceFrom`), and a tenant that has waited longer accepts any snapshot of the current cell, so a cluster is
+ * refreshed about once per cell however many tenants wait and at whatever backoff stage their polls are. With each
+ * reader's own rule, readers at different stages each triggered refreshes: 100 waiting tenants cost twice the
+ * ARM reads of 10. A cell is no longer than such a tenant's own poll interval (it has waited longer than the newest),
+ * so what sharing adds to its wait stays within one of its intervals. The newest waiter (and a lone one) keeps its
+ * own rule (waitingReaderMaxAgeMs: its previous read is older than that, so each of its polls refreshes): it is
+ * never slower than alone, and its refreshes are the ones that start the cells.
+ */
+export function waitingReaderAcceptsFrom(row: SnapshotRow | undefined, now: number, waitingSince: number, cadence: WaitCadence): number {
+  const from = row?.cadenceFrom;
+  if (from === undefined || waitingSince >= from) return now - waitingReaderMaxAgeMs(now - waitingSince, cadence.initialMs, cadence.maxMs);
+  // One younger than the initial interval always serves (no second refresh just after a cell began).
+  return Math.min(now - cadence.initialMs, cadenceCellStart(now, from, cadence));
 }
 
 /**
@@ -111,9 +157,21 @@ export class RouteSnapshotStore {
    * accepts, at least the store's (a backed-off waiting tenant, see waitingReaderMaxAgeMs).
    */
   async read<T>(key: string, notBefore: number, refresh: (previous: T | undefined) => Promise<T>, maxAgeMs = this.maxAgeMs): Promise<SnapshotRead<T>> {
+    return this.readAccepting(key, notBefore, refresh, (_row, now) => now - Math.max(this.maxAgeMs, maxAgeMs));
+  }
+
+  /**
+   * The read of a tenant waiting for routes since `notBefore`: the refresh cadence is the view's, not the reader's
+   * (waitingReaderAcceptsFrom), and a refresh it makes records the newest wait it has seen (`cadenceFrom`).
+   */
+  async readWaiting<T>(key: string, notBefore: number, refresh: (previous: T | undefined) => Promise<T>, cadence: WaitCadence): Promise<SnapshotRead<T>> {
+    return this.readAccepting(key, notBefore, refresh, (row, now) => Math.min(now - this.maxAgeMs, waitingReaderAcceptsFrom(row, now, notBefore, cadence)), notBefore);
+  }
+
+  private async readAccepting<T>(key: string, notBefore: number, refresh: (previous: T | undefined) => Promise<T>, acceptedFrom: (row: Entity | undefined, now: number) => number, waitingSince?: number): Promise<SnapshotRead<T>> {
     const row = await this.get(SNAPSHOTS, key);
     const now = this.now();
-    const verdict = snapshotVerdict(row, now, Math.max(this.maxAgeMs, maxAgeMs), notBefore);
+    const verdict = verdictFrom(row, now, acceptedFrom(row, now), notBefore);
     if (verdict === 'use') return { kind: 'snapshot', takenAt: row!.takenAt!, value: decode<T>(row!), refreshed: false };
     if (verdict === 'wait') return { kind: 'waiting', reason: 'another reader is refreshing the route snapshot' };
     const claimEtag = await this.claim(key, row, now);
@@ -126,7 +184,8 @@ export class RouteSnapshotStore {
       await this.releaseClaim(key, claimEtag);
       throw error;
     }
-    await this.store(key, takenAt, value, claimEtag);
+    const cadenceFrom = Math.max(row?.cadenceFrom ?? 0, waitingSince ?? 0);
+    await this.store(key, takenAt, value, claimEtag, cadenceFrom > 0 ? cadenceFrom : undefined);
     return { kind: 'snapshot', takenAt, value, refreshed: true };
   }
 
@@ -172,12 +231,12 @@ export class RouteSnapshotStore {
   }
 
   /** Writes the snapshot under our claim; a claim taken over meanwhile (412) keeps the other refresher's row. */
-  private async store(key: string, takenAt: number, value: unknown, claimEtag: string): Promise<void> {
+  private async store(key: string, takenAt: number, value: unknown, claimEtag: string, cadenceFrom: number | undefined): Promise<void> {
     const bytes = gzipSync(JSON.stringify(value));
     const parts = Math.ceil(bytes.length / PART_BYTES);
     // Too big for one row: not shared (each reader reads ARM for itself) rather than failing the reader.
     if (parts > MAX_PARTS) { await this.releaseClaim(key, claimEtag); return; }
-    const entity: Entity = { partitionKey: SNAPSHOTS, rowKey: key, takenAt, claimUntil: 0, parts };
+    const entity: Entity = { partitionKey: SNAPSHOTS, rowKey: key, takenAt, claimUntil: 0, parts, ...(cadenceFrom !== undefined ? { cadenceFrom } : {}) };
     for (let i = 0; i < parts; i += 1) entity[`p${i}`] = bytes.subarray(i * PART_BYTES, (i + 1) * PART_BYTES);
     try {
       await this.table.updateEntity(entity, 'Replace', { etag: claimEtag });
