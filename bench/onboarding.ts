@@ -51,31 +51,59 @@ async function call(sandbox: Sandbox, method: string, route: string, body?: unkn
   }
 }
 
-/** Posts each tenant at its offset (ms) and waits until all are in one of `phases`; the wall time and where it went. */
+/**
+ * The tenants of one cluster as GET /tenants?cluster= lists them (pages of 100), or undefined when a page did not
+ * answer 200 (counted; asked again at the next poll).
+ */
+async function listCluster(sandbox: Sandbox, cluster: string): Promise<Array<TenantBody & { name: string }> | undefined> {
+  const items: Array<TenantBody & { name: string }> = [];
+  let token: string | undefined;
+  do {
+    const query = `cluster=${encodeURIComponent(cluster)}&limit=100${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`;
+    const res = await fetch(`${sandbox.info.apiBaseUrl}/tenants?${query}`, { headers: { 'x-functions-key': sandbox.info.functionKey } }).catch(() => undefined);
+    if (res?.status !== 200) { statusReadFailures += 1; return undefined; }
+    const page = await res.json() as { items: Array<TenantBody & { name: string }>; continuationToken?: string };
+    items.push(...page.items);
+    token = page.continuationToken;
+  } while (token);
+  return items;
+}
+
+/** How often the bench looks at the tenants while it waits for them (the granularity of its wall times). */
+const WATCH_INTERVAL_MS = 1000;
+
+/**
+ * Posts each tenant at its offset (ms) and waits until all are in one of `phases`; the wall time and where it went.
+ * Watches through the cluster's tenant list, one listing per second: a GET per tenant every 0.5 s (registry, progress
+ * and orchestration status reads each) was 200 requests/s against the host and its storage during a burst, load of
+ * the bench's own making on what it measures.
+ */
 async function onboard(sandbox: Sandbox, names: string[], offsetsMs: number[] = [], phases = ['Ready'], cluster = 'spoke1-aks'): Promise<{ wallMs: number; steps: StepSummary[] }> {
   const started = performance.now();
   const startedAt = Date.now();
   const stepsOf: StepTiming[][] = [];
-  await Promise.all(names.map(async (name, i) => {
+  let endedAt = started;
+  const posted = Promise.all(names.map(async (name, i) => {
     await sleep(offsetsMs[i] ?? 0);
     const r = await call(sandbox, 'POST', '/tenants', spec(name, cluster));
     if (r.status !== 202) throw new Error(`POST ${name} refused: ${JSON.stringify(r)}`);
   }));
+  await posted;
   const pending = new Set(names);
   while (pending.size > 0) {
-    await sleep(500);
-    await Promise.all([...pending].map(async (name) => {
-      const { status, body } = await call(sandbox, 'GET', `/tenants/${cluster}/${name}`).catch(() => ({ status: 0, body: {} as TenantBody }));
-      // A status read that fails (5xx, no answer) is asked again at the next poll, and counted.
-      if (status !== 200) { statusReadFailures += 1; return; }
-      if (body.phase === 'Failed') throw new Error(`${name} failed: ${body.error}`);
-      if (body.phase !== undefined && phases.includes(body.phase)) {
-        pending.delete(name);
-        stepsOf.push(body.steps ?? []);
+    await sleep(WATCH_INTERVAL_MS);
+    const listed = await listCluster(sandbox, cluster);
+    for (const tenant of listed ?? []) {
+      if (!pending.has(tenant.name)) continue;
+      if (tenant.phase === 'Failed') throw new Error(`${tenant.name} failed: ${tenant.error}`);
+      if (tenant.phase !== undefined && phases.includes(tenant.phase)) {
+        pending.delete(tenant.name);
+        stepsOf.push(tenant.steps ?? []);
+        endedAt = performance.now();
       }
-    }));
+    }
   }
-  return { wallMs: performance.now() - started, steps: summariseSteps(stepsOf, startedAt) };
+  return { wallMs: endedAt - started, steps: summariseSteps(stepsOf, startedAt) };
 }
 
 async function sandboxWithAzureShape(): Promise<{ sandbox: Sandbox; stop(): Promise<void> }> {
@@ -214,7 +242,7 @@ async function main(): Promise<void> {
   };
   judge(`early in the wait (from 3 s after the last began waiting, ${10 * intervalS} s window)`, reads10, reads100);
   judge(`backed off (from ${backoffS} s, every poll at the ${maxIntervalS} s max interval; ${windowBackedS} s window)`, backed10, backed100);
-  console.log('  (the bound is one refresh, 3 calls, per interval whoever asks; a waiting tenant accepts a snapshot half as old as the interval it has backed off to)');
+  console.log('  (the bound is one refresh, 3 calls, per interval whoever asks; refreshes follow the cluster\'s cadence, the poll schedule of its newest waiting tenant, and the others accept a snapshot of the current cell)');
   console.log(`status reads (GET /tenants/…) that failed and were asked again at the next poll: ${statusReadFailures}`);
   console.log(JSON.stringify({
     bench: 'onboarding', tenants: n, compression, naiveCompression, seed,
