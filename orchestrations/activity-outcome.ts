@@ -13,8 +13,9 @@ import { activityRetryPolicy } from '../lib/domain/lifecycle/failure';
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** Registers an activity whose PermanentError becomes an `{ ok: false }` outcome. */
-export function registerActivity<I, O>(name: string, work: (input: I, context: InvocationContext) => Promise<O>): void {
+export function registerActivity<I, O>(name: string, work: (input: I, context: InvocationContext) => Promise<O>, options: { durableClient?: boolean } = {}): void {
   df.app.activity(name, {
+    ...(options.durableClient ? { extraInputs: [df.input.durableClient()] } : {}),
     handler: async (input: unknown, context: InvocationContext): Promise<Outcome<O>> => {
       try {
         return { ok: true, value: await work(input as I, context) };

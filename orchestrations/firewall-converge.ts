@@ -1,6 +1,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { callStep } from './activity-outcome';
 import type { FirewallProgress, TenantRef } from './lifecycle-input';
+import { FIREWALL_ROUND_CARRIED } from './activities/contracts';
 import { pollWithBackoff } from './polling';
 
 export interface FirewallConvergeOptions {
@@ -28,6 +29,8 @@ export function* convergeTenantFirewall(
   const progress = yield* pollWithBackoff<FirewallProgress>(context, {
     activity: 'advanceTenantFirewall', input: { cluster: owned.cluster, name: owned.name },
     deadlineSeconds: options.deadlineSeconds, initialSeconds: options.initialSeconds, maxSeconds: options.maxSeconds, onWaiting: options.onWaiting,
+    // The writer tells the lifecycles a round carried (see advanceTenantFirewall): no backed-off timer to sit out.
+    wakeOn: FIREWALL_ROUND_CARRIED,
   });
   if (!progress.complete) return { progress, problem: `firewall change (${state}) not applied within ${options.deadlineSeconds}s: ${progress.detail}` };
   if (progress.failure) return { progress, problem: `firewall: ${progress.failure}` };

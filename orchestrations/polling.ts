@@ -9,6 +9,11 @@ export interface PollOptions<T> {
   maxSeconds: number;
   /** Told each result that is not complete yet, before the orchestrator sleeps (progress in custom status). */
   onWaiting?: (progress: T) => void;
+  /**
+   * An external event that ends a sleep early: whoever completes the awaited work raises it, so the waiter asks
+   * again at once instead of at its next backed-off timer. A stale event only costs one early poll.
+   */
+  wakeOn?: string;
 }
 
 /**
@@ -24,7 +29,14 @@ export function* pollWithBackoff<T extends { complete: boolean }>(context: Orche
     const nowMs = context.df.currentUtcDateTime.getTime();
     if (progress.complete || nowMs >= deadline) return progress;
     options.onWaiting?.(progress);
-    yield context.df.createTimer(new Date(Math.min(deadline, nowMs + intervalMs)));
+    const timer = context.df.createTimer(new Date(Math.min(deadline, nowMs + intervalMs)));
+    if (options.wakeOn === undefined) {
+      yield timer;
+    } else {
+      const woken = context.df.waitForExternalEvent(options.wakeOn);
+      const winner: unknown = yield context.df.Task.any([timer, woken]);
+      if (winner === woken) timer.cancel();
+    }
     intervalMs = Math.min(intervalMs * 2, options.maxSeconds * 1000);
   }
 }

@@ -36,12 +36,18 @@ export interface FirewallWriterDeps {
   heartbeatMs?: number;
   now?: () => number;
   log?: (message: string) => void;
+  /**
+   * Told, once the lease is released, which tenants a completed round carried (the asking one excepted: its answer
+   * says so), so their lifecycles can ask again at once instead of at their next backed-off poll. Best effort: a
+   * failure here costs only that wait.
+   */
+  onRoundCarried?: (tenants: Array<{ cluster: string; name: string }>) => Promise<void>;
 }
 
 /** How a round ended. Only `complete` marks intents applied; every other end leaves them for the next round. */
 export type RoundOutcome =
   | { kind: 'idle' }
-  | { kind: 'complete'; writes: number; carried: number }
+  | { kind: 'complete'; writes: number; carried: number; tenants: Array<{ cluster: string; name: string }> }
   | { kind: 'budget'; writes: number; left: number }
   | { kind: 'fenced'; writes: number }
   | { kind: 'changed'; writes: number; group: string }
@@ -91,6 +97,12 @@ export class FirewallWriter {
     } finally {
       await lease.release();
     }
+    if (outcome.kind === 'complete' && this.deps.onRoundCarried) {
+      const others = outcome.tenants.filter((t) => !(t.cluster === cluster && t.name === name));
+      if (others.length > 0) {
+        await this.deps.onRoundCarried(others).catch((error: unknown) => this.deps.log?.(`telling ${others.length} waiting lifecycle(s) of the round failed (they ask again at their next poll): ${error instanceof Error ? error.message : String(error)}`));
+      }
+    }
     const after = await this.deps.intents.get(cluster, name);
     if (after && isApplied(after)) return settled(after);
     return { complete: false, detail: describeRound(outcome, this.deps.roundBudgetMs) };
@@ -129,7 +141,7 @@ export class FirewallWriter {
       const placement = intent.state === 'open' && !failure ? round.placements.get(key) : undefined;
       return this.deps.intents.markApplied(intent, { ...(placement ?? {}), failure });
     });
-    return this.ended({ kind: 'complete', writes: done, carried: pending.length });
+    return this.ended({ kind: 'complete', writes: done, carried: pending.length, tenants: pending.map((i) => ({ cluster: i.cluster, name: i.name })) });
   }
 
   /**

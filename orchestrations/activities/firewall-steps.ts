@@ -1,4 +1,6 @@
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
 import { appServices, type AppServices } from '../../lib/adapters/app-services';
 import { PermanentError } from '../../lib/adapters/errors';
@@ -6,10 +8,11 @@ import { FirewallWriter, type FirewallRound } from '../../lib/adapters/firewall-
 import { TableLease } from '../../lib/adapters/lease';
 import { SupersededIntentError, type FirewallIntent, type WantedIntent } from '../../lib/adapters/status/firewall-intents';
 import { firewallRoundTiming, planGatedFirewallRound, type IntentGateFacts, type OpenIntent } from '../../lib/domain/firewall-round';
+import { lifecycleInstanceId } from '../../lib/domain/lifecycle/progress';
 import { tenantKey } from '../../lib/domain/names';
 import { registerActivity } from '../activity-outcome';
 import type { TenantRef } from '../lifecycle-input';
-import type { FirewallAdvance, FirewallRequest } from './contracts';
+import { FIREWALL_ROUND_CARRIED, type FirewallAdvance, type FirewallRequest } from './contracts';
 import { requireTenant } from './registry-steps';
 
 /**
@@ -29,7 +32,25 @@ async function planRound(services: AppServices, open: FirewallIntent[], deployed
   return planGatedFirewallRound(intents, facts, deployed, { maxGroups: services.config.firewallMaxRuleCollectionGroups, priorityBase: services.config.firewallRcgPriorityBase });
 }
 
-function writer(services: AppServices, holder: string, log: (m: string) => void): FirewallWriter {
+/** At most this many events raised at once when a round tells the lifecycles it carried. */
+const NOTIFY_CONCURRENCY = 16;
+
+/**
+ * Raises FIREWALL_ROUND_CARRIED on each carried tenant's lifecycle, so its firewall wait ends now rather than at
+ * its next backed-off timer (up to ROUTE_POLL_MAX_SECONDS later). A lifecycle that is not running (or a drift
+ * repair, which runs under the drift check's instance) simply polls as before.
+ */
+function tellLifecycles(context: InvocationContext): (tenants: Array<{ cluster: string; name: string }>) => Promise<void> {
+  const client = df.getClient(context);
+  return async (tenants) => {
+    for (let i = 0; i < tenants.length; i += NOTIFY_CONCURRENCY) {
+      await Promise.all(tenants.slice(i, i + NOTIFY_CONCURRENCY).map((t) =>
+        client.raiseEvent(lifecycleInstanceId(t.cluster, t.name), FIREWALL_ROUND_CARRIED, null).catch(() => undefined)));
+    }
+  };
+}
+
+function writer(services: AppServices, holder: string, log: (m: string) => void, onRoundCarried?: (tenants: Array<{ cluster: string; name: string }>) => Promise<void>): FirewallWriter {
   const policy = services.firewallPolicy;
   const timing = firewallRoundTiming(services.config.firewallRoundBudgetSeconds);
   return new FirewallWriter({
@@ -41,6 +62,7 @@ function writer(services: AppServices, holder: string, log: (m: string) => void)
     writeWaitLimitMs: timing.writeWaitLimitMs,
     heartbeatMs: timing.heartbeatMs,
     log,
+    ...(onRoundCarried ? { onRoundCarried } : {}),
   });
 }
 
@@ -63,9 +85,9 @@ async function requestFirewall(request: FirewallRequest): Promise<{ version: num
   }
 }
 
-async function advanceFirewall(tenant: TenantRef, log: (m: string) => void): Promise<FirewallAdvance> {
+async function advanceFirewall(tenant: TenantRef, context: InvocationContext): Promise<FirewallAdvance> {
   const services = await appServices();
-  return writer(services, tenantKey(tenant), log).advance(tenant.cluster, tenant.name);
+  return writer(services, tenantKey(tenant), (m) => context.info(m), tellLifecycles(context)).advance(tenant.cluster, tenant.name);
 }
 
 /**
@@ -76,4 +98,4 @@ async function advanceFirewall(tenant: TenantRef, log: (m: string) => void): Pro
 registerActivity('requestTenantFirewall', requestFirewall);
 
 /** One bounded step: done, or one fenced write round (if the writer lease is free), or "queued". */
-registerActivity('advanceTenantFirewall', (tenant: TenantRef, context) => advanceFirewall(tenant, (m) => context.info(m)));
+registerActivity('advanceTenantFirewall', (tenant: TenantRef, context) => advanceFirewall(tenant, context), { durableClient: true });

@@ -12,7 +12,7 @@ describe('firewall writer: marking intents applied after a round', () => {
     cluster: 'c', name: `t${i}`, state: 'open', fingerprint: 'f', run: 1, version: 1, appliedVersion: 0, cidr: `10.99.0.${i * 8}/29`, etag: `e${i}`,
   }));
 
-  function harness(n: number, options: { renew?: () => boolean; write?: () => Promise<'written' | 'busy'> } = {}) {
+  function harness(n: number, options: { renew?: () => boolean; write?: () => Promise<'written' | 'busy'>; onRoundCarried?: (tenants: Array<{ cluster: string; name: string }>) => Promise<void> } = {}) {
     const rows = intentsOf(n);
     const marked: string[] = [];
     let inFlight = 0;
@@ -22,7 +22,7 @@ describe('firewall writer: marking intents applied after a round', () => {
     const lease: Lease = {
       tryAcquire: async () => true,
       renew: async () => options.renew?.() ?? true,
-      release: async () => undefined,
+      release: async () => { events.push('release'); },
       current: async () => undefined,
     };
     const writer = new FirewallWriter({
@@ -49,6 +49,7 @@ describe('firewall writer: marking intents applied after a round', () => {
         delete: [], failures: new Map(), placements: new Map(open.map((i) => [`${i.cluster}/${i.name}`, { ruleCollectionGroup: 'egress-pilot-0', ruleCollections: [] }])),
       }),
       roundBudgetMs: 60_000, writeWaitLimitMs: 60_000,
+      ...(options.onRoundCarried ? { onRoundCarried: options.onRoundCarried } : {}),
     });
     return { writer, lease, marked, events, get maxInFlight() { return maxInFlight; }, get writes() { return writes; } };
   }
@@ -56,7 +57,8 @@ describe('firewall writer: marking intents applied after a round', () => {
   it('marks every carried intent, several at a time but at most MARK_CONCURRENCY, and only after the write', async () => {
     const h = harness(100);
     const outcome = await h.writer.writeRound(h.lease);
-    expect(outcome).toEqual({ kind: 'complete', writes: 1, carried: 100 });
+    expect(outcome).toMatchObject({ kind: 'complete', writes: 1, carried: 100 });
+    expect((outcome as { tenants: unknown[] }).tenants).toHaveLength(100);
     expect(new Set(h.marked).size).toBe(100);
     expect(h.maxInFlight).toBeGreaterThan(1);
     expect(h.maxInFlight).toBeLessThanOrEqual(MARK_CONCURRENCY);
@@ -72,5 +74,17 @@ describe('firewall writer: marking intents applied after a round', () => {
     expect((await fenced.writer.writeRound(fenced.lease)).kind).toBe('fenced');
     expect(fenced.writes).toBe(1);
     expect(fenced.marked).toEqual([]);
+  });
+  it('tells the other carried tenants once the lease is released (so their waits end now), and not after a failed write', async () => {
+    const told: string[][] = [];
+    const h = harness(5, { onRoundCarried: async (tenants) => { h.events.push('told'); told.push(tenants.map((t) => t.name)); } });
+    expect(await h.writer.advance('c', 't2')).toMatchObject({ complete: false });
+    expect(told).toEqual([['t0', 't1', 't3', 't4']]);
+    expect(h.events.slice(-2)).toEqual(['release', 'told']);
+
+    const failed: string[][] = [];
+    const busy = harness(3, { write: async () => 'busy', onRoundCarried: async (tenants) => { failed.push(tenants.map((t) => t.name)); } });
+    await busy.writer.advance('c', 't0');
+    expect(failed).toEqual([]);
   });
 });

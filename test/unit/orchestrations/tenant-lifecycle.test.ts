@@ -9,16 +9,18 @@ jest.mock('durable-functions', () => {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { tenantLifecycle } = require('../../../orchestrations/tenant-lifecycle') as typeof import('../../../orchestrations/tenant-lifecycle');
 
-type Action = { activity: string; input: unknown } | { timer: string; waitMs: number };
+type Timer = { timer: string; waitMs: number; cancel: () => void };
+type Action = { activity: string; input: unknown } | Timer | { any: [Timer, { event: string }] };
 
 /**
  * Drives the orchestrator generator the way the replay executor does, answering each activity
  * from `answer` and firing timers by moving the clock. Pins the order of actions.
  */
-function run(input: LifecycleInput, answer: (activity: string, input: unknown) => unknown) {
+function run(input: LifecycleInput, answer: (activity: string, input: unknown) => unknown, opts: { wakeByEvent?: boolean } = {}) {
   let now = new Date('2026-01-01T00:00:00Z');
   const actions: Action[] = [];
   const statuses: unknown[] = [];
+  const cancelled: string[] = [];
   const context = {
     df: {
       instanceId: 'tenant:spoke1-aks:tenant0',
@@ -26,7 +28,9 @@ function run(input: LifecycleInput, answer: (activity: string, input: unknown) =
       getInput: () => input,
       setCustomStatus: (s: unknown) => { statuses.push(s); },
       callActivityWithRetry: (activity: string, _retry: unknown, activityInput: unknown) => ({ activity, input: activityInput }),
-      createTimer: (at: Date) => ({ timer: at.toISOString(), waitMs: at.getTime() - now.getTime() }),
+      createTimer: (at: Date): Timer => ({ timer: at.toISOString(), waitMs: at.getTime() - now.getTime(), cancel: () => { cancelled.push(at.toISOString()); } }),
+      waitForExternalEvent: (event: string) => ({ event }),
+      Task: { any: (tasks: [Timer, { event: string }]) => ({ any: tasks }) },
     },
   } as unknown as OrchestrationContext;
   const generator = tenantLifecycle(context) as Generator<unknown, unknown, unknown>;
@@ -37,12 +41,16 @@ function run(input: LifecycleInput, answer: (activity: string, input: unknown) =
     if ('timer' in action) {
       now = new Date(action.timer);
       next = generator.next(undefined);
+    } else if ('any' in action) {
+      // The event wins at once when asked (a round carried the change), else the timer fires.
+      if (opts.wakeByEvent) next = generator.next(action.any[1]);
+      else { now = new Date(action.any[0].timer); next = generator.next(action.any[0]); }
     } else {
       now = new Date(now.getTime() + 1000);
       next = generator.next(answer(action.activity, action.input));
     }
   }
-  return { actions, statuses, result: next.value as { phase: string; error?: string } };
+  return { actions, statuses, cancelled, result: next.value as { phase: string; error?: string } };
 }
 
 const input = (over: Partial<LifecycleInput> = {}): LifecycleInput => ({
@@ -109,7 +117,18 @@ describe('tenantLifecycle orchestrator', () => {
     const { actions, result } = run(input(), cloud({ advanceTenantFirewall: () => ok(++advances < 3 ? { complete: false, detail: 'queued behind the writer' } : applied) }));
     expect(result.phase).toBe('Ready');
     expect(activities(actions).filter((a) => a === 'advanceTenantFirewall')).toHaveLength(3);
-    expect(actions.filter((a) => 'timer' in a)).toHaveLength(2);
+    // Each sleep is a durable timer raced with the writer's "round carried" event.
+    const sleeps = actions.flatMap((a) => ('any' in a ? [a.any] : []));
+    expect(sleeps.map(([timer, event]) => [timer.waitMs, event.event])).toEqual([[5000, 'FirewallRoundCarried'], [10000, 'FirewallRoundCarried']]);
+  });
+
+  it('asks the writer again as soon as a round says it carried the change, cancelling the timer', () => {
+    let advances = 0;
+    const answer = cloud({ advanceTenantFirewall: () => ok(++advances < 3 ? { complete: false, detail: 'queued behind the writer' } : applied) });
+    const { actions, result, cancelled } = run(input(), answer, { wakeByEvent: true });
+    expect(result.phase).toBe('Ready');
+    expect(actions.filter((a) => 'any' in a)).toHaveLength(2);
+    expect(cancelled).toHaveLength(2);
   });
 
   it('fails with the missing /31s per instance when routes never arrive, never opens the firewall, and rolls back', () => {
