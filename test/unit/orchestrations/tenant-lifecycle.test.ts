@@ -103,7 +103,7 @@ describe('tenantLifecycle orchestrator', () => {
       'allocateTenantCidr', 'checkTenantCapacity', 'applyTenantGateway',
       'readTenantRoutes', 'readTenantRoutes', 'readTenantRoutes', 'requestTenantFirewall', 'advanceTenantFirewall', 'publishTenantEvent',
     ]);
-    const timers = actions.filter((a): a is { timer: string; waitMs: number } => 'timer' in a);
+    const timers = actions.filter((a): a is Timer => 'timer' in a);
     // 5 s then 10 s: the poll interval doubles.
     expect(timers.map((t) => t.waitMs)).toEqual([5000, 10000]);
     // Every effect carries the run the lifecycle took first; Ready marks the spec as serving.
