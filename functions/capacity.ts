@@ -4,6 +4,7 @@ import { appServices, type AppServices } from '../lib/adapters/app-services';
 import { learnedRoutesOfRouteServer, routeServerSnapshot } from '../lib/adapters/cluster-routes';
 import { everyItem } from '../lib/adapters/registry';
 import { capacityView, type CapacityFacts } from '../lib/domain/capacity-view';
+import { openFirewallTenants } from '../lib/domain/capacity';
 import type { ConnectionRoutes } from '../lib/domain/expected-routes';
 import { SPEC_LIMITS, formatFieldPath } from '../lib/domain/tenant-spec';
 import { answeringUpstreamFailures, problem } from './http-problems';
@@ -42,12 +43,7 @@ async function gatherFacts(services: AppServices, nextTenant: CapacityFacts['nex
     services.firewallPolicy.listGroups(''),
     services.intents.all(),
   ]);
-  const byKey = new Map(records.map((r) => [`${r.key.cluster}/${r.key.name}`, r]));
-  // As the onboarding check reads them: an open intent counts with its tenant's registry spec and CIDR.
-  const openTenants = intents.filter((i) => i.state === 'open').flatMap((i) => {
-    const record = byKey.get(`${i.cluster}/${i.name}`);
-    return record?.cidr ? [{ spec: record.spec, cidr: record.cidr }] : [];
-  });
+  const openTenants = openFirewallTenants(records, intents);
   return {
     generatedAt: new Date().toISOString(),
     clusters: aks.map((c) => c.name),

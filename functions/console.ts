@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { readConsoleAsset } from '../lib/adapters/console-assets';
@@ -51,7 +52,7 @@ export async function serveConsole(request: HttpRequest, env: NodeJS.ProcessEnv 
   if (!parsed.success) return notFound();
   const body = await readConsoleAsset(parsed.data);
   if (!body) return notFound();
-  return { status: 200, headers: { 'Content-Type': CONTENT_TYPES[parsed.data === '' ? '.html' : parsed.data.slice(parsed.data.lastIndexOf('.'))] ?? 'application/octet-stream', ...SECURITY_HEADERS }, body };
+  return { status: 200, headers: { 'Content-Type': CONTENT_TYPES[path.extname(parsed.data || 'index.html')] ?? 'application/octet-stream', ...SECURITY_HEADERS }, body };
 }
 
 app.http('console', { route: 'console/{*asset}', methods: ['GET'], authLevel: 'anonymous', handler: (request) => serveConsole(request) });

@@ -11,7 +11,7 @@
 import type { FirewallPolicyRuleCollectionGroup, NetworkRule } from '@azure/arm-network';
 import { assignmentFromGroups, packRuleCollectionGroups, type FirewallLimit, type PackingLimits, type PackingResult } from './firewall-packing';
 import { networkRulePairs, type TenantFirewallInput } from './firewall-rules';
-import { ruleCollectionGroupSlot } from './names';
+import { ruleCollectionGroupSlot, tenantKey } from './names';
 import { blocksInPrefix } from './tenant-spec';
 
 /** Route Server allows 8 BGP peers in total (all clusters' route reflectors together). */
@@ -109,6 +109,22 @@ export interface CapacityContext {
   /** The groups deployed in the firewall policy (ours and others'). */
   deployedGroups: ReadonlyArray<FirewallPolicyRuleCollectionGroup>;
   firewallLimits: { maxGroups: number; priorityBase: number };
+}
+
+/**
+ * The tenants whose firewall intent is open, each with its registry spec and CIDR (an intent whose tenant holds no
+ * CIDR adds no rule): what the onboarding check and GET /api/capacity both count. The candidate itself is left out
+ * by capacityInputFor.
+ */
+export function openFirewallTenants(
+  records: ReadonlyArray<{ key: { cluster: string; name: string }; spec: TenantFirewallInput['spec']; cidr?: string | null }>,
+  intents: ReadonlyArray<{ cluster: string; name: string; state: string }>,
+): TenantFirewallInput[] {
+  const byKey = new Map(records.map((r) => [tenantKey(r.key), r]));
+  return intents.filter((i) => i.state === 'open').flatMap((i) => {
+    const record = byKey.get(tenantKey(i));
+    return record?.cidr ? [{ spec: record.spec, cidr: record.cidr }] : [];
+  });
 }
 
 /** Azure's source×destination pairs of a deployed group's network rules (any owner). */

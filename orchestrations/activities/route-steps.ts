@@ -1,7 +1,7 @@
 import { appServices } from '../../lib/adapters/app-services';
 import { clusterRouteSnapshot, routeServerSnapshot } from '../../lib/adapters/cluster-routes';
 import { everyItem } from '../../lib/adapters/registry';
-import { capacityInputFor, checkCapacity } from '../../lib/domain/capacity';
+import { capacityInputFor, checkCapacity, openFirewallTenants } from '../../lib/domain/capacity';
 import { matchLearnedRoutes, ROUTE_SERVER_INSTANCES, routesInside } from '../../lib/domain/expected-routes';
 import { blockOf31 } from '../../lib/domain/lifecycle/gateway-blocks';
 import { tenantKey, tenantNames } from '../../lib/domain/names';
@@ -80,24 +80,16 @@ registerActivity('readTenantWithdrawal', async (tenant: TenantRef): Promise<With
 registerActivity('checkTenantCapacity', async (tenant: TenantRef): Promise<{ problems: string[] }> => {
   const services = await appServices();
   const record = await requireTenant(tenant);
-  // One pass over the registry and one over the intents, as GET /api/capacity reads them: an open intent counts
-  // with its tenant's registry spec and CIDR. (A get per open intent, one by one, made each tenant's check a round
-  // trip per open tenant.)
+  // One pass over the registry and one over the intents, as GET /api/capacity reads them (a get per open intent,
+  // one by one, made each tenant's check a round trip per open tenant).
   const [records, intents] = await Promise.all([everyItem((page) => services.registry.tenants.listAll(page)), services.intents.all()]);
   const clusterTenants = records.filter((r) => r.key.cluster === tenant.cluster)
     .map((r) => ({ name: r.key.name, phase: r.phase, ...(r.cidr ? { cidr: r.cidr } : {}), gateway: r.spec.gateway }));
-  const byKey = new Map(records.map((r) => [tenantKey(r.key), r]));
-  const openFirewallTenants = intents
-    .filter((i) => i.state === 'open' && !(i.cluster === tenant.cluster && i.name === tenant.name))
-    .flatMap((i) => {
-      const other = byKey.get(tenantKey(i));
-      return other?.cidr ? [{ spec: other.spec, cidr: other.cidr }] : [];
-    });
   const deployedGroups = (await services.firewallPolicy.listGroups('')).map((g) => ({ ...g.group, name: g.name }));
   const result = checkCapacity(capacityInputFor(
     { name: tenant.name, gateway: record.spec.gateway, ...(record.cidr ? { firewall: { spec: record.spec, cidr: record.cidr } } : {}) },
     {
-      routeBudgetPerPeer: services.config.routeBudgetPerPeer, clusterTenants, openFirewallTenants, deployedGroups,
+      routeBudgetPerPeer: services.config.routeBudgetPerPeer, clusterTenants, openFirewallTenants: openFirewallTenants(records, intents), deployedGroups,
       firewallLimits: { maxGroups: services.config.firewallMaxRuleCollectionGroups, priorityBase: services.config.firewallRcgPriorityBase },
     },
   ));

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { checkCapacity, routesForTenant, tenantsThatMayAdvertise } from '../../../lib/domain/capacity';
+import { checkCapacity, openFirewallTenants, routesForTenant, tenantsThatMayAdvertise } from '../../../lib/domain/capacity';
 import type { TenantFirewallInput } from '../../../lib/domain/firewall-rules';
 
 const gateway29 = { replicas: 2, prefixLength: 29 };
@@ -93,5 +93,23 @@ describe('tenantsThatMayAdvertise', () => {
       { name: 'deleted', phase: 'Deleted' },
     ];
     expect(tenantsThatMayAdvertise(tenants, 'self').map((t) => t.name)).toEqual(['ready', 'onboarding', 'kept', 'deleting']);
+  });
+});
+
+describe('openFirewallTenants', () => {
+  it('counts each open intent with its registry spec and CIDR; closed intents and tenants without a CIDR add nothing', () => {
+    const spec = (name: string) => ({ name, cluster: 'spoke1-aks', allow: { applications: [], networks: [] } });
+    const records = [
+      { key: { cluster: 'spoke1-aks', name: 'open' }, spec: spec('open'), cidr: '10.99.0.0/29' },
+      { key: { cluster: 'spoke1-aks', name: 'closed' }, spec: spec('closed'), cidr: '10.99.0.8/29' },
+      { key: { cluster: 'spoke1-aks', name: 'nocidr' }, spec: spec('nocidr') },
+    ];
+    const intents = [
+      { cluster: 'spoke1-aks', name: 'open', state: 'open' },
+      { cluster: 'spoke1-aks', name: 'closed', state: 'closed' },
+      { cluster: 'spoke1-aks', name: 'nocidr', state: 'open' },
+      { cluster: 'spoke1-aks', name: 'gone', state: 'open' },
+    ];
+    expect(openFirewallTenants(records, intents)).toEqual([{ spec: spec('open'), cidr: '10.99.0.0/29' }]);
   });
 });
