@@ -118,6 +118,8 @@ async function sandboxWithAzureShape(): Promise<{ sandbox: Sandbox; stop(): Prom
       ROUTE_POLL_MAX_SECONDS: String(Math.max(1, Math.round(AZURE.pollMaxS / compression))),
       ROUTE_WAIT_DEADLINE_SECONDS: '900',
       FIREWALL_ROUND_BUDGET_SECONDS: String(Math.max(10, Math.round(300 / compression))),
+      // The app's default hold (60 s), compressed like every other Azure duration.
+      FIREWALL_ROUND_HOLD_SECONDS: String(Math.max(1, Math.round(60 / compression))),
     },
   });
   return { sandbox, async stop() { await sandbox.stop(); rmSync(dir, { recursive: true, force: true }); } };
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
   console.log(`onboarding benchmark: N=${n}, seed ${seed}, compression ${compression}x (naive baseline ${naiveCompression}x)`);
   console.log(`  Azure shape: arrivals Poisson over ${AZURE.arrivalSpanS} s (last at ${(arrivalsAzureMs[n - 1]! / 1000).toFixed(0)} s); route propagation log-normal median ${AZURE.routeMedianS} s / p95 ${AZURE.routeP95S} s; `
     + `firewall write ${AZURE.firewallBaseS} s + ${AZURE.firewallPerRuleS} s per rule of the group; ARM buckets writes ${AZURE.writeBucket} + ${AZURE.writeRefillPerS}/s, reads ${AZURE.readBucket} + ${AZURE.readRefillPerS}/s`);
-  console.log(`  sandbox knobs: ${JSON.stringify(knobs)}; gateway pods ready 1 s; route poll ${Math.max(1, Math.round(AZURE.pollInitialS / compression))}-${Math.max(1, Math.round(AZURE.pollMaxS / compression))} s`);
+  console.log(`  sandbox knobs: ${JSON.stringify(knobs)}; gateway pods ready 1 s; route poll ${Math.max(1, Math.round(AZURE.pollInitialS / compression))}-${Math.max(1, Math.round(AZURE.pollMaxS / compression))} s; firewall round hold ${Math.max(1, Math.round(60 / compression))} s`);
 
   // --- stream ---
   const s1 = await sandboxWithAzureShape();

@@ -1,4 +1,5 @@
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
+import { decideRoundHold, type ApproachingTenant } from '../domain/firewall-hold';
 import type { FirewallRoundPlan } from '../domain/firewall-round';
 import { tenantKey } from '../domain/names';
 import { PermanentError } from './errors';
@@ -42,12 +43,18 @@ export interface FirewallWriterDeps {
    * failure here costs only that wait.
    */
   onRoundCarried?: (tenants: Array<{ cluster: string; name: string }>) => Promise<void>;
+  /**
+   * Holding a round (lib/domain/firewall-hold.ts): before planning, the lease holder waits up to `limitMs` while
+   * other tenants are on their way to the firewall step, looking again every `pollMs`, so one write carries them
+   * too. Absent or limitMs 0: never held.
+   */
+  hold?: { limitMs: number; pollMs: number; tenants: () => Promise<ApproachingTenant[]>; sleep?: (ms: number) => Promise<void> };
 }
 
 /** How a round ended. Only `complete` marks intents applied; every other end leaves them for the next round. */
 export type RoundOutcome =
   | { kind: 'idle' }
-  | { kind: 'complete'; writes: number; carried: number; tenants: Array<{ cluster: string; name: string }> }
+  | { kind: 'complete'; writes: number; carried: number; tenants: Array<{ cluster: string; name: string }>; heldMs: number }
   | { kind: 'budget'; writes: number; left: number }
   | { kind: 'fenced'; writes: number }
   | { kind: 'changed'; writes: number; group: string }
@@ -110,10 +117,16 @@ export class FirewallWriter {
 
   /** Reads every intent, writes the groups that differ, deletes emptied ones, marks intents applied. */
   async writeRound(lease: Lease): Promise<RoundOutcome> {
-    const started = this.now();
-    const all = await this.deps.intents.all();
-    const pending = all.filter((i) => !isApplied(i));
+    let all = await this.deps.intents.all();
+    let pending = all.filter((i) => !isApplied(i));
     if (pending.length === 0) return { kind: 'idle' };
+    const heldMs = await this.holdWhileOthersArrive(lease, pending);
+    if (heldMs === 'fenced') return this.ended({ kind: 'fenced', writes: 0 });
+    if (heldMs > 0) {
+      all = await this.deps.intents.all();
+      pending = all.filter((i) => !isApplied(i));
+    }
+    const started = this.now();
     const deployed = await this.deps.policy.listGroups('');
     // The fence: each write is conditional on what the plan was made from.
     const plannedEtags = new Map(deployed.map((g) => [g.name, g.etag]));
@@ -141,7 +154,33 @@ export class FirewallWriter {
       const placement = intent.state === 'open' && !failure ? round.placements.get(key) : undefined;
       return this.deps.intents.markApplied(intent, { ...(placement ?? {}), failure });
     });
-    return this.ended({ kind: 'complete', writes: done, carried: pending.length, tenants: pending.map((i) => ({ cluster: i.cluster, name: i.name })) });
+    return this.ended({ kind: 'complete', writes: done, carried: pending.length, tenants: pending.map((i) => ({ cluster: i.cluster, name: i.name })), heldMs });
+  }
+
+  /**
+   * Waits, lease held and renewed, while lib/domain/firewall-hold.ts says tenants about to need a write are worth
+   * waiting for. Returns how long it held, or 'fenced' if the lease was lost meanwhile. A failed registry read ends
+   * the hold (the round is written as it is: holding is an optimisation, never a reason to stall).
+   */
+  private async holdWhileOthersArrive(lease: Lease, pending: ReadonlyArray<FirewallIntent>): Promise<number | 'fenced'> {
+    const hold = this.deps.hold;
+    if (!hold || hold.limitMs <= 0) return 0;
+    const sleep = hold.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const from = this.now();
+    for (;;) {
+      const tenants = await hold.tenants().catch((error: unknown) => {
+        this.deps.log?.(`firewall round: not held, the registry read failed: ${error instanceof Error ? error.message : String(error)}`);
+        return [];
+      });
+      const heldMs = this.now() - from;
+      const decision = decideRoundHold({ pending, tenants, heldMs, nowMs: this.now() }, hold.limitMs);
+      if (!decision.hold) {
+        if (heldMs > 0) this.deps.log?.(`firewall round: held ${Math.round(heldMs / 100) / 10} s (${decision.detail})`);
+        return heldMs;
+      }
+      await sleep(hold.pollMs);
+      if (!(await lease.renew())) return 'fenced';
+    }
   }
 
   /**

@@ -140,6 +140,10 @@ const shape = {
   FIREWALL_ROUND_BUDGET_SECONDS: integer(10, 600, 300, {
     description: 'Seconds after which a firewall write round starts no further rule collection group write; the next round carries the rest.',
   }),
+  // Max 180: hold + budget (600) + the wait for the last write (10 min) + overhead (2 min) stays 5 min under the 30 min functionTimeout.
+  FIREWALL_ROUND_HOLD_SECONDS: integer(0, 180, 60, {
+    description: 'Longest a firewall write round waits, before planning, for other tenants about to need a write (so one write carries them too); 0: never. A lone tenant and a round that closes rules are never held.',
+  }),
   LIFECYCLE_RESUME_GRACE_SECONDS: integer(5, 3600, 60, {
     description: 'A tenant left mid-lifecycle with no lifecycle running is resumed once its record is this old (a request may still be starting it).',
   }),
@@ -240,6 +244,7 @@ export interface Config {
   firewallMaxRuleCollectionGroups: number;
   firewallRcgPriorityBase: number;
   firewallRoundBudgetSeconds: number;
+  firewallRoundHoldSeconds: number;
   lifecycleResumeGraceSeconds: number;
   allowBroadRules: boolean;
   eventGridTopicEndpoint: string | undefined;
@@ -307,6 +312,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     firewallMaxRuleCollectionGroups: e.FIREWALL_MAX_RULE_COLLECTION_GROUPS,
     firewallRcgPriorityBase: e.FIREWALL_RCG_PRIORITY_BASE,
     firewallRoundBudgetSeconds: e.FIREWALL_ROUND_BUDGET_SECONDS,
+    firewallRoundHoldSeconds: e.FIREWALL_ROUND_HOLD_SECONDS,
     lifecycleResumeGraceSeconds: e.LIFECYCLE_RESUME_GRACE_SECONDS,
     allowBroadRules: e.ALLOW_BROAD_RULES,
     eventGridTopicEndpoint: e.EVENT_GRID_TOPIC_ENDPOINT,

@@ -98,16 +98,19 @@ export const ROUND_OVERHEAD_MS = 2 * 60_000;
 export const WRITER_LEASE_TTL_MS = 60_000;
 
 /**
- * The time bounds of one write round, from FIREWALL_ROUND_BUDGET_SECONDS: no group write starts after `budgetMs`,
- * and the last one is waited for at most GROUP_WRITE_WAIT_LIMIT_MS, so one round (one activity) lasts at most
- * `longestMs`, which host.json's functionTimeout must exceed. The lease is short and renewed before each write and
- * every `heartbeatMs` while one is awaited, so a writer that keeps working keeps it however long Azure takes, and
- * one that crashed blocks the others for at most `leaseTtlMs` (a crash must not stall every tenant's firewall step).
+ * The time bounds of one write round, from FIREWALL_ROUND_BUDGET_SECONDS and FIREWALL_ROUND_HOLD_SECONDS: the round
+ * may first hold up to `holdMs` for tenants on their way (lib/domain/firewall-hold.ts), no group write starts after
+ * `budgetMs`, and the last one is waited for at most GROUP_WRITE_WAIT_LIMIT_MS, so one round (one activity) lasts at
+ * most `longestMs`, which host.json's functionTimeout must exceed. The lease is short and renewed before each write,
+ * every `heartbeatMs` while one is awaited and at every look of a hold, so a writer that keeps working keeps it
+ * however long Azure takes, and one that crashed blocks the others for at most `leaseTtlMs` (a crash must not
+ * stall every tenant's firewall step).
  */
-export function firewallRoundTiming(budgetSeconds: number): { budgetMs: number; writeWaitLimitMs: number; leaseTtlMs: number; heartbeatMs: number; longestMs: number } {
+export function firewallRoundTiming(budgetSeconds: number, holdSeconds = 0): { budgetMs: number; holdMs: number; writeWaitLimitMs: number; leaseTtlMs: number; heartbeatMs: number; longestMs: number } {
   const budgetMs = budgetSeconds * 1000;
+  const holdMs = holdSeconds * 1000;
   return {
-    budgetMs, writeWaitLimitMs: GROUP_WRITE_WAIT_LIMIT_MS, leaseTtlMs: WRITER_LEASE_TTL_MS, heartbeatMs: WRITER_LEASE_TTL_MS / 3,
-    longestMs: budgetMs + GROUP_WRITE_WAIT_LIMIT_MS + ROUND_OVERHEAD_MS,
+    budgetMs, holdMs, writeWaitLimitMs: GROUP_WRITE_WAIT_LIMIT_MS, leaseTtlMs: WRITER_LEASE_TTL_MS, heartbeatMs: WRITER_LEASE_TTL_MS / 3,
+    longestMs: holdMs + budgetMs + GROUP_WRITE_WAIT_LIMIT_MS + ROUND_OVERHEAD_MS,
   };
 }

@@ -3,10 +3,12 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
 import { appServices, type AppServices } from '../../lib/adapters/app-services';
+import { everyItem, TENANT_PHASES } from '../../lib/adapters/registry';
 import { PermanentError } from '../../lib/adapters/errors';
 import { FirewallWriter, type FirewallRound } from '../../lib/adapters/firewall-writer';
 import { TableLease } from '../../lib/adapters/lease';
 import { SupersededIntentError, type FirewallIntent, type WantedIntent } from '../../lib/adapters/status/firewall-intents';
+import { holdPollMs, PHASES_BEFORE_FIREWALL, type ApproachingTenant } from '../../lib/domain/firewall-hold';
 import { firewallRoundTiming, planGatedFirewallRound, type IntentGateFacts, type OpenIntent } from '../../lib/domain/firewall-round';
 import { lifecycleInstanceId } from '../../lib/domain/lifecycle/progress';
 import { tenantKey } from '../../lib/domain/names';
@@ -50,9 +52,18 @@ function tellLifecycles(context: InvocationContext): (tenants: Array<{ cluster: 
   };
 }
 
+/** Phases the hold never needs to read (a server-side filter: the settled majority is not listed). */
+const NOT_ON_THE_WAY = TENANT_PHASES.filter((phase) => !PHASES_BEFORE_FIREWALL.has(phase));
+
+/** The tenants still before their firewall step, with when they entered their phase, for the round's hold. */
+async function tenantsBeforeFirewall(services: AppServices): Promise<ApproachingTenant[]> {
+  const records = await everyItem((page) => services.registry.tenants.listExceptPhases(NOT_ON_THE_WAY, page));
+  return records.map((r) => ({ cluster: r.key.cluster, name: r.key.name, phase: r.phase, sinceMs: Date.parse(r.updatedAt) }));
+}
+
 function writer(services: AppServices, holder: string, log: (m: string) => void, onRoundCarried?: (tenants: Array<{ cluster: string; name: string }>) => Promise<void>): FirewallWriter {
   const policy = services.firewallPolicy;
-  const timing = firewallRoundTiming(services.config.firewallRoundBudgetSeconds);
+  const timing = firewallRoundTiming(services.config.firewallRoundBudgetSeconds, services.config.firewallRoundHoldSeconds);
   return new FirewallWriter({
     intents: services.intents,
     policy,
@@ -61,6 +72,7 @@ function writer(services: AppServices, holder: string, log: (m: string) => void,
     roundBudgetMs: timing.budgetMs,
     writeWaitLimitMs: timing.writeWaitLimitMs,
     heartbeatMs: timing.heartbeatMs,
+    hold: { limitMs: timing.holdMs, pollMs: holdPollMs(timing.holdMs), tenants: () => tenantsBeforeFirewall(services) },
     log,
     ...(onRoundCarried ? { onRoundCarried } : {}),
   });

@@ -59,6 +59,10 @@ describe('planGatedFirewallRound', () => {
 describe('firewallRoundTiming', () => {
   const hostJson = JSON.parse(readFileSync(path.join(__dirname, '../../../host.json'), 'utf8')) as { functionTimeout: string };
   const functionTimeoutMs = parseTimeSpan(hostJson.functionTimeout, 'functionTimeout') ?? Infinity;
+  const configOf = (over: Record<string, string | undefined>) => parseConfig({
+    AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001', ROUTE_SERVER_RESOURCE_GROUP: 'rg', ROUTE_SERVER_NAME: 'rs',
+    FIREWALL_POLICY_RESOURCE_GROUP: 'rg', FIREWALL_POLICY_NAME: 'fp', AKS_RESOURCE_GROUP: 'rg', REGISTRY_CONNECTION_STRING: 'UseDevelopmentStorage=true', ...over,
+  });
   const budgetOf = (value: string | undefined) => parseConfig({
     AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001', ROUTE_SERVER_RESOURCE_GROUP: 'rg', ROUTE_SERVER_NAME: 'rs',
     FIREWALL_POLICY_RESOURCE_GROUP: 'rg', FIREWALL_POLICY_NAME: 'fp', AKS_RESOURCE_GROUP: 'rg', REGISTRY_CONNECTION_STRING: 'UseDevelopmentStorage=true',
@@ -69,7 +73,12 @@ describe('firewallRoundTiming', () => {
     expect(budgetOf(undefined)).toBe(300);
     expect(budgetOf('600')).toBe(600);
     expect(() => budgetOf('601')).toThrow(ConfigError);
-    const longest = firewallRoundTiming(600).longestMs;
+    // The longest hold allowed comes first (FIREWALL_ROUND_HOLD_SECONDS max 180).
+    expect(configOf({}).firewallRoundHoldSeconds).toBe(60);
+    expect(configOf({ FIREWALL_ROUND_HOLD_SECONDS: '180' }).firewallRoundHoldSeconds).toBe(180);
+    expect(() => configOf({ FIREWALL_ROUND_HOLD_SECONDS: '181' })).toThrow(ConfigError);
+    const longest = firewallRoundTiming(600, 180).longestMs;
+    expect(longest).toBe(firewallRoundTiming(600).longestMs + 180_000);
     expect(longest).toBeLessThanOrEqual(functionTimeoutMs - 5 * 60_000);
   });
   it('keeps the lease short (a crashed writer blocks others ≤ 1 min) and renews it several times within one TTL while a write is awaited', () => {
