@@ -8,7 +8,7 @@
  * - burst: N concurrent onboardings, wall(N) / warm wall(1) (median of 3 after a warm-up);
  * - route reads: ARM calls per poll interval while 10 and while 100 tenants wait on one cluster;
  * and ends with one line of JSON.
- * Usage: npm run bench -- onboarding [N] [--compression 5] [--naive-compression 120] [--seed 1]
+ * Usage: npm run bench -- onboarding [N] [--compression 5] [--naive-compression 120] [--seed 1] [--burst-only]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -142,6 +142,48 @@ async function routeReadsPerInterval(sandbox: Sandbox, intervalS: number, waitin
   return { calls: r.calls / (windowS / intervalS), requests: r.requests / (windowS / intervalS) };
 }
 
+/** Warm-up, 3 warm single runs, then N concurrent onboardings on one sandbox: wall(N) / warm wall(1) and where it went. */
+async function measureBurst(sandbox: Sandbox) {
+  await onboard(sandbox, ['warmup']);
+  const soloRuns: Array<{ wallMs: number; steps: StepSummary[] }> = [];
+  for (let i = 0; i < 3; i += 1) soloRuns.push(await onboard(sandbox, [`solo${i}`]));
+  const singles = soloRuns.map((r) => r.wallMs);
+  sandbox.arm.control.resetCounters();
+  const burstStart = Date.now();
+  const run = await onboard(sandbox, Array.from({ length: n }, (_, i) => `burst${i}`));
+  const burst = { wallMs: run.wallMs, singles, warm: quantile(singles, 0.5), steps: run.steps, soloSteps: soloRuns.find((r) => r.wallMs === quantile(singles, 0.5))!.steps, writeLog: sandbox.arm.control.counters().policyWriteLog.map((w) => ({ ...w, at: w.at - burstStart })), ...counts(sandbox) };
+  console.log(`[burst done: ${(run.wallMs / 1000).toFixed(0)} s, singles ${singles.map((x) => (x / 1000).toFixed(1)).join(', ')} s, ${JSON.stringify({ writes: burst.writes, rulesPerWrite: burst.rulesPerWrite })}]`);
+  return burst;
+}
+
+/** Prints the burst's figures; returns wall(N) / warm wall(1). */
+function printBurst(burst: Awaited<ReturnType<typeof measureBurst>>): number {
+  const fmt = (x: number, d = 1): string => x.toFixed(d);
+  const wallRatio = burst.wallMs / burst.warm;
+  console.log(`burst (${n} concurrent): wall ${fmt(burst.wallMs / 1000)} s; warm single runs ${burst.singles.map((s) => fmt(s / 1000)).join(', ')} s (median ${fmt(burst.warm / 1000)} s)`);
+  console.log(`  policy write attempts ${burst.writes.attempts} (accepted ${burst.writes.accepted}, busy-refused ${burst.writes.busy}, by status ${JSON.stringify(burst.writes.byStatus)}); rules per write ${JSON.stringify(burst.rulesPerWrite)}; route reads ${burst.routeReads.calls} (+${burst.routeReads.lroPolls} LRO polls); subscription 429s ${JSON.stringify(burst.throttled)}`);
+  console.log(`  where the time went (per step: median/p90/max seconds in it, when the last tenant ended it):`);
+  console.log(`    burst of ${n}: ${formatSteps(burst.steps)}`);
+  console.log(`    warm single (median run): ${formatSteps(burst.soloSteps)}`);
+  console.log(`  firewall writes of the burst ([started at +s, took s, rules]): ${JSON.stringify(burst.writeLog.map((w) => [Number((w.at / 1000).toFixed(1)), Number((w.durationMs / 1000).toFixed(1)), w.rules]))}`);
+  console.log(`  wall(${n}) / warm wall(1) = ${fmt(wallRatio, 2)} (target <= 3: ${verdict(wallRatio <= 3)})`);
+  return wallRatio;
+}
+
+/** --burst-only: the burst alone (warm-up, 3 singles, N concurrent), for trying a change; its own JSON line. */
+async function burstOnly(): Promise<void> {
+  console.log(`onboarding benchmark, burst only: N=${n}, seed ${seed}, compression ${compression}x`);
+  const s = await sandboxWithAzureShape();
+  try {
+    const burst = await measureBurst(s.sandbox);
+    console.log('');
+    const wallRatio = printBurst(burst);
+    console.log(JSON.stringify({ bench: 'onboarding', part: 'burst', tenants: n, compression, seed, burst: { policyWriteAttempts: burst.writes.attempts, wallRatio: Number(wallRatio.toFixed(2)) } }));
+  } finally {
+    await s.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const knobs = armKnobs(compression, seed);
   const arrivalsAzureMs = poissonArrivals(n, AZURE.arrivalSpanS * 1000, seededRandom(seed));
@@ -183,15 +225,7 @@ async function main(): Promise<void> {
   backoffS += maxIntervalS + 3;
   const windowBackedS = 5 * maxIntervalS;
   try {
-    await onboard(s2.sandbox, ['warmup']);
-    const soloRuns: Array<{ wallMs: number; steps: StepSummary[] }> = [];
-    for (let i = 0; i < 3; i += 1) soloRuns.push(await onboard(s2.sandbox, [`solo${i}`]));
-    const singles = soloRuns.map((r) => r.wallMs);
-    s2.sandbox.arm.control.resetCounters();
-    const burstStart = Date.now();
-    const run = await onboard(s2.sandbox, Array.from({ length: n }, (_, i) => `burst${i}`));
-    burst = { wallMs: run.wallMs, singles, warm: quantile(singles, 0.5), steps: run.steps, soloSteps: soloRuns.find((r) => r.wallMs === quantile(singles, 0.5))!.steps, writeLog: s2.sandbox.arm.control.counters().policyWriteLog.map((w) => ({ ...w, at: w.at - burstStart })), ...counts(s2.sandbox) };
-    console.log(`[burst done: ${(run.wallMs / 1000).toFixed(0)} s, singles ${singles.map((x) => (x / 1000).toFixed(1)).join(', ')} s, ${JSON.stringify({ writes: burst.writes, rulesPerWrite: burst.rulesPerWrite })}]`);
+    burst = await measureBurst(s2.sandbox);
 
     // Routes that never arrive: every tenant keeps waiting, and keeps polling.
     s2.sandbox.arm.control.setTimings({ routePropagationMs: 3_600_000, routePropagationP95Ms: 0 });
@@ -210,7 +244,6 @@ async function main(): Promise<void> {
   }
 
   const fmt = (x: number, d = 1): string => x.toFixed(d);
-  const wallRatio = burst.wallMs / burst.warm;
   console.log('');
   console.log(`stream (${n} over ${fmt(arrivalsAzureMs[n - 1]! / compression / 1000)} s sandbox time):     ours                      naive (measured)`);
   console.log(`  policy write attempts (refused incl.)  ${String(stream.writes.attempts).padEnd(25)} ${naive.writes.attempts}`);
@@ -226,13 +259,7 @@ async function main(): Promise<void> {
   console.log(`  projected Azure firewall time           ${`${fmt(ours.projected)} min`.padEnd(25)} ${fmt(naiveProjected)} min (${fmt(naiveProjected / 60, 2)} h)`);
   console.log(`  target: attempts <= 5: ${ours.attempts} (${verdict(ours.attempts <= 5)}); projected <= 25 min: ${fmt(ours.projected)} (${verdict(ours.projected <= 25)}); naive ~6-7 h: ${fmt(naiveProjected / 60, 2)} h`);
   console.log('');
-  console.log(`burst (${n} concurrent): wall ${fmt(burst.wallMs / 1000)} s; warm single runs ${burst.singles.map((s) => fmt(s / 1000)).join(', ')} s (median ${fmt(burst.warm / 1000)} s)`);
-  console.log(`  policy write attempts ${burst.writes.attempts} (accepted ${burst.writes.accepted}, busy-refused ${burst.writes.busy}, by status ${JSON.stringify(burst.writes.byStatus)}); rules per write ${JSON.stringify(burst.rulesPerWrite)}; route reads ${burst.routeReads.calls} (+${burst.routeReads.lroPolls} LRO polls); subscription 429s ${JSON.stringify(burst.throttled)}`);
-  console.log(`  where the time went (per step: median/p90/max seconds in it, when the last tenant ended it):`);
-  console.log(`    burst of ${n}: ${formatSteps(burst.steps)}`);
-  console.log(`    warm single (median run): ${formatSteps(burst.soloSteps)}`);
-  console.log(`  firewall writes of the burst ([started at +s, took s, rules]): ${JSON.stringify(burst.writeLog.map((w) => [Number((w.at / 1000).toFixed(1)), Number((w.durationMs / 1000).toFixed(1)), w.rules]))}`);
-  console.log(`  wall(${n}) / warm wall(1) = ${fmt(wallRatio, 2)} (target <= 3: ${verdict(wallRatio <= 3)})`);
+  const wallRatio = printBurst(burst);
   console.log('');
   console.log(`route reads per ${intervalS} s poll interval, tenants waiting on spoke2-aks (2 reflector connections; calls = AKS get, credentials, connection list, learnedRoutes POSTs; their LRO polls counted apart):`);
   const judge = (label: string, ten: { calls: number; requests: number }, hundred: { calls: number; requests: number }): boolean => {
@@ -254,7 +281,7 @@ async function main(): Promise<void> {
   }));
 }
 
-main().catch((error: unknown) => {
+(process.argv.includes('--burst-only') ? burstOnly() : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -5,8 +5,11 @@
  * Why: Azure writes a rule collection group in 3–5 min, one at a time per policy. In a burst the tenants reach the
  * firewall step spread over a minute or more (route propagation has a long tail), so a round started the moment
  * the writer is free carries the early ones, and the last few, ready seconds later, wait a whole extra write. A
- * short, bounded hold while others are still on their way lets one write carry them all. A lone tenant (nobody on
- * the way) is never held, and neither is a round that closes rules (offboarding removes access at once).
+ * short, bounded hold for those stragglers lets one write carry them all. Only for stragglers, not for the crowd:
+ * while more tenants are on their way than are ready, another round is needed anyway, and holding this one would
+ * only delay it (the burst bench: a held first round ended 20 s later and pushed the last write back as much).
+ * A lone tenant (nobody on the way) is never held, and neither is a round that closes rules (offboarding removes
+ * access at once).
  */
 
 /** Phases of an onboarding before it asks for its rules: a tenant in one of them will soon want a write. */
@@ -47,12 +50,18 @@ export function tenantsOnTheirWay(tenants: ReadonlyArray<ApproachingTenant>, now
   return tenants.filter((t) => PHASES_BEFORE_FIREWALL.has(t.phase) && nowMs - t.sinceMs <= windowMs);
 }
 
-/** Hold while tenants are on their way, nothing pending closes rules, and the round has held less than the limit. */
+/**
+ * Hold while a few tenants are on their way (no more than are ready), nothing pending closes rules, and the round
+ * has held less than the limit.
+ */
 export function decideRoundHold(facts: RoundHoldFacts, holdLimitMs: number): RoundHoldDecision {
   if (holdLimitMs <= 0) return { hold: false, approaching: 0, detail: 'holding is off' };
   if (facts.pending.some((p) => p.state === 'closed')) return { hold: false, approaching: 0, detail: 'a change closes rules: written at once' };
   const approaching = tenantsOnTheirWay(facts.tenants, facts.nowMs, holdLimitMs).length;
   if (approaching === 0) return { hold: false, approaching, detail: 'no other tenant is on its way to the firewall step' };
+  if (approaching > facts.pending.length) {
+    return { hold: false, approaching, detail: `${approaching} tenant(s) on their way, more than the ${facts.pending.length} ready: another round is needed anyway, this one goes at once` };
+  }
   if (facts.heldMs >= holdLimitMs) return { hold: false, approaching, detail: `held ${Math.round(facts.heldMs / 1000)} s, the most allowed; ${approaching} tenant(s) still on their way go in the next round` };
   return { hold: true, approaching, detail: `holding the round for ${approaching} tenant(s) about to need the firewall (up to ${Math.round(holdLimitMs / 1000)} s)` };
 }

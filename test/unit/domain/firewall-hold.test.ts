@@ -6,9 +6,13 @@ const tenant = (name: string, phase: string, agoMs = 1_000): ApproachingTenant =
 const open = [{ state: 'open' as const }];
 
 describe('decideRoundHold', () => {
-  it('holds while another tenant is on its way to the firewall step, and says for how many', () => {
-    const d = decideRoundHold({ pending: open, tenants: [tenant('a', 'WaitingForRoutes'), tenant('b', 'ApplyingGateway'), tenant('c', 'OpeningFirewall')], heldMs: 0, nowMs: NOW }, LIMIT);
+  it('holds while a few other tenants are on their way to the firewall step (no more than are ready), and says for how many', () => {
+    const d = decideRoundHold({ pending: [...open, ...open], tenants: [tenant('a', 'WaitingForRoutes'), tenant('b', 'ApplyingGateway'), tenant('c', 'OpeningFirewall')], heldMs: 0, nowMs: NOW }, LIMIT);
     expect(d).toEqual({ hold: true, approaching: 2, detail: 'holding the round for 2 tenant(s) about to need the firewall (up to 12 s)' });
+  });
+  it('does not hold for the crowd: more on their way than ready means another round anyway', () => {
+    const d = decideRoundHold({ pending: open, tenants: [tenant('a', 'WaitingForRoutes'), tenant('b', 'Allocating')], heldMs: 0, nowMs: NOW }, LIMIT);
+    expect(d).toEqual({ hold: false, approaching: 2, detail: '2 tenant(s) on their way, more than the 1 ready: another round is needed anyway, this one goes at once' });
   });
   it('never holds a lone tenant: nobody else before the firewall step', () => {
     const d = decideRoundHold({ pending: open, tenants: [tenant('c', 'OpeningFirewall'), tenant('d', 'Deleting'), tenant('e', 'Updating')], heldMs: 0, nowMs: NOW }, LIMIT);
