@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_ROUND_HOLD_SECONDS } from '../lib/domain/firewall-hold';
 import { startSandbox, type Sandbox } from '../local/sandbox/sandbox';
 import { answersByStatus, policyWrites, routeReads } from '../local/emulators/arm/counts';
 import { poissonArrivals, quantile, seededRandom } from '../local/emulators/arm/timing';
@@ -25,6 +26,7 @@ const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 100);
 const compression = arg('compression', 5);
 const naiveCompression = arg('naive-compression', 120);
 const seed = arg('seed', 1);
+const holdSeconds = Math.max(1, Math.round(DEFAULT_ROUND_HOLD_SECONDS / compression));
 
 const spec = (name: string, cluster = 'spoke1-aks') => ({
   name, cluster, namespaces: [], gateway: { replicas: 2, prefixLength: 29 },
@@ -118,8 +120,8 @@ async function sandboxWithAzureShape(): Promise<{ sandbox: Sandbox; stop(): Prom
       ROUTE_POLL_MAX_SECONDS: String(Math.max(1, Math.round(AZURE.pollMaxS / compression))),
       ROUTE_WAIT_DEADLINE_SECONDS: '900',
       FIREWALL_ROUND_BUDGET_SECONDS: String(Math.max(10, Math.round(300 / compression))),
-      // The app's default hold (60 s), compressed like every other Azure duration.
-      FIREWALL_ROUND_HOLD_SECONDS: String(Math.max(1, Math.round(60 / compression))),
+      // The app's default hold, compressed like every other Azure duration.
+      FIREWALL_ROUND_HOLD_SECONDS: String(holdSeconds),
     },
   });
   return { sandbox, async stop() { await sandbox.stop(); rmSync(dir, { recursive: true, force: true }); } };
@@ -172,7 +174,7 @@ function printBurst(burst: Awaited<ReturnType<typeof measureBurst>>): number {
 
 /** --burst-only: the burst alone (warm-up, 3 singles, N concurrent), for trying a change; its own JSON line. */
 async function burstOnly(): Promise<void> {
-  console.log(`onboarding benchmark, burst only: N=${n}, seed ${seed}, compression ${compression}x`);
+  console.log(`onboarding benchmark, burst only: N=${n}, seed ${seed}, compression ${compression}x, firewall round hold ${holdSeconds} s`);
   const s = await sandboxWithAzureShape();
   try {
     const burst = await measureBurst(s.sandbox);
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
   console.log(`onboarding benchmark: N=${n}, seed ${seed}, compression ${compression}x (naive baseline ${naiveCompression}x)`);
   console.log(`  Azure shape: arrivals Poisson over ${AZURE.arrivalSpanS} s (last at ${(arrivalsAzureMs[n - 1]! / 1000).toFixed(0)} s); route propagation log-normal median ${AZURE.routeMedianS} s / p95 ${AZURE.routeP95S} s; `
     + `firewall write ${AZURE.firewallBaseS} s + ${AZURE.firewallPerRuleS} s per rule of the group; ARM buckets writes ${AZURE.writeBucket} + ${AZURE.writeRefillPerS}/s, reads ${AZURE.readBucket} + ${AZURE.readRefillPerS}/s`);
-  console.log(`  sandbox knobs: ${JSON.stringify(knobs)}; gateway pods ready 1 s; route poll ${Math.max(1, Math.round(AZURE.pollInitialS / compression))}-${Math.max(1, Math.round(AZURE.pollMaxS / compression))} s; firewall round hold ${Math.max(1, Math.round(60 / compression))} s`);
+  console.log(`  sandbox knobs: ${JSON.stringify(knobs)}; gateway pods ready 1 s; route poll ${Math.max(1, Math.round(AZURE.pollInitialS / compression))}-${Math.max(1, Math.round(AZURE.pollMaxS / compression))} s; firewall round hold ${holdSeconds} s`);
 
   // --- stream ---
   const s1 = await sandboxWithAzureShape();

@@ -20,7 +20,7 @@ locals {
     FIREWALL_ROUND_BUDGET_SECONDS = "300"
     # Before planning, a round waits up to this for other tenants about to need a write (a burst's stragglers), so
     # one 3-5 min write carries them too; never for a lone tenant or a round that closes rules.
-    FIREWALL_ROUND_HOLD_SECONDS = "60"
+    FIREWALL_ROUND_HOLD_SECONDS = "120"
     # A tenant left mid-lifecycle with none running (a crash between 202 and the start) is resumed after this.
     LIFECYCLE_RESUME_GRACE_SECONDS = "60"
   }

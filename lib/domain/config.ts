@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { formatPrefix, parseIpv4Cidr, prefixContains, type Ipv4Prefix } from './ipv4';
 import { SPEC_LIMITS } from './tenant-spec';
+import { DEFAULT_ROUND_HOLD_SECONDS } from './firewall-hold';
 
 /** Metadata attached to each setting's schema; `appSettings` reads it back. */
 interface SettingMeta {
@@ -141,7 +142,7 @@ const shape = {
     description: 'Seconds after which a firewall write round starts no further rule collection group write; the next round carries the rest.',
   }),
   // Max 180: hold + budget (600) + the wait for the last write (10 min) + overhead (2 min) stays 5 min under the 30 min functionTimeout.
-  FIREWALL_ROUND_HOLD_SECONDS: integer(0, 180, 60, {
+  FIREWALL_ROUND_HOLD_SECONDS: integer(0, 180, DEFAULT_ROUND_HOLD_SECONDS, {
     description: 'Longest a firewall write round waits, before planning, for other tenants about to need a write (so one write carries them too); 0: never. A lone tenant and a round that closes rules are never held.',
   }),
   LIFECYCLE_RESUME_GRACE_SECONDS: integer(5, 3600, 60, {

@@ -12,6 +12,12 @@
  * access at once).
  */
 
+/**
+ * The default longest hold: half of a typical 4 min Azure write. A straggler that arrives within it is spared a
+ * whole write of its own; the ready tenants pay at most this much more.
+ */
+export const DEFAULT_ROUND_HOLD_SECONDS = 120;
+
 /** Phases of an onboarding before it asks for its rules: a tenant in one of them will soon want a write. */
 export const PHASES_BEFORE_FIREWALL: ReadonlySet<string> = new Set(['Pending', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes']);
 

@@ -306,7 +306,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ROUTE_POLL_INITIAL_SECONDS: '2',
       ROUTE_POLL_MAX_SECONDS: '10',
       ROUTE_WAIT_DEADLINE_SECONDS: '300',
-      // The emulated firewall writes a group in 2 s, not Azure's 3-5 min: a hold in proportion (Azure's default is 60 s).
+      // The emulated firewall writes a group in 2 s, not Azure's 3-5 min: half a write, as the app's default (120 s) is in Azure.
       FIREWALL_ROUND_HOLD_SECONDS: '1',
       // Repair on, so the timer's drift check puts back what someone changes by hand in the emulated cloud.
       DRIFT_REPAIR: 'true',

@@ -74,7 +74,7 @@ describe('firewallRoundTiming', () => {
     expect(budgetOf('600')).toBe(600);
     expect(() => budgetOf('601')).toThrow(ConfigError);
     // The longest hold allowed comes first (FIREWALL_ROUND_HOLD_SECONDS max 180).
-    expect(configOf({}).firewallRoundHoldSeconds).toBe(60);
+    expect(configOf({}).firewallRoundHoldSeconds).toBe(120);
     expect(configOf({ FIREWALL_ROUND_HOLD_SECONDS: '180' }).firewallRoundHoldSeconds).toBe(180);
     expect(() => configOf({ FIREWALL_ROUND_HOLD_SECONDS: '181' })).toThrow(ConfigError);
     const longest = firewallRoundTiming(600, 180).longestMs;
