@@ -117,15 +117,12 @@ export class FirewallWriter {
 
   /** Reads every intent, writes the groups that differ, deletes emptied ones, marks intents applied. */
   async writeRound(lease: Lease): Promise<RoundOutcome> {
-    let all = await this.deps.intents.all();
-    let pending = all.filter((i) => !isApplied(i));
-    if (pending.length === 0) return { kind: 'idle' };
-    const heldMs = await this.holdWhileOthersArrive(lease, pending);
-    if (heldMs === 'fenced') return this.ended({ kind: 'fenced', writes: 0 });
-    if (heldMs > 0) {
-      all = await this.deps.intents.all();
-      pending = all.filter((i) => !isApplied(i));
-    }
+    const first = await this.deps.intents.all();
+    if (!first.some((i) => !isApplied(i))) return { kind: 'idle' };
+    const held = await this.holdWhileOthersArrive(lease, first);
+    if (held === 'fenced') return this.ended({ kind: 'fenced', writes: 0 });
+    const { all, heldMs } = held;
+    const pending = all.filter((i) => !isApplied(i));
     const started = this.now();
     const deployed = await this.deps.policy.listGroups('');
     // The fence: each write is conditional on what the plan was made from.
@@ -159,27 +156,30 @@ export class FirewallWriter {
 
   /**
    * Waits, lease held and renewed, while lib/domain/firewall-hold.ts says tenants about to need a write are worth
-   * waiting for. Returns how long it held, or 'fenced' if the lease was lost meanwhile. A failed registry read ends
-   * the hold (the round is written as it is: holding is an optimisation, never a reason to stall).
+   * waiting for. Reads the intents again at every look, so a close that arrives meanwhile ends the hold at once.
+   * Returns the intents as last read and how long it held, or 'fenced' if the lease was lost meanwhile. A failed
+   * registry read ends the hold (the round is written as it is: holding is an optimisation, never a reason to stall).
    */
-  private async holdWhileOthersArrive(lease: Lease, pending: ReadonlyArray<FirewallIntent>): Promise<number | 'fenced'> {
+  private async holdWhileOthersArrive(lease: Lease, intents: FirewallIntent[]): Promise<{ all: FirewallIntent[]; heldMs: number } | 'fenced'> {
     const hold = this.deps.hold;
-    if (!hold || hold.limitMs <= 0) return 0;
+    if (!hold || hold.limitMs <= 0) return { all: intents, heldMs: 0 };
     const sleep = hold.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const from = this.now();
+    let all = intents;
     for (;;) {
       const tenants = await hold.tenants().catch((error: unknown) => {
         this.deps.log?.(`firewall round: not held, the registry read failed: ${error instanceof Error ? error.message : String(error)}`);
         return [];
       });
       const heldMs = this.now() - from;
-      const decision = decideRoundHold({ pending, tenants, heldMs, nowMs: this.now() }, hold.limitMs);
+      const decision = decideRoundHold({ pending: all.filter((i) => !isApplied(i)), tenants, heldMs, nowMs: this.now() }, hold.limitMs);
       if (!decision.hold) {
         if (heldMs > 0) this.deps.log?.(`firewall round: held ${Math.round(heldMs / 100) / 10} s (${decision.detail})`);
-        return heldMs;
+        return { all, heldMs };
       }
       await sleep(hold.pollMs);
       if (!(await lease.renew())) return 'fenced';
+      all = await this.deps.intents.all();
     }
   }
 

@@ -73,6 +73,12 @@ describe('firewall writer: holding a round for tenants on their way', () => {
     expect(await closing.writer.writeRound(closing.lease)).toMatchObject({ kind: 'complete', heldMs: 0 });
     expect(closing.events.find((e) => e.startsWith('write'))).toBe('write@0');
   });
+  it('ends the hold at once when a close arrives meanwhile (offboarding is never kept waiting for stragglers)', async () => {
+    const h = harness({ tenants: () => [waiting('slow')], arrivals: [{ atMs: 3_000, intent: intent('leaving', 'closed') }] });
+    const outcome = await h.writer.writeRound(h.lease);
+    expect(outcome).toMatchObject({ kind: 'complete', carried: 2, heldMs: 3_000 });
+    expect(h.events.find((e) => e.startsWith('write'))).toBe('write@3000');
+  });
   it('ends the round fenced, writing nothing, when the lease is lost during the hold', async () => {
     let renewals = 0;
     const h = harness({ tenants: () => [waiting('other')], renew: () => (renewals += 1) < 3 });
