@@ -1,4 +1,5 @@
 import type { FirewallPolicyRuleCollectionGroup } from '@azure/arm-network';
+import { setTimeout as realSleep } from 'node:timers/promises';
 import { decideRoundHold, type ApproachingTenant } from '../domain/firewall-hold';
 import type { FirewallRoundPlan } from '../domain/firewall-round';
 import { tenantKey } from '../domain/names';
@@ -163,7 +164,7 @@ export class FirewallWriter {
   private async holdWhileOthersArrive(lease: Lease, intents: FirewallIntent[]): Promise<{ all: FirewallIntent[]; heldMs: number } | 'fenced'> {
     const hold = this.deps.hold;
     if (!hold || hold.limitMs <= 0) return { all: intents, heldMs: 0 };
-    const sleep = hold.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const sleep = hold.sleep ?? ((ms: number) => realSleep(ms));
     const from = this.now();
     let all = intents;
     for (;;) {

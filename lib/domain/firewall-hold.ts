@@ -11,6 +11,7 @@
  * A lone tenant (nobody on the way) is never held, and neither is a round that closes rules (offboarding removes
  * access at once).
  */
+import type { Phase } from './lifecycle/progress';
 
 /**
  * The default longest hold: half of a typical 4 min Azure write. A straggler that arrives within it is spared a
@@ -19,7 +20,7 @@
 export const DEFAULT_ROUND_HOLD_SECONDS = 120;
 
 /** Phases of an onboarding before it asks for its rules: a tenant in one of them will soon want a write. */
-export const PHASES_BEFORE_FIREWALL: ReadonlySet<string> = new Set(['Pending', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes']);
+export const PHASES_BEFORE_FIREWALL: ReadonlySet<Phase> = new Set<Phase>(['Pending', 'Allocating', 'ApplyingGateway', 'WaitingForRoutes']);
 
 /**
  * A tenant that entered its phase longer ago than this many holds is not counted as on its way (routes that do not
@@ -29,9 +30,7 @@ export const APPROACH_WINDOW_HOLDS = 10;
 
 /** A tenant as the hold sees it: its phase and when it entered it (the registry record's last change). */
 export interface ApproachingTenant {
-  cluster: string;
-  name: string;
-  phase: string;
+  phase: Phase;
   /** Epoch ms of the record's last change (for an onboarding, when it entered its current phase). */
   sinceMs: number;
 }
@@ -51,7 +50,7 @@ export type RoundHoldDecision =
   | { hold: false; approaching: number; detail: string };
 
 /** Tenants on their way to the firewall step: in a phase before it, entered within the approach window. */
-export function tenantsOnTheirWay(tenants: ReadonlyArray<ApproachingTenant>, nowMs: number, holdLimitMs: number): ApproachingTenant[] {
+export function tenantsOnTheirWay<T extends ApproachingTenant>(tenants: ReadonlyArray<T>, nowMs: number, holdLimitMs: number): T[] {
   const windowMs = holdLimitMs * APPROACH_WINDOW_HOLDS;
   return tenants.filter((t) => PHASES_BEFORE_FIREWALL.has(t.phase) && nowMs - t.sinceMs <= windowMs);
 }

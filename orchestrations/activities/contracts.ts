@@ -15,10 +15,10 @@ export interface FirewallRequest extends TenantRef {
   force?: boolean;
 }
 
-/** Output of `advanceTenantFirewall` (input: the TenantRef). Poll until `complete`; `detail` says queued / writing / done. */
 /** External event the firewall writer raises on each lifecycle whose change a round carried (wakes its wait). */
 export const FIREWALL_ROUND_CARRIED = 'FirewallRoundCarried';
 
+/** Output of `advanceTenantFirewall` (input: the TenantRef). Poll until `complete`; `detail` says queued / writing / done. */
 export interface FirewallAdvance {
   complete: boolean;
   detail: string;

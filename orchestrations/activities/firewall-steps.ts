@@ -58,7 +58,7 @@ const NOT_ON_THE_WAY = TENANT_PHASES.filter((phase) => !PHASES_BEFORE_FIREWALL.h
 /** The tenants still before their firewall step, with when they entered their phase, for the round's hold. */
 async function tenantsBeforeFirewall(services: AppServices): Promise<ApproachingTenant[]> {
   const records = await everyItem((page) => services.registry.tenants.listExceptPhases(NOT_ON_THE_WAY, page));
-  return records.map((r) => ({ cluster: r.key.cluster, name: r.key.name, phase: r.phase, sinceMs: Date.parse(r.updatedAt) }));
+  return records.map((r) => ({ phase: r.phase, sinceMs: Date.parse(r.updatedAt) }));
 }
 
 function writer(services: AppServices, holder: string, log: (m: string) => void, onRoundCarried?: (tenants: Array<{ cluster: string; name: string }>) => Promise<void>): FirewallWriter {

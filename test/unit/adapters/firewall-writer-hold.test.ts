@@ -48,7 +48,7 @@ describe('firewall writer: holding a round for tenants on their way', () => {
     });
     return { writer, lease, events, planned };
   }
-  const waiting = (name: string): ApproachingTenant => ({ cluster: 'c', name, phase: 'WaitingForRoutes', sinceMs: 0 });
+  const waiting = (_name: string): ApproachingTenant => ({ phase: 'WaitingForRoutes', sinceMs: 0 });
 
   it('holds until the last tenant on its way has asked, then carries it in the same write', async () => {
     // "late" waits for its routes until t=5 s, then asks for its rules.

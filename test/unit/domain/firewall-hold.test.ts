@@ -1,8 +1,9 @@
+import type { Phase } from '../../../lib/domain/lifecycle/progress';
 import { APPROACH_WINDOW_HOLDS, decideRoundHold, holdPollMs, tenantsOnTheirWay, type ApproachingTenant } from '../../../lib/domain/firewall-hold';
 
 const NOW = 1_000_000;
 const LIMIT = 12_000;
-const tenant = (name: string, phase: string, agoMs = 1_000): ApproachingTenant => ({ cluster: 'c', name, phase, sinceMs: NOW - agoMs });
+const tenant = (name: string, phase: Phase, agoMs = 1_000): ApproachingTenant & { name: string } => ({ name, phase, sinceMs: NOW - agoMs });
 const open = [{ state: 'open' as const }];
 
 describe('decideRoundHold', () => {
